@@ -1,0 +1,86 @@
+#pragma once
+// The one table of error codes (API bodies, reply/error frames) and the one
+// table of WebSocket close codes. Everything user-visible names one of these.
+// Header-only and free of CAF so that every layer (storage/ too) may use it.
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace herald {
+
+enum class errc {
+  bad_request,        // malformed input: JSON, field types, names
+  bad_frame,          // a WebSocket frame that is not a valid client frame
+  unknown_type,       // a frame whose "type" the server does not know
+  unauthorized,       // missing / bad credentials or token
+  forbidden,          // authenticated, but not allowed (e.g. client publish off)
+  not_found,          // unknown namespace, route or message
+  method_not_allowed, // route exists, method does not
+  conflict,           // already exists
+  too_large,          // body or frame over the configured limit
+  too_many_rooms,     // session would exceed limits.max_rooms
+  not_in_room,        // client publish to a room the session is not in
+  unavailable,        // overloaded, shutting down, or a timeout inside
+  internal,           // a bug or a storage failure
+};
+
+namespace detail {
+struct errc_row {
+  const char* name;
+  int status;
+};
+// Index = errc value, in the order of the enum.
+inline constexpr errc_row errc_table[] = {
+  {"bad_request", 400},  {"bad_frame", 400},   {"unknown_type", 400},
+  {"unauthorized", 401}, {"forbidden", 403},   {"not_found", 404},
+  {"method_not_allowed", 405}, {"conflict", 409}, {"too_large", 413},
+  {"too_many_rooms", 400}, {"not_in_room", 403}, {"unavailable", 503},
+  {"internal", 500},
+};
+static_assert(sizeof(errc_table) / sizeof(errc_table[0]) == static_cast<int>(errc::internal) + 1);
+}  // namespace detail
+
+// Wire name of the code ("bad_request", ...).
+inline const char* code_name(errc e) { return detail::errc_table[static_cast<int>(e)].name; }
+// HTTP status an API error with this code is answered with.
+inline int http_status(errc e) { return detail::errc_table[static_cast<int>(e)].status; }
+
+struct error {
+  errc code;
+  std::string message;
+};
+
+// Errors are values at module edges: result<T> holds either a T or an error.
+template <class T>
+class result {
+ public:
+  result(T value) : v_(std::move(value)) {}
+  result(error e) : v_(std::move(e)) {}
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  T& value() { return std::get<0>(v_); }
+  const T& value() const { return std::get<0>(v_); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  const error& err() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, error> v_;
+};
+
+struct ok_t {};
+using status = result<ok_t>;
+inline status ok() { return ok_t{}; }
+
+// WebSocket close codes (RFC 6455 plus our 4000 range).
+namespace close_code {
+constexpr uint16_t normal = 1000;         // client or server ended normally
+constexpr uint16_t going_away = 1001;     // server shutting down: reconnect elsewhere
+constexpr uint16_t policy = 1008;         // protocol abuse: do not reconnect blindly
+constexpr uint16_t too_big = 1009;        // frame over limits.max_frame
+constexpr uint16_t try_again = 1013;      // too slow to keep up: reconnect with backoff
+constexpr uint16_t api_disconnect = 4000; // disconnected through the HTTP API
+}  // namespace close_code
+
+}  // namespace herald

@@ -1,0 +1,36 @@
+#include "actors/metrics.hpp"
+
+#include <prometheus/text_serializer.h>
+
+namespace herald {
+
+using namespace prometheus;
+
+namespace {
+Family<Counter>& counter_family(Registry& r, const char* name, const char* help) {
+  return BuildCounter().Name(name).Help(help).Register(r);
+}
+}  // namespace
+
+metrics::metrics()
+  : registry(std::make_shared<Registry>()),
+    connections(BuildGauge().Name("herald_connections").Help("Open WebSocket sessions").Register(*registry).Add({})),
+    connections_total(counter_family(*registry, "herald_connections_total", "WebSocket sessions accepted").Add({})),
+    published(counter_family(*registry, "herald_messages_published_total", "Messages accepted for delivery").Add({})),
+    delivered(counter_family(*registry, "herald_messages_delivered_total", "Message frames handed to sessions").Add({})),
+    acked(counter_family(*registry, "herald_messages_acked_total", "Message ids acked by devices").Add({})),
+    slow_closed(counter_family(*registry, "herald_slow_sessions_closed_total", "Sessions closed with 1013 because their queue was full").Add({})),
+    closed_family(counter_family(*registry, "herald_sessions_closed_total", "Sessions closed, by close code")),
+    refused_family(counter_family(*registry, "herald_connections_refused_total", "WebSocket upgrades refused, by reason")),
+    http_family(counter_family(*registry, "herald_http_requests_total", "HTTP API requests, by status")) {}
+
+Counter& metrics::closed(uint16_t code) { return closed_family.Add({{"code", std::to_string(code)}}); }
+Counter& metrics::refused(const std::string& reason) { return refused_family.Add({{"reason", reason}}); }
+Counter& metrics::http(int status) { return http_family.Add({{"status", std::to_string(status)}}); }
+
+std::string metrics::text() const {
+  TextSerializer s;
+  return s.Serialize(registry->Collect());
+}
+
+}  // namespace herald

@@ -1,0 +1,49 @@
+#include "actors/names.hpp"
+
+namespace herald {
+
+bool valid_namespace_name(std::string_view s) {
+  if (s.empty() || s.size() > 64)
+    return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+      return false;
+  return true;
+}
+
+namespace {
+// Decodes one UTF-8 sequence at s[i]; returns its length or 0 when invalid.
+size_t utf8_len(std::string_view s, size_t i, uint32_t& cp) {
+  auto b = static_cast<unsigned char>(s[i]);
+  size_t n;
+  if (b < 0x80) { cp = b; return 1; }
+  if ((b >> 5) == 0x6) { n = 2; cp = b & 0x1f; }
+  else if ((b >> 4) == 0xe) { n = 3; cp = b & 0x0f; }
+  else if ((b >> 3) == 0x1e) { n = 4; cp = b & 0x07; }
+  else return 0;
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    auto c = static_cast<unsigned char>(s[i + k]);
+    if ((c >> 6) != 0x2) return 0;
+    cp = (cp << 6) | (c & 0x3f);
+  }
+  static const uint32_t min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < min_cp[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return n;
+}
+}  // namespace
+
+bool valid_id(std::string_view s) {
+  if (s.empty() || s.size() > 128)
+    return false;
+  for (size_t i = 0; i < s.size();) {
+    uint32_t cp = 0;
+    auto n = utf8_len(s, i, cp);
+    if (n == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
+      return false;
+    i += n;
+  }
+  return true;
+}
+
+}  // namespace herald

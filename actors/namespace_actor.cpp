@@ -1,0 +1,305 @@
+#include "actors/namespace_actor.hpp"
+
+#include <caf/all.hpp>
+
+#include "actors/room_actor.hpp"
+#include "actors/user_actor.hpp"
+
+namespace herald {
+
+namespace {
+using self_ptr = caf::stateful_actor<namespace_state>*;
+
+// Collects the uint64 answers of several requests into one response.
+struct gather {
+  caf::response_promise rp;
+  size_t remaining = 0;
+  uint64_t total = 0;
+  bool failed = false;
+
+  void add(uint64_t n) {
+    total += n;
+    finish_one();
+  }
+  void fail() {
+    failed = true;
+    finish_one();
+  }
+  void finish_one() {
+    if (--remaining > 0) return;
+    if (failed)
+      rp.deliver(caf::make_error(caf::sec::request_timeout, "a recipient did not answer"));
+    else
+      rp.deliver(total);
+  }
+};
+using gather_ptr = std::shared_ptr<gather>;
+
+gather_ptr make_gather(self_ptr self, size_t n) {
+  auto g = std::make_shared<gather>();
+  g->rp = self->make_response_promise();
+  g->remaining = n;
+  if (n == 0) g->rp.deliver(uint64_t{0});
+  return g;
+}
+
+// Asks `dest` for a uint64 and feeds the answer into `g`.
+template <class... Ts>
+void ask_into(self_ptr self, const gather_ptr& g, const caf::actor& dest, Ts&&... xs) {
+  self->request(dest, self->state.ctx->ask_timeout, std::forward<Ts>(xs)...)
+    .then([g](uint64_t n) { g->add(n); }, [g](caf::error&) { g->fail(); });
+}
+
+bool is_self(self_ptr self, const caf::actor& a) { return a && a.address() == self->address(); }
+
+// The actor that handles `key`: this node's activated user/room actor when
+// the key is homed here, else the namespace actor on its home node.
+caf::actor target(self_ptr self, key_kind kind, const std::string& key) {
+  auto& st = self->state;
+  auto home = st.ctx->dir->home(st.ns, kind, key);
+  if (home && !is_self(self, home)) return home;
+  auto& table = kind == key_kind::user ? st.users : st.rooms;
+  auto i = table.find(key);
+  if (i == table.end()) {
+    caf::actor a = kind == key_kind::user
+                     ? self->spawn<caf::linked>(user_actor, st.ns, key, caf::actor{self}, st.ctx)
+                     : self->spawn<caf::linked>(room_actor, st.ns, key, caf::actor{self}, st.ctx);
+    i = table.emplace(key, activated_actor{a, 0}).first;
+  }
+  ++i->second.sent;
+  return i->second.actor;
+}
+
+// Forwards the current request to the key's actor; the answer goes straight
+// back to the original sender.
+template <class... Ts>
+void forward(self_ptr self, key_kind kind, const std::string& key, Ts&&... xs) {
+  auto rp = self->make_response_promise();
+  rp.delegate(target(self, kind, key), std::forward<Ts>(xs)...);
+}
+
+session_ref ref_of(self_ptr self, const local_session& s) {
+  return session_ref{s.info, s.actor, caf::actor{self}};
+}
+
+void drop_session(self_ptr self, const std::string& id) {
+  auto& st = self->state;
+  auto i = st.sessions.find(id);
+  if (i == st.sessions.end()) return;
+  for (auto& room : i->second.rooms) {
+    auto r = st.local_rooms.find(room);
+    if (r != st.local_rooms.end()) {
+      r->second.erase(id);
+      if (r->second.empty()) st.local_rooms.erase(r);
+    }
+    // anon: the room's answer (member count) is of no use here.
+    caf::anon_send(target(self, key_kind::room, room), r_leave_atom_v, room, id);
+  }
+  st.session_by_addr.erase(i->second.actor.address());
+  st.sessions.erase(i);
+  st.ctx->stats->connections.Decrement();
+}
+
+// Writes one frame to each connection; counts deliveries once per fan-out.
+template <class Range, class Pick>
+uint64_t fan_out(self_ptr self, const message& msg, const Range& range, Pick pick) {
+  frame_ptr frame;
+  uint64_t n = 0;
+  for (auto& x : range) {
+    const connection_ptr* conn = pick(x);
+    if (!conn) continue;
+    if (!frame) frame = wire::encode(msg);
+    (*conn)->send(frame);
+    ++n;
+  }
+  if (n > 0) {
+    self->state.delivered.add(now_ms(), n);
+    self->state.ctx->stats->delivered.Increment(static_cast<double>(n));
+  }
+  return n;
+}
+
+void erase_activated(self_ptr self, const caf::actor_addr& who) {
+  for (auto* table : {&self->state.users, &self->state.rooms})
+    for (auto i = table->begin(); i != table->end(); ++i)
+      if (i->second.actor.address() == who) {
+        table->erase(i);
+        return;
+      }
+}
+
+uint64_t close_all(self_ptr self, uint16_t code, const std::string& reason) {
+  for (auto& kv : self->state.sessions) kv.second.conn->close(code, reason);
+  return self->state.sessions.size();
+}
+
+}  // namespace
+
+caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
+  self->state.ns = std::move(ns);
+  self->state.ctx = std::move(ctx);
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto i = self->state.session_by_addr.find(dm.source);
+    if (i != self->state.session_by_addr.end()) drop_session(self, std::string(i->second));
+  });
+  // Linked user/room actors that end (passivated or failed) leave the tables;
+  // an exit from anyone else (namespace deleted, node stopping) ends us and,
+  // through the links, them.
+  self->set_exit_handler([self](caf::exit_msg& em) {
+    for (auto* table : {&self->state.users, &self->state.rooms})
+      for (auto& kv : *table)
+        if (kv.second.actor.address() == em.source) {
+          erase_activated(self, em.source);
+          return;
+        }
+    close_all(self, close_code::going_away, "namespace closed");
+    self->quit(em.reason ? em.reason : caf::make_error(caf::exit_reason::user_shutdown));
+  });
+  return {
+    // -- local side ---------------------------------------------------------
+    [self](attach_atom, session_ref& ref, connection_ptr& conn) {
+      auto& st = self->state;
+      auto id = ref.info.session;
+      self->monitor(ref.actor);
+      st.session_by_addr[ref.actor.address()] = id;
+      st.sessions[id] = local_session{ref.info, ref.actor, std::move(conn), {}};
+      st.ctx->stats->connections.Increment();
+      st.ctx->stats->connections_total.Increment();
+      ref.node_ns = caf::actor{self};
+      auto user = ref.info.user;
+      forward(self, key_kind::user, user, u_attach_atom_v, user, std::move(ref));
+    },
+    [self](join_atom, const std::string& id, const std::vector<std::string>& rooms,
+           const std::vector<std::string>& since) {
+      auto& st = self->state;
+      auto s = st.sessions.find(id);
+      auto g = make_gather(self, s == st.sessions.end() ? 0 : rooms.size());
+      if (s == st.sessions.end()) return;
+      for (size_t k = 0; k < rooms.size(); ++k) {
+        auto& room = rooms[k];
+        s->second.rooms.insert(room);
+        st.local_rooms[room][id] = s->second.conn;
+        ask_into(self, g, target(self, key_kind::room, room), r_join_atom_v, room,
+                 ref_of(self, s->second), k < since.size() ? since[k] : std::string{});
+      }
+    },
+    [self](leave_atom, const std::string& id, const std::vector<std::string>& rooms) {
+      auto& st = self->state;
+      auto s = st.sessions.find(id);
+      auto g = make_gather(self, s == st.sessions.end() ? 0 : rooms.size());
+      if (s == st.sessions.end()) return;
+      for (auto& room : rooms) {
+        s->second.rooms.erase(room);
+        auto r = st.local_rooms.find(room);
+        if (r != st.local_rooms.end()) {
+          r->second.erase(id);
+          if (r->second.empty()) st.local_rooms.erase(r);
+        }
+        ask_into(self, g, target(self, key_kind::room, room), r_leave_atom_v, room, id);
+      }
+    },
+    [self](publish_atom, publish_request& req) {
+      auto& st = self->state;
+      st.published.add(now_ms());
+      st.ctx->stats->published.Increment();
+      auto nodes = (req.all || !req.clients.empty()) ? st.ctx->dir->everywhere(st.ns)
+                                                     : std::vector<caf::actor>{};
+      size_t n = req.users.size() + req.rooms.size() + (req.all ? nodes.size() : 0) +
+                 (req.clients.empty() ? 0 : nodes.size());
+      auto g = make_gather(self, n);
+      for (auto& user : req.users)
+        ask_into(self, g, target(self, key_kind::user, user), u_push_atom_v, user, req.msg);
+      for (auto& room : req.rooms) {
+        auto m = req.msg;
+        m.room = room;
+        ask_into(self, g, target(self, key_kind::room, room), r_publish_atom_v, room, std::move(m),
+                 req.exclude_session);
+      }
+      if (req.all)
+        for (auto& a : nodes) ask_into(self, g, a, all_deliver_atom_v, req.msg);
+      if (!req.clients.empty())
+        for (auto& a : nodes) ask_into(self, g, a, c_deliver_atom_v, req.msg, req.clients);
+    },
+    [self](ack_atom, const std::string& user, const std::string& client,
+           std::vector<std::string>& ids) {
+      auto& st = self->state;
+      st.acked.add(now_ms(), ids.size());
+      st.ctx->stats->acked.Increment(static_cast<double>(ids.size()));
+      self->send(target(self, key_kind::user, user), u_ack_atom_v, user, client, std::move(ids));
+    },
+    [self](stats_atom) {
+      auto& st = self->state;
+      auto now = now_ms();
+      return ns_stats{st.sessions.size(), st.online_users.size(), st.active_rooms.size(),
+                      st.published.totals(now), st.delivered.totals(now), st.acked.totals(now)};
+    },
+    [self](shutdown_atom, uint16_t code, const std::string& reason) -> uint64_t {
+      return close_all(self, code, reason);
+    },
+    // -- home side: forwarded to the user/room actor --------------------------
+    [self](u_attach_atom a, const std::string& user, session_ref& ref) {
+      forward(self, key_kind::user, user, a, user, std::move(ref));
+    },
+    [self](u_push_atom a, const std::string& user, message& msg) {
+      forward(self, key_kind::user, user, a, user, std::move(msg));
+    },
+    [self](u_info_atom a, const std::string& user) { forward(self, key_kind::user, user, a, user); },
+    [self](u_kick_atom a, const std::string& user, uint16_t code) {
+      forward(self, key_kind::user, user, a, user, code);
+    },
+    [self](u_ack_atom a, const std::string& user, const std::string& client,
+           std::vector<std::string>& ids) {
+      forward(self, key_kind::user, user, a, user, client, std::move(ids));
+    },
+    [self](r_join_atom a, const std::string& room, session_ref& ref, const std::string& since) {
+      forward(self, key_kind::room, room, a, room, std::move(ref), since);
+    },
+    [self](r_leave_atom a, const std::string& room, const std::string& session) {
+      forward(self, key_kind::room, room, a, room, session);
+    },
+    [self](r_publish_atom a, const std::string& room, message& msg, const std::string& exclude) {
+      forward(self, key_kind::room, room, a, room, std::move(msg), exclude);
+    },
+    [self](r_info_atom a, const std::string& room) { forward(self, key_kind::room, room, a, room); },
+    [self](idle_atom, bool is_room, const std::string& key, uint64_t seen) {
+      auto& table = is_room ? self->state.rooms : self->state.users;
+      auto i = table.find(key);
+      // Only when nothing we forwarded is still in its mailbox.
+      if (i == table.end() || i->second.sent != seen) return;
+      self->send(i->second.actor, stop_atom_v);
+      table.erase(i);
+    },
+    [self](online_atom, bool is_room, const std::string& key, bool on) {
+      auto& set = is_room ? self->state.active_rooms : self->state.online_users;
+      if (on) set.insert(key);
+      else set.erase(key);
+    },
+    // -- local fan-out ------------------------------------------------------
+    [self](deliver_atom, const message& msg, const std::vector<std::string>& ids) {
+      auto& sessions = self->state.sessions;
+      fan_out(self, msg, ids, [&](const std::string& id) -> const connection_ptr* {
+        auto i = sessions.find(id);
+        return i == sessions.end() ? nullptr : &i->second.conn;
+      });
+    },
+    [self](r_deliver_atom, const std::string& room, const message& msg, const std::string& exclude) {
+      auto r = self->state.local_rooms.find(room);
+      if (r == self->state.local_rooms.end()) return;
+      fan_out(self, msg, r->second, [&](const auto& kv) -> const connection_ptr* {
+        return kv.first == exclude ? nullptr : &kv.second;
+      });
+    },
+    [self](all_deliver_atom, const message& msg) -> uint64_t {
+      return fan_out(self, msg, self->state.sessions,
+                     [](const auto& kv) -> const connection_ptr* { return &kv.second.conn; });
+    },
+    [self](c_deliver_atom, const message& msg, const std::vector<std::string>& clients) -> uint64_t {
+      std::unordered_set<std::string> want(clients.begin(), clients.end());
+      return fan_out(self, msg, self->state.sessions, [&](const auto& kv) -> const connection_ptr* {
+        return want.count(kv.second.info.client) ? &kv.second.conn : nullptr;
+      });
+    },
+  };
+}
+
+}  // namespace herald

@@ -1,0 +1,62 @@
+#pragma once
+// One actor per namespace on every node. Three roles, each a group of
+// handlers:
+//  - gateway for this node's sessions and API calls: attach, join, leave,
+//    publish, ack, stats; it routes user/room traffic through the directory;
+//  - home of the users and rooms this node owns: it activates their actors on
+//    first use, forwards (delegates) to them, and passivates them when idle;
+//  - local fan-out: it holds this node's sessions and their connections and
+//    writes one encoded frame to each recipient (deliver, r_deliver, ...).
+//
+// Protocol, local side (from session actors / the API on this node):
+//   (attach, session_ref, connection_ptr)            -> uint64 (user's sessions)
+//   (join, session_id, rooms, since_ids)             -> uint64 rooms joined
+//   (leave, session_id, rooms)                       -> uint64 rooms left
+//   (publish, publish_request)                       -> uint64 sessions reached
+//   (ack, user, client, ids)                         -> (no reply)
+//   (u_info|u_kick|r_info ...)                       -> forwarded to the home
+//   (stats)                                          -> ns_stats
+//   (shutdown, code, reason)                         -> uint64 sessions closed
+// Fan-out side (from user/room actors anywhere):
+//   (deliver, message, session_ids), (r_deliver, room, message, exclude),
+//   (a_deliver, message) -> uint64, (c_deliver, message, clients) -> uint64
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <caf/stateful_actor.hpp>
+
+#include "actors/context.hpp"
+#include "actors/protocol.hpp"
+
+namespace herald {
+
+struct local_session {
+  session_info info;
+  caf::actor actor;
+  connection_ptr conn;
+  std::unordered_set<std::string> rooms;
+};
+
+struct activated_actor {
+  caf::actor actor;
+  uint64_t sent = 0;  // messages forwarded; compared with the actor's count on idle
+};
+
+struct namespace_state {
+  std::string ns;
+  context_ptr ctx;
+  std::unordered_map<std::string, local_session> sessions;                             // by id
+  std::unordered_map<caf::actor_addr, std::string> session_by_addr;                    // for down_msg
+  std::unordered_map<std::string, std::unordered_map<std::string, connection_ptr>> local_rooms;
+  std::unordered_map<std::string, activated_actor> users, rooms;                       // homed here
+  std::unordered_set<std::string> online_users, active_rooms;                          // homed here
+  window_counter published, delivered, acked;
+  static inline const char* name = "herald.namespace";
+};
+
+caf::behavior namespace_actor(caf::stateful_actor<namespace_state>* self, std::string ns,
+                              context_ptr ctx);
+
+}  // namespace herald

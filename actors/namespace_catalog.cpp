@@ -1,0 +1,111 @@
+#include "actors/namespace_catalog.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/names.hpp"
+#include "storage/store.hpp"
+
+namespace herald {
+
+using json = nlohmann::json;
+
+std::string namespace_settings::to_json() const {
+  return json{{"secret", secret},
+              {"client_publish", client_publish},
+              {"message_ttl", message_ttl},
+              {"room_history", room_history}}
+    .dump();
+}
+
+result<namespace_settings> namespace_settings::from_json(const std::string& name,
+                                                         const std::string& text) {
+  auto j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return error{errc::internal, "stored namespace " + name + " is not a JSON object"};
+  namespace_settings s;
+  s.name = name;
+  s.secret = j.value("secret", "");
+  s.client_publish = j.value("client_publish", false);
+  s.message_ttl = j.value("message_ttl", int64_t{86400});
+  s.room_history = j.value("room_history", int64_t{100});
+  return s;
+}
+
+status namespace_catalog::load() {
+  if (!store_) return ok();
+  auto rows = store_->namespaces();
+  if (!rows) return rows.err();
+  std::unique_lock lock(mtx_);
+  for (auto& [name, doc] : rows.value()) {
+    auto s = namespace_settings::from_json(name, doc);
+    if (!s) return s.err();
+    map_[name] = std::make_shared<const namespace_settings>(std::move(s.value()));
+  }
+  return ok();
+}
+
+status namespace_catalog::persist(const namespace_settings& s) {
+  if (!store_) return ok();
+  return store_->put_namespace(s.name, s.to_json());
+}
+
+status namespace_catalog::put(namespace_settings s) {
+  if (!valid_namespace_name(s.name))
+    return error{errc::bad_request, "namespace name must match [a-z0-9_-]{1,64}"};
+  std::unique_lock lock(mtx_);
+  if (auto st = persist(s); !st) return st;
+  auto name = s.name;  // the right side of = is evaluated first (C++17)
+  map_[name] = std::make_shared<const namespace_settings>(std::move(s));
+  return ok();
+}
+
+status namespace_catalog::create(namespace_settings s) {
+  if (!valid_namespace_name(s.name))
+    return error{errc::bad_request, "namespace name must match [a-z0-9_-]{1,64}"};
+  std::unique_lock lock(mtx_);
+  if (map_.count(s.name)) return error{errc::conflict, "namespace " + s.name + " exists"};
+  if (auto st = persist(s); !st) return st;
+  auto name = s.name;  // the right side of = is evaluated first (C++17)
+  map_[name] = std::make_shared<const namespace_settings>(std::move(s));
+  return ok();
+}
+
+status namespace_catalog::remove(const std::string& name) {
+  std::unique_lock lock(mtx_);
+  if (!map_.count(name)) return error{errc::not_found, "no namespace " + name};
+  if (store_)
+    if (auto st = store_->delete_namespace(name); !st) return st;
+  map_.erase(name);
+  return ok();
+}
+
+settings_ptr namespace_catalog::get(const std::string& name) const {
+  std::shared_lock lock(mtx_);
+  auto i = map_.find(name);
+  return i == map_.end() ? nullptr : i->second;
+}
+
+std::vector<settings_ptr> namespace_catalog::list() const {
+  std::shared_lock lock(mtx_);
+  std::vector<settings_ptr> out;
+  for (auto& kv : map_) out.push_back(kv.second);
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a->name < b->name; });
+  return out;
+}
+
+std::string random_secret() {
+  std::random_device rd;  // /dev/urandom on Linux
+  static const char* hex = "0123456789abcdef";
+  std::string s(32, '0');
+  for (size_t i = 0; i < s.size(); i += 8) {
+    uint32_t r = rd();
+    for (size_t k = 0; k < 8; ++k, r >>= 4) s[i + k] = hex[r & 0xf];
+  }
+  return s;
+}
+
+}  // namespace herald

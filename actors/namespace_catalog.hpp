@@ -1,0 +1,58 @@
+#pragma once
+// The namespaces this node knows, with their settings. Thread-safe: the
+// WebSocket upgrade path (Asio threads) reads it to check tokens, the admin
+// API changes it. Changes are persisted before they become visible.
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/errors.hpp"
+
+namespace herald {
+namespace storage {
+class store;
+}
+
+struct namespace_settings {
+  std::string name;
+  std::string secret;
+  bool client_publish = false;
+  int64_t message_ttl = 86400;  // seconds
+  int64_t room_history = 100;   // messages per room
+
+  std::string to_json() const;
+  static result<namespace_settings> from_json(const std::string& name, const std::string& text);
+};
+
+using settings_ptr = std::shared_ptr<const namespace_settings>;
+
+class namespace_catalog {
+ public:
+  // `st` may be null (tests): then nothing is persisted.
+  explicit namespace_catalog(storage::store* st) : store_(st) {}
+
+  // Reads the persisted namespaces.
+  status load();
+  // Creates or replaces (namespaces from config.ini win over stored ones).
+  status put(namespace_settings s);
+  // Creates; errc::conflict when the name exists.
+  status create(namespace_settings s);
+  // errc::not_found when absent.
+  status remove(const std::string& name);
+  settings_ptr get(const std::string& name) const;
+  std::vector<settings_ptr> list() const;
+
+ private:
+  status persist(const namespace_settings& s);
+  storage::store* store_;
+  mutable std::shared_mutex mtx_;
+  std::unordered_map<std::string, settings_ptr> map_;
+};
+
+// A random secret: 32 hex characters from the OS's CSPRNG.
+std::string random_secret();
+
+}  // namespace herald

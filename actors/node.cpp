@@ -1,0 +1,60 @@
+#include "actors/node.hpp"
+
+#include <caf/all.hpp>
+
+#include "actors/namespace_actor.hpp"
+#include "actors/session_actor.hpp"
+
+namespace herald {
+
+void add_message_types(caf::actor_system_config& cfg) {
+  cfg.add_message_types<caf::id_block::herald>();
+}
+
+node::node(caf::actor_system& sys, std::shared_ptr<node_context> ctx,
+           std::shared_ptr<local_directory> dir)
+  : sys_(sys), ctx_(std::move(ctx)), dir_(std::move(dir)) {}
+
+void node::spawn_namespace(const std::string& name) {
+  dir_->add(name, sys_.spawn(namespace_actor, name, ctx_));
+}
+
+void node::start() {
+  std::lock_guard lock(mtx_);
+  for (auto& s : ctx_->catalog->list()) spawn_namespace(s->name);
+}
+
+status node::create_namespace(namespace_settings s) {
+  std::lock_guard lock(mtx_);
+  auto name = s.name;
+  if (auto st = ctx_->catalog->create(std::move(s)); !st) return st;
+  spawn_namespace(name);
+  return ok();
+}
+
+status node::delete_namespace(const std::string& name) {
+  std::lock_guard lock(mtx_);
+  if (auto st = ctx_->catalog->remove(name); !st) return st;
+  if (auto a = dir_->local(name)) {
+    caf::anon_send(a, shutdown_atom_v, close_code::api_disconnect, std::string("namespace deleted"));
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  }
+  dir_->remove(name);
+  return ok();
+}
+
+caf::actor node::spawn_session(const std::string& ns, session_info info, connection_ptr conn) {
+  auto local = dir_->local(ns);
+  if (!local) return {};
+  return sys_.spawn(session_actor, ns, std::move(info), std::move(conn), local, ctx_);
+}
+
+void node::close_all(uint16_t code, const std::string& reason) {
+  for (auto& a : dir_->all_local()) caf::anon_send(a, shutdown_atom_v, code, reason);
+}
+
+void node::stop() {
+  for (auto& a : dir_->all_local()) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+}
+
+}  // namespace herald

@@ -1,0 +1,50 @@
+#pragma once
+// The actor side of one herald process: spawns a namespace actor per known
+// namespace, creates and deletes namespaces, and spawns session actors for
+// new connections. Thread-safe; called from Asio threads.
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <caf/actor_system.hpp>
+
+#include "actors/context.hpp"
+#include "actors/local_directory.hpp"
+#include "actors/protocol.hpp"
+
+namespace herald {
+
+class node {
+ public:
+  node(caf::actor_system& sys, std::shared_ptr<node_context> ctx,
+       std::shared_ptr<local_directory> dir);
+
+  // Spawns the namespace actors of every namespace in the catalog.
+  void start();
+  status create_namespace(namespace_settings s);
+  // Closes the namespace's sessions (code 4000) and forgets it.
+  status delete_namespace(const std::string& name);
+  // The session actor for a new connection, or an invalid handle when the
+  // namespace is gone.
+  caf::actor spawn_session(const std::string& ns, session_info info, connection_ptr conn);
+  // Closes every session with `code` (shutdown: 1001).
+  void close_all(uint16_t code, const std::string& reason);
+  // Ends every namespace actor (and with them user and room actors).
+  void stop();
+
+  caf::actor_system& system() { return sys_; }
+  const context_ptr& context() const { return ctx_; }
+  directory& dir() { return *dir_; }
+
+ private:
+  void spawn_namespace(const std::string& name);
+  caf::actor_system& sys_;
+  context_ptr ctx_;
+  std::shared_ptr<local_directory> dir_;
+  std::mutex mtx_;
+};
+
+// Adds herald's message types to a CAF config.
+void add_message_types(caf::actor_system_config& cfg);
+
+}  // namespace herald

@@ -1,0 +1,41 @@
+#pragma once
+// One actor per (namespace, room), on the room's home node. Knows the room's
+// members and, for fan-out, which nodes they are on: a message goes once to
+// each such node's namespace actor, which writes one shared frame to its
+// local members. Keeps the last `room_history` messages for `since` replay.
+//
+// Protocol (via the home namespace actor, counted like the user actor's):
+//   (r_join, room, session_ref, since_id)      -> uint64 members
+//   (r_leave, room, session_id)                -> uint64 members
+//   (r_publish, room, message, exclude_session) -> uint64 sessions reached
+//   (r_info, room)                             -> vector<session_info>
+//   (stop)                                     -> quits if still idle
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <unordered_map>
+
+#include <caf/stateful_actor.hpp>
+
+#include "actors/context.hpp"
+#include "actors/protocol.hpp"
+
+namespace herald {
+
+struct room_state {
+  std::string ns, room;
+  caf::actor parent;
+  context_ptr ctx;
+  std::unordered_map<std::string, session_ref> members;  // by session id
+  std::map<caf::actor, size_t> nodes;                    // node namespace actor -> members there
+  std::deque<message> history;
+  uint64_t seen = 0;
+  uint64_t idle_token = 0;
+  static inline const char* name = "herald.room";
+};
+
+caf::behavior room_actor(caf::stateful_actor<room_state>* self, std::string ns, std::string room,
+                         caf::actor parent, context_ptr ctx);
+
+}  // namespace herald

@@ -1,0 +1,200 @@
+#include "actors/wire.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "actors/names.hpp"
+
+namespace herald::wire {
+
+using json = nlohmann::json;
+
+namespace {
+
+error bad(std::string msg) { return error{errc::bad_frame, std::move(msg)}; }
+
+// Reads a string array field; returns an error message or empty on success.
+std::string read_ids(const json& j, const char* field, size_t max_list,
+                     std::vector<std::string>& out, bool required) {
+  auto it = j.find(field);
+  if (it == j.end()) return required ? std::string("\"") + field + "\" is required" : "";
+  if (!it->is_array()) return std::string("\"") + field + "\" must be an array of strings";
+  if (it->size() > max_list)
+    return std::string("\"") + field + "\" has more than " + std::to_string(max_list) + " entries";
+  for (auto& v : *it) {
+    if (!v.is_string() || !valid_id(v.get_ref<const std::string&>()))
+      return std::string("\"") + field + "\" entries must be strings of 1..128 bytes without control characters";
+    out.push_back(v.get<std::string>());
+  }
+  if (required && out.empty()) return std::string("\"") + field + "\" must not be empty";
+  return {};
+}
+
+}  // namespace
+
+parsed parse_client_frame(std::string_view text, size_t max_list) {
+  parsed out;
+  json j = json::parse(text.begin(), text.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    out.failure = parse_error{bad("frame is not a JSON object"), {}};
+    return out;
+  }
+  std::string req_id;
+  if (auto it = j.find("id"); it != j.end()) {
+    if (!(it->is_number_integer() || it->is_string())) {
+      out.failure = parse_error{bad("\"id\" must be an integer or a string"), {}};
+      return out;
+    }
+    req_id = it->dump();
+  }
+  auto fail = [&](error e) {
+    out.failure = parse_error{std::move(e), req_id};
+    return out;
+  };
+  auto t = j.find("type");
+  if (t == j.end() || !t->is_string()) return fail(bad("\"type\" must be a string"));
+  const auto& type = t->get_ref<const std::string&>();
+  client_frame f;
+  f.req_id = req_id;
+  std::string problem;
+  if (type == "join") {
+    f.type = kind::join;
+    problem = read_ids(j, "rooms", max_list, f.rooms, true);
+    if (problem.empty()) {
+      if (auto s = j.find("since"); s != j.end()) {
+        if (!s->is_object()) problem = "\"since\" must be an object of room -> message id";
+        else
+          for (auto& [room, id] : s->items()) {
+            if (!id.is_string()) { problem = "\"since\" values must be message id strings"; break; }
+            f.since[room] = id.get<std::string>();
+          }
+      }
+    }
+  } else if (type == "leave") {
+    f.type = kind::leave;
+    problem = read_ids(j, "rooms", max_list, f.rooms, true);
+  } else if (type == "publish") {
+    f.type = kind::publish;
+    auto to = j.find("to");
+    if (to == j.end() || !to->is_object()) problem = "\"to\" must be an object";
+    else {
+      problem = read_ids(*to, "rooms", max_list, f.rooms, false);
+      if (problem.empty()) problem = read_ids(*to, "users", max_list, f.users, false);
+      if (problem.empty() && f.rooms.empty() && f.users.empty())
+        problem = "\"to\" names no rooms and no users";
+    }
+    if (problem.empty()) {
+      auto d = j.find("data");
+      if (d == j.end()) problem = "\"data\" is required";
+      else f.data = d->dump();
+    }
+  } else if (type == "ack") {
+    f.type = kind::ack;
+    auto it = j.find("ids");
+    if (it == j.end() || !it->is_array() || it->empty()) problem = "\"ids\" must be a non-empty array";
+    else if (it->size() > max_list) problem = "\"ids\" has too many entries";
+    else
+      for (auto& v : *it) {
+        if (!v.is_string() || v.get_ref<const std::string&>().empty() ||
+            v.get_ref<const std::string&>().size() > 128) {
+          problem = "\"ids\" entries must be message id strings";
+          break;
+        }
+        f.ids.push_back(v.get<std::string>());
+      }
+  } else if (type == "ping") {
+    f.type = kind::ping;
+  } else {
+    return fail(error{errc::unknown_type, "unknown frame type \"" + type + "\""});
+  }
+  if (!problem.empty()) return fail(bad(problem));
+  out.frame = std::move(f);
+  return out;
+}
+
+std::string quote(std::string_view s) {
+  return json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string welcome(std::string_view session, std::string_view user, std::string_view node,
+                    int heartbeat) {
+  std::string s = R"({"type":"welcome","session":)";
+  s += quote(session);
+  s += R"(,"user":)";
+  s += quote(user);
+  s += R"(,"node":)";
+  s += quote(node);
+  s += R"(,"heartbeat":)";
+  s += std::to_string(heartbeat);
+  s += '}';
+  return s;
+}
+
+std::string pong() { return R"({"type":"pong"})"; }
+
+namespace {
+std::string error_object(const error& e) {
+  std::string s = R"({"code":")";
+  s += code_name(e.code);
+  s += R"(","message":)";
+  s += quote(e.message);
+  s += '}';
+  return s;
+}
+std::string reply_head(std::string_view req_id) {
+  std::string s = R"({"type":"reply")";
+  if (!req_id.empty()) {
+    s += R"(,"id":)";
+    s += req_id;
+  }
+  return s;
+}
+}  // namespace
+
+std::string reply_ok(std::string_view req_id, std::string_view extra_members) {
+  auto s = reply_head(req_id);
+  s += R"(,"ok":true)";
+  if (!extra_members.empty()) {
+    s += ',';
+    s += extra_members;
+  }
+  s += '}';
+  return s;
+}
+
+std::string reply_error(std::string_view req_id, const error& e) {
+  auto s = reply_head(req_id);
+  s += R"(,"ok":false,"error":)";
+  s += error_object(e);
+  s += '}';
+  return s;
+}
+
+std::string error_frame(const error& e) {
+  std::string s = R"({"type":"error","error":)";
+  s += error_object(e);
+  s += '}';
+  return s;
+}
+
+std::string message_frame(const message& m) {
+  std::string s;
+  s.reserve(64 + m.id.size() + m.from.size() + m.room.size() + m.data.size());
+  s += R"({"type":"message","id":)";
+  s += quote(m.id);
+  s += R"(,"ts":)";
+  s += std::to_string(m.ts);
+  s += R"(,"from":)";
+  s += quote(m.from);
+  if (!m.room.empty()) {
+    s += R"(,"room":)";
+    s += quote(m.room);
+  }
+  s += R"(,"data":)";
+  s += m.data;
+  s += '}';
+  return s;
+}
+
+frame_ptr encode(const message& m) { return std::make_shared<const std::string>(message_frame(m)); }
+
+}  // namespace herald::wire

@@ -1,0 +1,54 @@
+#pragma once
+// The frame codec: client JSON text -> client_frame, and server frames ->
+// JSON text. Pure functions; both net/ (parsing) and actors/ (encoding a
+// message once per node) use it.
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/errors.hpp"
+#include "actors/message.hpp"
+
+namespace herald::wire {
+
+enum class kind { join, leave, publish, ack, ping };
+
+struct client_frame {
+  kind type = kind::ping;
+  std::string req_id;                       // JSON text of "id", empty if absent
+  std::vector<std::string> rooms;           // join, leave, publish.to.rooms
+  std::vector<std::string> users;           // publish.to.users
+  std::vector<std::string> ids;             // ack
+  std::map<std::string, std::string> since; // join
+  std::string data;                         // publish: JSON text
+};
+
+struct parse_error {
+  error err;
+  std::string req_id;  // when the frame was JSON with an "id", so the reply can carry it
+};
+
+struct parsed {
+  std::optional<client_frame> frame;
+  std::optional<parse_error> failure;
+};
+
+// max_list bounds every array in a frame (rooms, users, ids).
+parsed parse_client_frame(std::string_view text, size_t max_list);
+
+std::string welcome(std::string_view session, std::string_view user, std::string_view node,
+                    int heartbeat);
+std::string pong();
+// `extra` is a JSON object text whose members are appended (may be empty).
+std::string reply_ok(std::string_view req_id, std::string_view extra_members = {});
+std::string reply_error(std::string_view req_id, const error& e);
+std::string error_frame(const error& e);
+std::string message_frame(const message& m);
+frame_ptr encode(const message& m);
+
+// JSON string literal for s (quotes included).
+std::string quote(std::string_view s);
+
+}  // namespace herald::wire

@@ -1,0 +1,188 @@
+#include "apps/config.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "actors/names.hpp"
+
+namespace herald {
+
+namespace {
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return {};
+  auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+// Strips a `;` or `#` comment that starts a line or follows whitespace, outside quotes.
+std::string strip_comment(const std::string& s) {
+  bool quoted = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '"') quoted = !quoted;
+    if (!quoted && (s[i] == ';' || s[i] == '#') && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t'))
+      return s.substr(0, i);
+  }
+  return s;
+}
+
+std::string unquote(const std::string& v) {
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') return v.substr(1, v.size() - 2);
+  return v;
+}
+
+error bad(const std::string& key, const std::string& why) {
+  return error{errc::bad_request, "config " + key + ": " + why};
+}
+
+result<int64_t> to_int(const std::string& key, const std::string& v, int64_t lo, int64_t hi) {
+  try {
+    size_t used = 0;
+    auto n = std::stoll(v, &used);
+    if (used != v.size()) throw std::invalid_argument("trailing");
+    if (n < lo || n > hi) return bad(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+    return static_cast<int64_t>(n);
+  } catch (const std::exception&) {
+    return bad(key, "\"" + v + "\" is not an integer");
+  }
+}
+
+result<bool> to_bool(const std::string& key, const std::string& v) {
+  if (v == "true" || v == "yes" || v == "on" || v == "1") return true;
+  if (v == "false" || v == "no" || v == "off" || v == "0") return false;
+  return bad(key, "\"" + v + "\" is not a boolean");
+}
+
+std::vector<std::string> split_list(const std::string& v) {
+  std::vector<std::string> out;
+  std::stringstream ss(v);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (auto t = trim(item); !t.empty()) out.push_back(t);
+  return out;
+}
+}  // namespace
+
+result<ini_map> parse_ini(const std::string& text) {
+  ini_map m;
+  std::stringstream in(text);
+  std::string line, section;
+  int no = 0;
+  while (std::getline(in, line)) {
+    ++no;
+    auto s = trim(strip_comment(line));
+    if (s.empty()) continue;
+    if (s.front() == '[') {
+      if (s.back() != ']') return error{errc::bad_request, "config line " + std::to_string(no) + ": unclosed section"};
+      section = trim(s.substr(1, s.size() - 2));
+      if (section.empty()) return error{errc::bad_request, "config line " + std::to_string(no) + ": empty section"};
+      continue;
+    }
+    auto eq = s.find('=');
+    if (eq == std::string::npos)
+      return error{errc::bad_request, "config line " + std::to_string(no) + ": expected key = value"};
+    if (section.empty())
+      return error{errc::bad_request, "config line " + std::to_string(no) + ": key outside a [section]"};
+    auto key = trim(s.substr(0, eq));
+    if (key.empty()) return error{errc::bad_request, "config line " + std::to_string(no) + ": empty key"};
+    m[section + "." + key] = unquote(trim(s.substr(eq + 1)));
+  }
+  return m;
+}
+
+status apply_overrides(ini_map& m, const std::vector<std::string>& args) {
+  for (auto& a : args) {
+    if (a.rfind("--", 0) != 0) return error{errc::bad_request, "unexpected argument " + a};
+    auto eq = a.find('=');
+    auto key = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+    if (eq == std::string::npos || key.find('.') == std::string::npos)
+      return error{errc::bad_request, "options are --section.key=value, got " + a};
+    m[key] = a.substr(eq + 1);
+  }
+  return ok();
+}
+
+result<node_config> build_config(const ini_map& m) {
+  node_config c;
+  std::map<std::string, namespace_settings> nss;
+  for (auto& [key, v] : m) {
+    auto dot = key.rfind('.');
+    auto section = key.substr(0, dot);
+    auto k = key.substr(dot + 1);
+    auto int_into = [&](auto& dst, int64_t lo, int64_t hi) -> status {
+      auto n = to_int(key, v, lo, hi);
+      if (!n) return n.err();
+      dst = static_cast<std::remove_reference_t<decltype(dst)>>(n.value());
+      return ok();
+    };
+    status st = ok();
+    if (section == "node") {
+      if (k == "name") c.name = v;
+      else if (k == "listen") c.listen = v;
+      else if (k == "cluster_listen") c.cluster_listen = v;
+      else if (k == "data_dir") c.data_dir = v;
+      else if (k == "io_threads") st = int_into(c.io_threads, 1, 64);
+      else if (k == "workers") st = int_into(c.workers, 1, 64);
+      else if (k == "log_level") {
+        if (v != "trace" && v != "debug" && v != "info" && v != "warn" && v != "error" && v != "off")
+          return bad(key, "one of trace, debug, info, warn, error, off");
+        c.log_level = v;
+      } else return bad(key, "unknown key");
+    } else if (section == "cluster") {
+      if (k == "seeds") c.seeds = split_list(v);
+      else return bad(key, "unknown key");
+    } else if (section == "admin") {
+      if (k == "token") c.admin_token = v;
+      else return bad(key, "unknown key");
+    } else if (section == "limits") {
+      if (k == "max_frame") st = int_into(c.lim.max_frame, 256, int64_t{64} << 20);
+      else if (k == "max_body") st = int_into(c.lim.max_body, 256, int64_t{64} << 20);
+      else if (k == "max_rooms") st = int_into(c.lim.max_rooms, 1, 100000);
+      else if (k == "max_targets") st = int_into(c.lim.max_targets, 1, 1000000);
+      else if (k == "send_queue") st = int_into(c.lim.send_queue, 1024, int64_t{1} << 30);
+      else if (k == "max_connections") st = int_into(c.lim.max_connections, 1, 10000000);
+      else if (k == "heartbeat") st = int_into(c.lim.heartbeat, 1, 3600);
+      else return bad(key, "unknown key");
+    } else if (section.rfind("namespace.", 0) == 0) {
+      auto name = section.substr(10);
+      auto rest = k;
+      if (!valid_namespace_name(name)) return bad(key, "namespace name must match [a-z0-9_-]{1,64}");
+      auto& ns = nss[name];
+      ns.name = name;
+      if (rest == "secret") ns.secret = v;
+      else if (rest == "client_publish") {
+        auto b = to_bool(key, v);
+        if (!b) return b.err();
+        ns.client_publish = b.value();
+      } else if (rest == "message_ttl") st = int_into(ns.message_ttl, 0, int64_t{10} * 365 * 86400);
+      else if (rest == "room_history") st = int_into(ns.room_history, 0, 100000);
+      else return bad(key, "unknown key");
+    } else {
+      return bad(key, "unknown section [" + section + "]");
+    }
+    if (!st) return st.err();
+  }
+  for (auto& [name, ns] : nss) {
+    if (ns.secret.empty()) return bad("namespace." + name + ".secret", "is required");
+    c.namespaces.push_back(ns);
+  }
+  if (c.name.empty()) c.name = c.listen;
+  return c;
+}
+
+result<node_config> load_config(const std::string& file, const std::vector<std::string>& overrides) {
+  ini_map m;
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) return error{errc::not_found, "cannot read config file " + file};
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto parsed = parse_ini(ss.str());
+    if (!parsed) return parsed.err();
+    m = std::move(parsed.value());
+  }
+  if (auto st = apply_overrides(m, overrides); !st) return st.err();
+  return build_config(m);
+}
+
+}  // namespace herald

@@ -1,0 +1,42 @@
+#pragma once
+// Node configuration: an INI file plus `--section.key=value` overrides (which
+// win). Our own small INI reader: the contract's files use `;` comments at
+// line ends, which Boost.Program_options' config parser does not strip, and
+// `[namespace.NAME]` sections are open-ended.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "actors/errors.hpp"
+#include "actors/limits.hpp"
+#include "actors/namespace_catalog.hpp"
+
+namespace herald {
+
+using ini_map = std::map<std::string, std::string>;  // "section.key" -> value
+
+// Parses INI text into "section.key" -> value. Errors name the line.
+result<ini_map> parse_ini(const std::string& text);
+// Applies "--section.key=value" arguments; anything else is an error.
+status apply_overrides(ini_map& m, const std::vector<std::string>& args);
+
+struct node_config {
+  std::string name;
+  std::string listen = "127.0.0.1:8080";
+  std::string cluster_listen;
+  std::string data_dir = "./data";
+  std::vector<std::string> seeds;
+  std::string admin_token;
+  int io_threads = 1;
+  int workers = 2;
+  std::string log_level = "info";
+  limits lim;
+  std::vector<namespace_settings> namespaces;
+};
+
+// Validates every key and value; unknown keys are errors (typos are caught).
+result<node_config> build_config(const ini_map& m);
+// Reads FILE (may be empty: defaults only) then applies overrides.
+result<node_config> load_config(const std::string& file, const std::vector<std::string>& overrides);
+
+}  // namespace herald

@@ -1,0 +1,190 @@
+// herald: the server (`herald --config FILE`) and its token tool
+// (`herald token ...`). Wires storage/, actors/ and net/ together.
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/node.hpp"
+#include "apps/config.hpp"
+#include "net/server.hpp"
+#include "net/token.hpp"
+#include "storage/store.hpp"
+
+using namespace herald;
+
+namespace {
+
+const char* usage = R"(herald - real-time push and chat server
+
+Usage:
+  herald --config FILE [--section.key=value ...]
+      Start a node. Every key of the config file can be given (and
+      overridden) on the command line, e.g. --node.listen=127.0.0.1:9000
+      --limits.heartbeat=10 --namespace.demo.secret=s3cret.
+  herald token --config FILE --ns NS --user USER [--ttl SECONDS] [--secret S]
+      Print a HS256 JWT for USER in namespace NS, signed with the namespace
+      secret from the config file (or the node's data_dir, or --secret).
+      --ttl 0 (the default is 3600) mints a token without expiry.
+  herald --help
+      This text.
+
+Config sections: [node] name, listen, cluster_listen, data_dir, io_threads,
+workers, log_level; [cluster] seeds; [admin] token; [limits] max_frame,
+max_body, max_rooms, max_targets, send_queue, max_connections, heartbeat;
+[namespace.NAME] secret, client_publish, message_ttl, room_history.
+See README.md and docs/.
+)";
+
+// Raises the soft open-file limit to the hard one; returns the result.
+rlim_t raise_nofile() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  return rl.rlim_cur;
+}
+
+int fail(const std::string& msg) {
+  std::fprintf(stderr, "herald: %s\n", msg.c_str());
+  return 2;
+}
+
+int token_main(const std::vector<std::string>& args) {
+  std::string file, ns, user, secret;
+  long long ttl = 3600;
+  for (size_t i = 0; i < args.size(); ++i) {
+    auto next = [&](std::string& dst) {
+      if (i + 1 >= args.size()) return false;
+      dst = args[++i];
+      return true;
+    };
+    std::string ttl_s;
+    if (args[i] == "--config") { if (!next(file)) return fail("--config needs a value"); }
+    else if (args[i] == "--ns") { if (!next(ns)) return fail("--ns needs a value"); }
+    else if (args[i] == "--user") { if (!next(user)) return fail("--user needs a value"); }
+    else if (args[i] == "--secret") { if (!next(secret)) return fail("--secret needs a value"); }
+    else if (args[i] == "--ttl") {
+      if (!next(ttl_s)) return fail("--ttl needs a value");
+      try { ttl = std::stoll(ttl_s); } catch (...) { return fail("--ttl must be an integer"); }
+    } else if (args[i] == "--help") { std::cout << usage; return 0; }
+    else return fail("unknown token option " + args[i] + " (see herald --help)");
+  }
+  if (ns.empty() || user.empty()) return fail("token needs --ns and --user (see herald --help)");
+  if (secret.empty()) {
+    auto cfg = load_config(file, {});
+    if (!cfg) return fail(cfg.err().message);
+    for (auto& n : cfg->namespaces)
+      if (n.name == ns) secret = n.secret;
+    if (secret.empty()) {
+      // A namespace made through the admin API lives in the node's store.
+      auto st = storage::store::open(cfg->data_dir);
+      if (!st) return fail("namespace " + ns + " is not in the config file and the store is not readable (" +
+                           st.err().message + "); pass --secret");
+      namespace_catalog cat(st.value().get());
+      if (auto l = cat.load(); !l) return fail(l.err().message);
+      if (auto s = cat.get(ns)) secret = s->secret;
+    }
+    if (secret.empty()) return fail("unknown namespace " + ns);
+  }
+  std::cout << token::mint(secret, user, ttl) << "\n";
+  return 0;
+}
+
+int server_main(const std::vector<std::string>& args) {
+  std::string file;
+  std::vector<std::string> overrides;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config") {
+      if (i + 1 >= args.size()) return fail("--config needs a file");
+      file = args[++i];
+    } else if (args[i].rfind("--config=", 0) == 0) {
+      file = args[i].substr(9);
+    } else {
+      overrides.push_back(args[i]);
+    }
+  }
+  auto cfg_r = load_config(file, overrides);
+  if (!cfg_r) return fail(cfg_r.err().message);
+  auto& cfg = cfg_r.value();
+  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [" + cfg.name + "] %v");
+
+  auto nofile = raise_nofile();
+  // Keep descriptors for RocksDB, the listener and HTTP calls.
+  auto fd_budget = nofile > 200 ? static_cast<size_t>(nofile - 200) : size_t{1};
+  if (cfg.lim.max_connections > fd_budget) cfg.lim.max_connections = fd_budget;
+
+  auto st = storage::store::open(cfg.data_dir);
+  if (!st) {
+    spdlog::error("{}", st.err().message);
+    return 1;
+  }
+  auto ctx = std::make_shared<node_context>();
+  ctx->node_name = cfg.name;
+  ctx->lim = cfg.lim;
+  auto dir = std::make_shared<local_directory>(cfg.name);
+  ctx->dir = dir;
+  ctx->catalog = std::make_shared<namespace_catalog>(st.value().get());
+  ctx->stats = std::make_shared<metrics>();
+  ctx->ids = std::make_shared<id_source>(cfg.name);
+  if (auto l = ctx->catalog->load(); !l) {
+    spdlog::error("{}", l.err().message);
+    return 1;
+  }
+  for (auto& ns : cfg.namespaces)
+    if (auto p = ctx->catalog->put(ns); !p) {
+      spdlog::error("{}", p.err().message);
+      return 1;
+    }
+  if (!cfg.seeds.empty() || !cfg.cluster_listen.empty())
+    spdlog::warn("cluster.seeds / node.cluster_listen are set, but clustering is not built yet: running alone");
+
+  caf::actor_system_config caf_cfg;
+  caf_cfg.set("scheduler.max-threads", cfg.workers);
+  caf_cfg.set("logger.verbosity", caf::atom("quiet"));
+  add_message_types(caf_cfg);
+  int rc = 0;
+  {
+    caf::actor_system sys{caf_cfg};
+    node n{sys, ctx, dir};
+    n.start();
+    auto srv = server::start(n, cfg.listen, cfg.admin_token, cfg.io_threads);
+    if (!srv) {
+      spdlog::error("{}", srv.err().message);
+      n.stop();
+      return 1;
+    }
+    spdlog::info("herald node {} listening on {} (data_dir {}, {} namespaces, io_threads {}, workers {}, "
+                 "max_connections {})",
+                 cfg.name, cfg.listen, cfg.data_dir, ctx->catalog->list().size(), cfg.io_threads,
+                 cfg.workers, cfg.lim.max_connections);
+    srv.value()->wait_for_signal();
+    srv.value()->shutdown(3000);
+    srv.value().reset();
+    n.stop();
+    sys.await_actors_before_shutdown(false);
+  }
+  spdlog::info("herald node {} stopped", cfg.name);
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << usage;
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "token") return token_main({args.begin() + 1, args.end()});
+  return server_main(args);
+}

@@ -1,0 +1,341 @@
+#include "net/api.hpp"
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/names.hpp"
+#include "net/url.hpp"
+
+namespace herald {
+
+using json = nlohmann::json;
+
+std::string error_body(const error& e) {
+  return json{{"error", {{"code", code_name(e.code)}, {"message", e.message}}}}.dump(
+    -1, ' ', false, json::error_handler_t::replace);
+}
+
+struct api::call {
+  api_request req;
+  reply_fn reply;
+  url::target target;
+  std::string ns;  // set once a namespace call is authorised
+
+  void fail(errc code, std::string message) {
+    error e{code, std::move(message)};
+    reply(api_response{http_status(code), error_body(e)});
+  }
+  void fail(const error& e) { reply(api_response{http_status(e.code), error_body(e)}); }
+  void ok(const json& j) { reply(api_response{200, j.dump(-1, ' ', false, json::error_handler_t::replace)}); }
+};
+
+namespace {
+
+bool secret_equal(const std::string& a, const std::string& b) {
+  // Constant time in the length of the input.
+  unsigned char diff = a.size() != b.size();
+  for (size_t i = 0; i < a.size(); ++i) diff |= a[i] ^ (i < b.size() ? b[i] : 0);
+  return diff == 0;
+}
+
+bool starts_with(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
+
+// Runs one request against an actor from outside any actor: a short-lived
+// actor does the asking and calls `done` with the answer or an error.
+template <class T, class... Ts>
+void ask(node& n, caf::actor dest, std::function<void(result<T>)> done, Ts... xs) {
+  if (!dest) return done(error{errc::unavailable, "namespace is not active on this node"});
+  auto timeout = n.context()->ask_timeout;
+  n.system().spawn([=](caf::event_based_actor* self) {
+    self->request(dest, timeout, xs...)
+      .then([done](T& v) { done(std::move(v)); },
+            [done](caf::error& e) { done(error{errc::unavailable, caf::to_string(e)}); });
+  });
+}
+
+json sessions_json(const std::vector<session_info>& v) {
+  json arr = json::array();
+  for (auto& s : v)
+    arr.push_back({{"session", s.session},
+                   {"user", s.user},
+                   {"client", s.client.empty() ? json(nullptr) : json(s.client)},
+                   {"node", s.node},
+                   {"since", s.since}});
+  return arr;
+}
+
+json totals_json(const window_totals& t) {
+  return {{"minute", t.minute}, {"hour", t.hour}, {"day", t.day}};
+}
+
+// Reads a list of ids from a push target; returns a problem or empty.
+std::string read_list(const json& to, const char* field, size_t max, std::vector<std::string>& out) {
+  auto it = to.find(field);
+  if (it == to.end() || it->is_null()) return {};
+  if (!it->is_array()) return std::string("\"to.") + field + "\" must be an array of strings";
+  if (it->size() > max)
+    return std::string("\"to.") + field + "\" has more than " + std::to_string(max) + " entries";
+  for (auto& v : *it) {
+    if (!v.is_string() || !valid_id(v.get_ref<const std::string&>()))
+      return std::string("\"to.") + field + "\" entries must be strings of 1..128 bytes without control characters";
+    out.push_back(v.get<std::string>());
+  }
+  return {};
+}
+
+}  // namespace
+
+api::api(node& n, std::string admin_token) : node_(n), admin_token_(std::move(admin_token)) {}
+
+void api::handle(api_request req, reply_fn reply) {
+  call c{std::move(req), std::move(reply), {}, {}};
+  c.target = url::parse_target(c.req.target);
+  if (!c.target.ok) return c.fail(errc::bad_request, "malformed query string");
+  route(c);
+}
+
+void api::route(call& c) {
+  auto segs = url::segments(c.target.path);
+  if (!segs) return c.fail(errc::bad_request, "malformed path");
+  auto& s = *segs;
+  auto& m = c.req.method;
+  auto method_is = [&](const char* want) {
+    if (m == want) return true;
+    c.fail(errc::method_not_allowed, "use " + std::string(want) + " on " + c.target.path);
+    return false;
+  };
+  if (s.size() == 1 && s[0] == "healthz") {
+    if (method_is("GET")) c.ok({{"status", "ok"}, {"node", node_.context()->node_name}});
+    return;
+  }
+  if (s.size() == 1 && s[0] == "metrics") {
+    if (method_is("GET"))
+      c.reply(api_response{200, node_.context()->stats->text(), "text/plain; version=0.0.4"});
+    return;
+  }
+  if (s.size() < 2 || s[0] != "v1") return c.fail(errc::not_found, "no route " + c.target.path);
+  if (s[1] == "admin") return admin(c, s);
+
+  // Namespace calls: Basic NS:SECRET, or the admin token with ?ns=NS.
+  auto& auth = c.req.authorization;
+  if (starts_with(auth, "Basic ")) {
+    auto raw = url::base64_decode(auth.substr(6));
+    auto colon = raw ? raw->find(':') : std::string::npos;
+    if (colon == std::string::npos) return c.fail(errc::unauthorized, "malformed Basic credentials");
+    auto ns = raw->substr(0, colon);
+    auto settings = node_.context()->catalog->get(ns);
+    if (!settings || !secret_equal(raw->substr(colon + 1), settings->secret))
+      return c.fail(errc::unauthorized, "wrong namespace or secret");
+    c.ns = ns;
+  } else if (starts_with(auth, "Bearer ")) {
+    if (admin_token_.empty() || !secret_equal(auth.substr(7), admin_token_))
+      return c.fail(errc::unauthorized, "wrong admin token");
+    auto q = c.target.query.find("ns");
+    if (q == c.target.query.end()) return c.fail(errc::bad_request, "admin calls to a namespace need ?ns=NS");
+    if (!node_.context()->catalog->get(q->second)) return c.fail(errc::not_found, "no namespace " + q->second);
+    c.ns = q->second;
+  } else {
+    return c.fail(errc::unauthorized, "use HTTP Basic auth NS:SECRET or the admin Bearer token");
+  }
+
+  if (s.size() == 2 && s[1] == "push") {
+    if (method_is("POST")) push(c);
+  } else if (s.size() == 2 && s[1] == "stats") {
+    if (method_is("GET")) stats(c);
+  } else if (s.size() == 2 && s[1] == "cluster") {
+    if (method_is("GET")) cluster(c);
+  } else if (s.size() == 3 && s[1] == "users") {
+    if (!valid_id(s[2])) return c.fail(errc::bad_request, "invalid user id");
+    if (method_is("GET")) user_info(c, s[2]);
+  } else if (s.size() == 4 && s[1] == "users" && s[3] == "disconnect") {
+    if (!valid_id(s[2])) return c.fail(errc::bad_request, "invalid user id");
+    if (method_is("POST")) user_disconnect(c, s[2]);
+  } else if (s.size() == 3 && s[1] == "rooms") {
+    if (!valid_id(s[2])) return c.fail(errc::bad_request, "invalid room name");
+    if (method_is("GET")) room_info(c, s[2]);
+  } else {
+    c.fail(errc::not_found, "no route " + c.target.path);
+  }
+}
+
+void api::push(call& c) {
+  auto j = json::parse(c.req.body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return c.fail(errc::bad_request, "body must be a JSON object");
+  auto to = j.find("to");
+  if (to == j.end() || !to->is_object()) return c.fail(errc::bad_request, "\"to\" must be an object");
+  auto max = node_.context()->lim.max_targets;
+  publish_request req;
+  for (auto [field, list] : {std::pair{"users", &req.users}, std::pair{"clients", &req.clients},
+                             std::pair{"rooms", &req.rooms}})
+    if (auto p = read_list(*to, field, max, *list); !p.empty()) return c.fail(errc::bad_request, p);
+  if (auto a = to->find("all"); a != to->end() && !a->is_null()) {
+    if (!a->is_boolean()) return c.fail(errc::bad_request, "\"to.all\" must be a boolean");
+    req.all = a->get<bool>();
+  }
+  if (req.users.empty() && req.clients.empty() && req.rooms.empty() && !req.all)
+    return c.fail(errc::bad_request, "\"to\" names no users, clients or rooms and \"all\" is not true");
+  auto data = j.find("data");
+  if (data == j.end()) return c.fail(errc::bad_request, "\"data\" is required");
+  if (auto t = j.find("ttl"); t != j.end() && !t->is_null()) {
+    if (!t->is_number_integer() || t->get<int64_t>() < 0)
+      return c.fail(errc::bad_request, "\"ttl\" must be a non-negative integer (seconds)");
+  }
+  auto& ctx = *node_.context();
+  req.msg.id = ctx.ids->next();
+  req.msg.ts = now_ms();
+  req.msg.from = "api";
+  req.msg.data = data->dump(-1, ' ', false, json::error_handler_t::replace);
+  auto id = req.msg.id;
+  auto reply = c.reply;
+  ask<uint64_t>(node_, node_.dir().local(c.ns),
+                std::function<void(result<uint64_t>)>([reply, id](result<uint64_t> r) {
+                  call c2{{}, reply, {}, {}};
+                  if (!r) return c2.fail(r.err());
+                  c2.ok({{"id", id}, {"sessions", r.value()}});
+                }),
+                publish_atom_v, std::move(req));
+}
+
+void api::user_info(call& c, const std::string& user) {
+  auto reply = c.reply;
+  ask<std::vector<session_info>>(
+    node_, node_.dir().local(c.ns),
+    std::function<void(result<std::vector<session_info>>)>([reply](auto r) {
+      call c2{{}, reply, {}, {}};
+      if (!r) return c2.fail(r.err());
+      c2.ok({{"online", !r.value().empty()}, {"sessions", sessions_json(r.value())}});
+    }),
+    u_info_atom_v, user);
+}
+
+void api::user_disconnect(call& c, const std::string& user) {
+  auto reply = c.reply;
+  ask<uint64_t>(node_, node_.dir().local(c.ns),
+                std::function<void(result<uint64_t>)>([reply](auto r) {
+                  call c2{{}, reply, {}, {}};
+                  if (!r) return c2.fail(r.err());
+                  c2.ok({{"disconnected", r.value()}});
+                }),
+                u_kick_atom_v, user, close_code::api_disconnect);
+}
+
+void api::room_info(call& c, const std::string& room) {
+  auto reply = c.reply;
+  ask<std::vector<session_info>>(
+    node_, node_.dir().local(c.ns),
+    std::function<void(result<std::vector<session_info>>)>([reply](auto r) {
+      call c2{{}, reply, {}, {}};
+      if (!r) return c2.fail(r.err());
+      c2.ok({{"members", r.value().size()}, {"sessions", sessions_json(r.value())}});
+    }),
+    r_info_atom_v, room);
+}
+
+void api::stats(call& c) {
+  auto targets = node_.dir().everywhere(c.ns);
+  auto reply = c.reply;
+  auto timeout = node_.context()->ask_timeout;
+  node_.system().spawn([targets, reply, timeout](caf::event_based_actor* self) {
+    struct acc {
+      ns_stats sum;
+      size_t remaining;
+      bool failed = false;
+    };
+    auto a = std::make_shared<acc>(acc{{}, targets.size()});
+    auto finish = [a, reply] {
+      if (--a->remaining > 0) return;
+      call c2{{}, reply, {}, {}};
+      if (a->failed) return c2.fail(errc::unavailable, "a node did not answer");
+      auto& s = a->sum;
+      c2.ok({{"connections", s.connections},
+             {"users_online", s.users_online},
+             {"rooms", s.rooms},
+             {"messages",
+              {{"published", totals_json(s.published)},
+               {"delivered", totals_json(s.delivered)},
+               {"acked", totals_json(s.acked)}}}});
+    };
+    for (auto& t : targets)
+      self->request(t, timeout, stats_atom_v)
+        .then(
+          [a, finish](ns_stats& s) {
+            auto add = [](window_totals& x, const window_totals& y) {
+              x.minute += y.minute;
+              x.hour += y.hour;
+              x.day += y.day;
+            };
+            a->sum.connections += s.connections;
+            a->sum.users_online += s.users_online;
+            a->sum.rooms += s.rooms;
+            add(a->sum.published, s.published);
+            add(a->sum.delivered, s.delivered);
+            add(a->sum.acked, s.acked);
+            finish();
+          },
+          [a, finish](caf::error&) {
+            a->failed = true;
+            finish();
+          });
+  });
+}
+
+void api::cluster(call& c) {
+  auto& ctx = *node_.context();
+  c.ok({{"self", ctx.node_name},
+        {"nodes", json::array({{{"name", ctx.node_name}, {"state", "up"}, {"self", true}}})}});
+}
+
+void api::admin(call& c, const std::vector<std::string>& s) {
+  auto& auth = c.req.authorization;
+  if (!starts_with(auth, "Bearer ")) return c.fail(errc::unauthorized, "admin calls need the admin Bearer token");
+  if (admin_token_.empty()) return c.fail(errc::forbidden, "the admin API is off (no admin.token)");
+  if (!secret_equal(auth.substr(7), admin_token_)) return c.fail(errc::unauthorized, "wrong admin token");
+  if (s.size() < 3 || s[2] != "namespaces" || s.size() > 4) return c.fail(errc::not_found, "no route " + c.target.path);
+  auto& m = c.req.method;
+  if (s.size() == 3) {
+    if (m == "GET") {
+      json arr = json::array();
+      for (auto& ns : node_.context()->catalog->list())
+        arr.push_back({{"name", ns->name},
+                       {"client_publish", ns->client_publish},
+                       {"message_ttl", ns->message_ttl},
+                       {"room_history", ns->room_history}});
+      return c.ok({{"namespaces", arr}});
+    }
+    if (m != "POST") return c.fail(errc::method_not_allowed, "use GET or POST on " + c.target.path);
+    auto j = json::parse(c.req.body, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return c.fail(errc::bad_request, "body must be a JSON object");
+    namespace_settings ns;
+    auto name = j.find("name");
+    if (name == j.end() || !name->is_string()) return c.fail(errc::bad_request, "\"name\" must be a string");
+    ns.name = name->get<std::string>();
+    if (!valid_namespace_name(ns.name)) return c.fail(errc::bad_request, "\"name\" must match [a-z0-9_-]{1,64}");
+    if (auto sec = j.find("secret"); sec != j.end() && !sec->is_null()) {
+      if (!sec->is_string() || sec->get_ref<const std::string&>().empty() ||
+          sec->get_ref<const std::string&>().size() > 256)
+        return c.fail(errc::bad_request, "\"secret\" must be a string of 1..256 bytes");
+      ns.secret = sec->get<std::string>();
+    } else {
+      ns.secret = random_secret();
+    }
+    if (auto v = j.find("client_publish"); v != j.end()) {
+      if (!v->is_boolean()) return c.fail(errc::bad_request, "\"client_publish\" must be a boolean");
+      ns.client_publish = v->get<bool>();
+    }
+    for (auto [field, dst] : {std::pair{"message_ttl", &ns.message_ttl}, std::pair{"room_history", &ns.room_history}})
+      if (auto v = j.find(field); v != j.end()) {
+        if (!v->is_number_integer() || v->get<int64_t>() < 0)
+          return c.fail(errc::bad_request, std::string("\"") + field + "\" must be a non-negative integer");
+        *dst = v->get<int64_t>();
+      }
+    json out{{"name", ns.name}, {"secret", ns.secret}, {"client_publish", ns.client_publish},
+             {"message_ttl", ns.message_ttl}, {"room_history", ns.room_history}};
+    if (auto st = node_.create_namespace(std::move(ns)); !st) return c.fail(st.err());
+    return c.ok(out);
+  }
+  if (m != "DELETE") return c.fail(errc::method_not_allowed, "use DELETE on " + c.target.path);
+  if (auto st = node_.delete_namespace(s[3]); !st) return c.fail(st.err());
+  c.ok({{"deleted", s[3]}});
+}
+
+}  // namespace herald

@@ -1,0 +1,51 @@
+#pragma once
+// The HTTP API: routes, auth, validation, JSON. Works on plain structs so it
+// stays free of Beast; http_session does the bytes. Answers arrive through
+// `reply`, possibly on a CAF thread.
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "actors/node.hpp"
+
+namespace herald {
+
+struct api_request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path and query, still encoded
+  std::string authorization;
+  std::string body;
+};
+
+struct api_response {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+using reply_fn = std::function<void(api_response)>;
+
+class api {
+ public:
+  api(node& n, std::string admin_token);
+  void handle(api_request req, reply_fn reply);
+
+ private:
+  struct call;
+  void route(call& c);
+  void push(call& c);
+  void user_info(call& c, const std::string& user);
+  void user_disconnect(call& c, const std::string& user);
+  void room_info(call& c, const std::string& room);
+  void stats(call& c);
+  void cluster(call& c);
+  void admin(call& c, const std::vector<std::string>& seg);
+
+  node& node_;
+  std::string admin_token_;
+};
+
+// Body of an API error.
+std::string error_body(const error& e);
+
+}  // namespace herald

@@ -1,0 +1,138 @@
+#include "net/http_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/names.hpp"
+#include "net/token.hpp"
+#include "net/url.hpp"
+#include "net/ws_session.hpp"
+
+namespace herald {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+
+http_session::http_session(net::ip::tcp::socket&& socket, server_state& srv)
+  : stream_(std::move(socket)), srv_(srv) {}
+
+void http_session::run() {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+}
+
+void http_session::do_read() {
+  parser_.emplace();
+  parser_->body_limit(srv_.lim.max_body);
+  parser_->header_limit(16 * 1024);
+  stream_.expires_after(std::chrono::seconds(60));
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
+}
+
+void http_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted)
+    return shutdown();
+  if (ec == http::error::body_limit) {
+    error e{errc::too_large, "body larger than " + std::to_string(srv_.lim.max_body) + " bytes"};
+    return respond(api_response{413, error_body(e)}, false);
+  }
+  if (ec == http::error::header_limit) {
+    error e{errc::too_large, "headers too large"};
+    return respond(api_response{431, error_body(e)}, false);
+  }
+  if (ec) {
+    if (ec == http::error::partial_message || ec == net::error::eof || ec == net::error::connection_reset)
+      return shutdown();
+    error e{errc::bad_request, "malformed HTTP request: " + ec.message()};
+    return respond(api_response{400, error_body(e)}, false);
+  }
+  auto req = parser_->release();
+  version_ = req.version();
+  if (beast::websocket::is_upgrade(req)) return upgrade(std::move(req));
+  api_request ar;
+  ar.method = std::string(req.method_string());
+  ar.target = std::string(req.target());
+  ar.authorization = std::string(req[http::field::authorization]);
+  ar.body = std::move(req.body());
+  bool keep = req.keep_alive();
+  srv_.routes.handle(std::move(ar), [self = shared_from_this(), keep](api_response res) {
+    // May run on a CAF thread: hop back to this connection's strand.
+    net::post(self->stream_.get_executor(),
+              [self, keep, res = std::move(res)]() mutable { self->respond(std::move(res), keep); });
+  });
+}
+
+void http_session::refuse(const error& e, const std::string& reason_label) {
+  srv_.n.context()->stats->refused(reason_label).Increment();
+  spdlog::info("websocket refused: {} ({})", e.message, reason_label);
+  respond(api_response{http_status(e.code), error_body(e)}, false);
+}
+
+void http_session::upgrade(http::request<http::string_body> req) {
+  auto t = url::parse_target(req.target());
+  if (t.path != "/v1/ws") return refuse({errc::not_found, "no WebSocket endpoint at " + t.path}, "not_found");
+  if (!t.ok) return refuse({errc::bad_request, "malformed query string"}, "bad_url");
+  if (srv_.stopping) return refuse({errc::unavailable, "server is shutting down"}, "stopping");
+  if (srv_.sessions.load() >= srv_.lim.max_connections)
+    return refuse({errc::unavailable, "node is at its connection limit"}, "full");
+  auto q = [&](const char* k) -> const std::string* {
+    auto i = t.query.find(k);
+    return i == t.query.end() ? nullptr : &i->second;
+  };
+  auto ns = q("ns");
+  if (!ns || ns->empty()) return refuse({errc::bad_request, "query parameter \"ns\" is required"}, "bad_url");
+  if (!valid_namespace_name(*ns)) return refuse({errc::bad_request, "invalid namespace name"}, "bad_url");
+  auto settings = srv_.n.context()->catalog->get(*ns);
+  if (!settings) return refuse({errc::not_found, "no namespace " + *ns}, "unknown_namespace");
+  std::string tok;
+  if (auto p = q("token")) tok = *p;
+  else {
+    auto auth = std::string(req[http::field::authorization]);
+    if (auth.rfind("Bearer ", 0) == 0) tok = auth.substr(7);
+  }
+  if (tok.empty()) return refuse({errc::unauthorized, "missing token"}, "no_token");
+  auto user = token::verify(tok, settings->secret);
+  if (!user) return refuse(user.err(), "bad_token");
+  std::string client;
+  if (auto c = q("client")) {
+    if (!valid_id(*c))
+      return refuse({errc::bad_request, "\"client\" must be 1..128 bytes without control characters"}, "bad_url");
+    client = *c;
+  }
+  session_info info;
+  info.session = "s" + srv_.n.context()->ids->next();
+  info.user = std::move(user.value());
+  info.client = std::move(client);
+  info.node = srv_.n.context()->node_name;
+  info.since = now_ms();
+  stream_.expires_never();
+  auto ws = std::make_shared<ws_session>(stream_.release_socket(), srv_);
+  ws->run(std::move(req), *ns, std::move(info));
+}
+
+void http_session::respond(api_response res, bool keep_alive) {
+  auto msg = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(res.status), version_);
+  msg->set(http::field::server, "herald");
+  msg->set(http::field::content_type, res.content_type);
+  msg->keep_alive(keep_alive);
+  msg->body() = std::move(res.body);
+  msg->prepare_payload();
+  srv_.n.context()->stats->http(res.status).Increment();
+  stream_.expires_after(std::chrono::seconds(30));
+  http::async_write(stream_, *msg, [self = shared_from_this(), msg](beast::error_code ec, std::size_t) {
+    if (ec || !msg->keep_alive()) return self->shutdown();
+    self->do_read();
+  });
+}
+
+void http_session::shutdown() {
+  beast::error_code ec;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  stream_.close();
+}
+
+}  // namespace herald

@@ -1,0 +1,116 @@
+#include "net/server.hpp"
+
+#include <sys/resource.h>
+
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <spdlog/spdlog.h>
+
+#include "net/http_session.hpp"
+
+namespace herald {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+struct server::impl {
+  net::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  net::steady_timer retry{ioc};
+  server_state state;
+  std::vector<std::thread> threads;
+  net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
+
+  impl(node& n, std::string admin_token) : state(n, std::move(admin_token)) {}
+
+  void do_accept() {
+    acceptor.async_accept(net::make_strand(ioc), [this](boost::system::error_code ec, tcp::socket s) {
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+      if (ec) {
+        // Out of file descriptors and the like: back off instead of spinning.
+        spdlog::warn("accept failed: {}", ec.message());
+        retry.expires_after(std::chrono::milliseconds(100));
+        retry.async_wait([this](boost::system::error_code e) {
+          if (!e) do_accept();
+        });
+        return;
+      }
+      boost::system::error_code ignored;
+      s.set_option(tcp::no_delay(true), ignored);
+      std::make_shared<http_session>(std::move(s), state)->run();
+      do_accept();
+    });
+  }
+};
+
+server::server(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+server::~server() {
+  impl_->work.reset();
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads)
+    if (t.joinable()) t.join();
+}
+
+server_state& server::state() { return impl_->state; }
+
+result<std::unique_ptr<server>> server::start(node& n, const std::string& listen,
+                                              std::string admin_token, int io_threads) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return error{errc::bad_request, "node.listen must be host:port"};
+  auto p = std::make_unique<impl>(n, std::move(admin_token));
+  boost::system::error_code ec;
+  auto host = listen.substr(0, colon);
+  if (!host.empty() && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  auto addr = net::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+  if (ec) return error{errc::bad_request, "node.listen: bad address " + host};
+  int port = 0;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (...) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535) return error{errc::bad_request, "node.listen: bad port in " + listen};
+  tcp::endpoint ep{addr, static_cast<unsigned short>(port)};
+  auto& a = p->acceptor;
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(4096, ec);  // somaxconn here
+  if (ec) return error{errc::unavailable, "cannot listen on " + listen + ": " + ec.message()};
+  p->do_accept();
+  for (int i = 0; i < std::max(1, io_threads); ++i)
+    p->threads.emplace_back([io = &p->ioc] { io->run(); });
+  return std::unique_ptr<server>(new server(std::move(p)));
+}
+
+void server::wait_for_signal() {
+  net::io_context sig_ioc;
+  net::signal_set signals(sig_ioc, SIGINT, SIGTERM);
+  int got = 0;
+  signals.async_wait([&](boost::system::error_code, int s) { got = s; });
+  sig_ioc.run();
+  spdlog::info("signal {} received: shutting down", got);
+}
+
+void server::shutdown(int wait_ms) {
+  auto& st = impl_->state;
+  st.stopping = true;
+  net::post(impl_->ioc, [this] {
+    boost::system::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  st.n.close_all(close_code::going_away, "server shutting down");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+  while (st.sessions.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (st.sessions.load() > 0) spdlog::warn("{} sessions still open at shutdown", st.sessions.load());
+}
+
+}  // namespace herald

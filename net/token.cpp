@@ -1,0 +1,39 @@
+#include "net/token.hpp"
+
+#include <chrono>
+
+#include <jwt/jwt.hpp>
+
+#include "actors/names.hpp"
+
+namespace herald::token {
+
+std::string mint(const std::string& secret, const std::string& user, int64_t ttl_seconds) {
+  using namespace jwt::params;
+  jwt::jwt_object obj{algorithm("HS256"), jwt::params::secret(secret), payload({{"sub", user}})};
+  auto now = std::chrono::system_clock::now();
+  obj.add_claim("iat", now);
+  if (ttl_seconds > 0) obj.add_claim("exp", now + std::chrono::seconds(ttl_seconds));
+  return obj.signature();
+}
+
+result<std::string> verify(const std::string& token, const std::string& secret) {
+  using namespace jwt::params;
+  auto fail = [](std::string why) { return error{errc::unauthorized, "invalid token: " + why}; };
+  if (token.empty()) return error{errc::unauthorized, "missing token"};
+  try {
+    std::error_code ec;
+    auto dec = jwt::decode(token, algorithms({"HS256"}), ec, jwt::params::secret(secret), jwt::params::verify(true));
+    if (ec) return fail(ec.message());
+    auto& claims = dec.payload().create_json_obj();
+    auto sub = claims.find("sub");
+    if (sub == claims.end() || !sub->is_string()) return fail("claim \"sub\" (user id) is required");
+    std::string user = sub->template get<std::string>();
+    if (!valid_id(user)) return fail("\"sub\" must be 1..128 bytes without control characters");
+    return user;
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+}
+
+}  // namespace herald::token

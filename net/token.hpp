@@ -1,0 +1,16 @@
+#pragma once
+// HS256 JWTs signed with the namespace secret: `sub` is the user id
+// (required), `exp` is honoured when present.
+#include <cstdint>
+#include <string>
+
+#include "actors/errors.hpp"
+
+namespace herald::token {
+
+// ttl_seconds <= 0 mints a token without `exp`.
+std::string mint(const std::string& secret, const std::string& user, int64_t ttl_seconds);
+// The user id, or errc::unauthorized with the reason.
+result<std::string> verify(const std::string& token, const std::string& secret);
+
+}  // namespace herald::token

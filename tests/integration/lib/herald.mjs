@@ -1,0 +1,179 @@
+// Test harness: starts real herald processes on 127.0.0.1 and speaks real
+// WebSocket (ws) and HTTP (fetch) to them. Every wait is bounded; every
+// process started is stopped by pid when the test ends.
+import { spawn, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+
+export const BIN = process.env.HERALD_BIN || new URL('../../../build/apps/herald', import.meta.url).pathname;
+
+const live = new Set();
+process.on('exit', () => { for (const p of live) try { p.kill('SIGKILL'); } catch {} });
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.on('error', reject);
+  });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Polls fn until it returns a truthy value or the deadline passes.
+export async function until(fn, { timeout = 5000, every = 25, what = 'condition' } = {}) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await sleep(every);
+  }
+}
+
+const DEFAULT_NS = `
+[namespace.demo]
+secret = demo-secret
+client_publish = true
+[namespace.quiet]
+secret = quiet-secret
+client_publish = false
+`;
+
+// Starts a node. `extra` is appended to the config file; `args` are
+// --section.key=value overrides.
+export async function startNode({ extra = '', args = [], dataDir, name = 'n1', keepData = false } = {}) {
+  const port = await freePort();
+  const dir = dataDir || mkdtempSync(join(tmpdir(), 'herald-it-'));
+  const cfg = join(dir, 'herald.ini');
+  writeFileSync(cfg, `[node]\nname = ${name}\nlisten = 127.0.0.1:${port}\ndata_dir = ${join(dir, 'data')}\nlog_level = warn\n[admin]\ntoken = admin-token\n${DEFAULT_NS}\n${extra}\n`);
+  const proc = spawn(BIN, ['--config', cfg, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(proc);
+  let log = '';
+  proc.stdout.on('data', (d) => { log += d; });
+  proc.stderr.on('data', (d) => { log += d; });
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => { live.delete(proc); resolve({ code, signal }); }));
+  const node = {
+    port, dir, cfg, proc, pid: proc.pid, exited, base: `http://127.0.0.1:${port}`,
+    log: () => log,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      const r = await Promise.race([exited, sleep(8000).then(() => null)]);
+      if (!r) { proc.kill('SIGKILL'); await exited; }
+      if (!keepData && !dataDir) rmSync(dir, { recursive: true, force: true });
+      return r;
+    },
+    rssKb() {
+      const m = readFileSync(`/proc/${proc.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/);
+      return Number(m[1]);
+    },
+  };
+  try {
+    await until(async () => {
+      if (proc.exitCode !== null) throw new Error(`herald exited early (${proc.exitCode}): ${log}`);
+      try { return (await fetch(`${node.base}/healthz`)).ok; } catch { return false; }
+    }, { timeout: 10000, what: 'herald /healthz' });
+  } catch (e) { proc.kill('SIGKILL'); throw e; }
+  return node;
+}
+
+const b64url = (s) => Buffer.from(s).toString('base64url');
+// A HS256 JWT, minted independently of herald's own code.
+export function jwt(secret, claims) {
+  const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const body = b64url(JSON.stringify(claims));
+  const sig = createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url');
+  return `${head}.${body}.${sig}`;
+}
+export const SECRETS = { demo: 'demo-secret', quiet: 'quiet-secret' };
+export const tokenFor = (user, ns = 'demo', secret = SECRETS[ns]) => jwt(secret, { sub: user });
+
+export function herald(...args) {
+  return execFileSync(BIN, args, { encoding: 'utf8' });
+}
+
+// HTTP call. auth: 'ns' name (Basic with its secret), {basic:'ns:secret'}, {bearer}, or null.
+export async function api(node, method, path, { body, auth = 'demo', raw, headers = {} } = {}) {
+  const h = { ...headers };
+  if (typeof auth === 'string') h.authorization = 'Basic ' + Buffer.from(`${auth}:${SECRETS[auth]}`).toString('base64');
+  else if (auth?.basic) h.authorization = 'Basic ' + Buffer.from(auth.basic).toString('base64');
+  else if (auth?.bearer) h.authorization = `Bearer ${auth.bearer}`;
+  const res = await fetch(node.base + path, {
+    method, headers: h, body: raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10000),
+  });
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: res.status, json, text, headers: res.headers };
+}
+
+export const push = (node, body, auth = 'demo') => api(node, 'POST', '/v1/push', { body, auth });
+
+// A WebSocket client that records every frame and lets tests wait for them.
+export class Client {
+  constructor(ws) {
+    this.ws = ws;
+    this.frames = [];
+    this.waiters = [];
+    this.nextId = 1;
+    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    ws.on('message', (data, isBinary) => {
+      const f = JSON.parse(data.toString());
+      this.frames.push(f);
+      this.waiters = this.waiters.filter((w) => !w(f));
+    });
+    ws.on('error', () => {});
+  }
+  static async open(node, { ns = 'demo', user = 'u1', client, token, query, headers } = {}) {
+    const tok = token ?? tokenFor(user, ns);
+    let q = query ?? `ns=${encodeURIComponent(ns)}&token=${encodeURIComponent(tok)}`;
+    if (client !== undefined) q += `&client=${encodeURIComponent(client)}`;
+    const ws = new WebSocket(`ws://127.0.0.1:${node.port}/v1/ws?${q}`, { headers, maxPayload: 64 << 20 });
+    const c = new Client(ws);
+    c.welcome = await c.next((f) => f.type === 'welcome', 5000);
+    return c;
+  }
+  // Resolves with the first frame (already received or coming) matching pred.
+  next(pred, timeout = 5000) {
+    const seen = this.frames.find(pred);
+    if (seen) { this.frames.splice(this.frames.indexOf(seen), 1); return Promise.resolve(seen); }
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => { this.waiters = this.waiters.filter((w) => w !== waiter); reject(new Error(`no matching frame within ${timeout} ms; got ${JSON.stringify(this.frames).slice(0, 500)}`)); }, timeout);
+      const waiter = (f) => { if (!pred(f)) return false; clearTimeout(t); this.frames.splice(this.frames.indexOf(f), 1); resolve(f); return true; };
+      this.waiters.push(waiter);
+    });
+  }
+  message(pred = () => true, timeout) { return this.next((f) => f.type === 'message' && pred(f), timeout); }
+  messages() { return this.frames.filter((f) => f.type === 'message'); }
+  send(frame) { this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame)); }
+  async request(frame, timeout = 5000) {
+    const id = this.nextId++;
+    this.send({ ...frame, id });
+    return this.next((f) => f.type === 'reply' && f.id === id, timeout);
+  }
+  join(...rooms) { return this.request({ type: 'join', rooms }); }
+  close() { this.ws.close(); return this.closed; }
+  // Asserts nothing matching arrives: waits for a later marker frame instead
+  // of sleeping (a ping round trip through the same session).
+  async quiet() { this.send({ type: 'ping' }); await this.next((f) => f.type === 'pong'); }
+}
+
+// Resolves with the HTTP status the server refuses an upgrade with.
+export function refusal(node, query, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${node.port}${query}`, { headers });
+    const t = setTimeout(() => reject(new Error('no answer to upgrade')), 5000);
+    ws.on('unexpected-response', (req, res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => { clearTimeout(t); resolve({ status: res.statusCode, body: JSON.parse(body) }); });
+    });
+    ws.on('open', () => { clearTimeout(t); ws.close(); reject(new Error('upgrade was accepted')); });
+    ws.on('error', () => {});
+  });
+}

@@ -1,0 +1,63 @@
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "apps/config.hpp"
+
+using namespace herald;
+
+TEST_CASE("INI with ; comments, sections and namespaces") {
+  auto m = parse_ini(R"(
+; a comment
+[node]
+name = node1                  ; unique in the cluster
+listen = 127.0.0.1:8080
+[cluster]
+seeds = 127.0.0.1:7400, 127.0.0.1:7401
+[namespace.demo]              ; namespaces may also be made through the admin API
+secret = demo-secret
+client_publish = true
+)");
+  REQUIRE(m);
+  CHECK(m->at("node.name") == "node1");
+  CHECK(m->at("namespace.demo.secret") == "demo-secret");
+  auto c = build_config(m.value());
+  REQUIRE(c);
+  CHECK(c->name == "node1");
+  CHECK(c->seeds == std::vector<std::string>{"127.0.0.1:7400", "127.0.0.1:7401"});
+  REQUIRE(c->namespaces.size() == 1);
+  CHECK(c->namespaces[0].name == "demo");
+  CHECK(c->namespaces[0].client_publish);
+  CHECK(c->namespaces[0].message_ttl == 86400);
+}
+
+TEST_CASE("command line overrides win over the file") {
+  auto path = std::string("/tmp/herald_config_test.ini");
+  std::ofstream(path) << "[node]\nlisten = 127.0.0.1:1\n[limits]\nheartbeat = 5\n";
+  auto c = load_config(path, {"--node.listen=127.0.0.1:2", "--namespace.x.secret=s", "--limits.max_rooms=3"});
+  REQUIRE(c);
+  CHECK(c->listen == "127.0.0.1:2");
+  CHECK(c->name == "127.0.0.1:2");  // default name: the listen address
+  CHECK(c->lim.heartbeat == 5);
+  CHECK(c->lim.max_rooms == 3);
+  REQUIRE(c->namespaces.size() == 1);
+  CHECK(c->namespaces[0].name == "x");
+}
+
+TEST_CASE("bad configs are refused with the key named") {
+  auto bad = [](std::vector<std::string> args) {
+    auto c = load_config("", args);
+    REQUIRE_FALSE(c);
+    return c.err().message;
+  };
+  CHECK_THAT(bad({"--node.nmae=x"}), Catch::Contains("node.nmae"));
+  CHECK_THAT(bad({"--limits.heartbeat=abc"}), Catch::Contains("limits.heartbeat"));
+  CHECK_THAT(bad({"--limits.heartbeat=0"}), Catch::Contains("between"));
+  CHECK_THAT(bad({"--namespace.x.client_publish=true"}), Catch::Contains("secret"));
+  CHECK_THAT(bad({"--namespace.Bad.secret=s"}), Catch::Contains("namespace name"));
+  CHECK_THAT(bad({"--bogus.key=1"}), Catch::Contains("unknown section"));
+  CHECK_THAT(bad({"listen"}), Catch::Contains("unexpected"));
+  CHECK_FALSE(parse_ini("[node]\nno equals sign\n"));
+  CHECK_FALSE(parse_ini("key = outside\n"));
+  CHECK_FALSE(load_config("/nonexistent/herald.ini", {}));
+}

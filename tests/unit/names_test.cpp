@@ -1,0 +1,30 @@
+#include <catch2/catch.hpp>
+
+#include "actors/names.hpp"
+
+using namespace herald;
+
+TEST_CASE("namespace names") {
+  CHECK(valid_namespace_name("demo"));
+  CHECK(valid_namespace_name("a-b_9"));
+  CHECK(valid_namespace_name(std::string(64, 'a')));
+  CHECK_FALSE(valid_namespace_name(std::string(65, 'a')));
+  CHECK_FALSE(valid_namespace_name(""));
+  CHECK_FALSE(valid_namespace_name("Demo"));
+  CHECK_FALSE(valid_namespace_name("a.b"));
+  CHECK_FALSE(valid_namespace_name("a/b"));
+}
+
+TEST_CASE("user, device and room ids: 1..128 bytes of UTF-8, no control characters") {
+  CHECK(valid_id("u1"));
+  CHECK(valid_id("Jürgen 🎉"));
+  CHECK(valid_id(std::string(128, 'x')));
+  CHECK_FALSE(valid_id(std::string(129, 'x')));
+  CHECK_FALSE(valid_id(""));
+  CHECK_FALSE(valid_id("a\nb"));
+  CHECK_FALSE(valid_id("a\x7f"));
+  CHECK_FALSE(valid_id("\xc2\x85"));      // C1 control
+  CHECK_FALSE(valid_id("\xff\xfe"));      // not UTF-8
+  CHECK_FALSE(valid_id("\xc0\xaf"));      // overlong
+  CHECK_FALSE(valid_id("\xed\xa0\x80"));  // surrogate
+}

@@ -1,0 +1,41 @@
+#include <catch2/catch.hpp>
+
+#include <jwt/jwt.hpp>
+
+#include "net/token.hpp"
+
+using namespace herald;
+
+TEST_CASE("a minted token verifies with the same secret") {
+  auto t = token::mint("s3cret", "alice", 60);
+  auto u = token::verify(t, "s3cret");
+  REQUIRE(u);
+  CHECK(u.value() == "alice");
+  auto forever = token::verify(token::mint("s3cret", "bob", 0), "s3cret");
+  REQUIRE(forever);
+  CHECK(forever.value() == "bob");
+}
+
+TEST_CASE("wrong secret, expired, garbage and alg none are refused") {
+  auto t = token::mint("s3cret", "alice", 60);
+  CHECK_FALSE(token::verify(t, "other"));
+  CHECK(token::verify(t, "other").err().code == errc::unauthorized);
+  {
+    using namespace jwt::params;
+    jwt::jwt_object old{algorithm("HS256"), secret("s3cret"), payload({{"sub", "alice"}})};
+    old.add_claim("exp", std::chrono::system_clock::now() - std::chrono::seconds(30));
+    auto expired = token::verify(old.signature(), "s3cret");
+    REQUIRE_FALSE(expired);
+    CHECK(expired.err().code == errc::unauthorized);
+  }
+  CHECK_FALSE(token::verify("", "s3cret"));
+  CHECK_FALSE(token::verify("a.b.c", "s3cret"));
+  CHECK_FALSE(token::verify("garbage", "s3cret"));
+  // {"alg":"none"} . {"sub":"alice"} . (no signature)
+  CHECK_FALSE(token::verify("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhbGljZSJ9.", "s3cret"));
+}
+
+TEST_CASE("tokens without a usable sub are refused") {
+  CHECK_FALSE(token::verify(token::mint("s", "", 60), "s"));
+  CHECK_FALSE(token::verify(token::mint("s", std::string(129, 'x'), 60), "s"));
+}
