@@ -86,7 +86,7 @@ int token_main(const std::vector<std::string>& args) {
       if (n.name == ns) secret = n.secret;
     if (secret.empty()) {
       // A namespace made through the admin API lives in the node's store.
-      auto st = storage::store::open(cfg->data_dir);
+      auto st = storage::store::open_read_only(cfg->data_dir);
       if (!st) return fail("namespace " + ns + " is not in the config file and the store is not readable (" +
                            st.err().message + "); pass --secret");
       namespace_catalog cat(st.value().get());

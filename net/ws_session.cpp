@@ -198,8 +198,12 @@ void ws_session::arm_heartbeat() {
   heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (ec || self->closed_ || self->closing_) return;
     auto silent = clock::now() - self->last_seen_;
-    if (silent > std::chrono::seconds(3 * self->srv_.lim.heartbeat))
-      return self->begin_close(close_code::normal, "heartbeat timeout");
+    // A peer silent for 3 heartbeats would not answer a close frame either:
+    // drop it (1006 in the metrics: closed without a close frame).
+    if (silent > std::chrono::seconds(3 * self->srv_.lim.heartbeat)) {
+      spdlog::debug("session {} closed: no heartbeat", self->info_.session);
+      return self->teardown(1006);
+    }
     if (!self->pinging_) {
       self->pinging_ = true;
       self->ws_.async_ping({}, [self](beast::error_code) { self->pinging_ = false; });

@@ -1,5 +1,6 @@
 #include "storage/store.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <rocksdb/db.h>
@@ -15,9 +16,13 @@ error io_error(const rocksdb::Status& s, const std::string& what) {
 }
 }  // namespace
 
-result<std::unique_ptr<store>> store::open(const std::string& dir) {
+result<std::unique_ptr<store>> store::open(const std::string& dir) { return open_impl(dir, false); }
+
+result<std::unique_ptr<store>> store::open_read_only(const std::string& dir) { return open_impl(dir, true); }
+
+result<std::unique_ptr<store>> store::open_impl(const std::string& dir, bool read_only) {
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
+  if (!read_only) std::filesystem::create_directories(dir, ec);
   if (ec) return error{errc::internal, "cannot create data_dir " + dir + ": " + ec.message()};
   rocksdb::DBOptions opts;
   opts.create_if_missing = true;
@@ -27,7 +32,10 @@ result<std::unique_ptr<store>> store::open(const std::string& dir) {
   // Every column family that exists on disk must be opened; add ours.
   std::vector<std::string> names;
   auto ls = rocksdb::DB::ListColumnFamilies(opts, dir, &names);
-  if (!ls.ok()) names = {rocksdb::kDefaultColumnFamilyName};
+  if (!ls.ok()) {
+    if (read_only) return io_error(ls, "no herald data in " + dir);
+    names = {rocksdb::kDefaultColumnFamilyName};
+  }
   for (const char* want : {cf_namespaces})
     if (std::find(names.begin(), names.end(), want) == names.end()) names.push_back(want);
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
@@ -35,7 +43,8 @@ result<std::unique_ptr<store>> store::open(const std::string& dir) {
   std::unique_ptr<store> s(new store);
   s->dir_ = dir;
   rocksdb::DB* raw = nullptr;
-  auto st = rocksdb::DB::Open(opts, dir, descs, &s->cfs_, &raw);
+  auto st = read_only ? rocksdb::DB::OpenForReadOnly(opts, dir, descs, &s->cfs_, &raw)
+                      : rocksdb::DB::Open(opts, dir, descs, &s->cfs_, &raw);
   if (!st.ok()) {
     if (st.IsIOError() && st.ToString().find("lock") != std::string::npos)
       return error{errc::unavailable,

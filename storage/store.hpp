@@ -21,6 +21,9 @@ class store {
   // Opens (creating when missing) the database under `dir`. Fails with a
   // clear message when another process holds it.
   static result<std::unique_ptr<store>> open(const std::string& dir);
+  // Opens an existing database for reading only; works while a node holds
+  // it (tools such as `herald token`). Writes fail.
+  static result<std::unique_ptr<store>> open_read_only(const std::string& dir);
   ~store();
   store(const store&) = delete;
   store& operator=(const store&) = delete;
@@ -34,6 +37,7 @@ class store {
 
  private:
   store() = default;
+  static result<std::unique_ptr<store>> open_impl(const std::string& dir, bool read_only);
   std::string dir_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what herald needs to build and test on Debian 12 (as root),
+# skipping what is already there. Safe to run again.
+set -euo pipefail
+pkgs=(build-essential cmake ccache pkg-config libcaf-dev libboost1.81-all-dev librocksdb-dev
+      nlohmann-json3-dev catch2 libssl-dev libcpp-jwt-dev libspdlog-dev prometheus-cpp-dev curl)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node.js drives the integration tests (and only them).
+if [ "${1:-}" = "--with-test-tools" ] && ! command -v node >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# One command: install what is missing, build, and run every test (Catch2
+# unit tests and the integration tests that start real herald processes).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh --with-test-tools
+bash scripts/build.sh
+(cd tests/integration && npm ci --no-audit --no-fund --loglevel=error)
+cd build
+ctest --output-on-failure -j"$(nproc)" --timeout 300

@@ -1,0 +1,67 @@
+// Admin namespaces: create / list / delete, persisted across restarts.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startNode, Client, api, jwt, refusal, herald } from './lib/herald.mjs';
+
+const admin = { bearer: 'admin-token' };
+const dir = mkdtempSync(join(tmpdir(), 'herald-admin-'));
+let node;
+before(async () => { node = await startNode({ dataDir: dir }); });
+after(async () => { await node.stop(); rmSync(dir, { recursive: true, force: true }); });
+
+test('admin calls need the admin token', async () => {
+  assert.equal((await api(node, 'GET', '/v1/admin/namespaces', { auth: null })).status, 401);
+  assert.equal((await api(node, 'GET', '/v1/admin/namespaces', { auth: { bearer: 'nope' } })).status, 401);
+  assert.equal((await api(node, 'GET', '/v1/admin/namespaces', { auth: 'demo' })).status, 401);
+  assert.equal((await api(node, 'PUT', '/v1/admin/namespaces', { auth: admin })).status, 405);
+});
+
+test('create, use, list, conflict, validation, delete', async () => {
+  let r = await api(node, 'POST', '/v1/admin/namespaces', { auth: admin, body: { name: 'tenant1', client_publish: true } });
+  assert.equal(r.status, 200);
+  assert.equal(r.json.name, 'tenant1');
+  assert.match(r.json.secret, /^[0-9a-f]{32}$/);
+  const secret = r.json.secret;
+  r = await api(node, 'POST', '/v1/admin/namespaces', { auth: admin, body: { name: 'tenant1' } });
+  assert.equal(r.status, 409);
+  assert.equal(r.json.error.code, 'conflict');
+  for (const body of [{}, { name: 'Bad Name' }, { name: 'x'.repeat(65) }, { name: 'ok', secret: 5 }, { name: 'ok2', room_history: -1 }])
+    assert.equal((await api(node, 'POST', '/v1/admin/namespaces', { auth: admin, body })).status, 400, JSON.stringify(body));
+  assert.equal((await api(node, 'POST', '/v1/admin/namespaces', { auth: admin, raw: '{oops' })).status, 400);
+  r = await api(node, 'POST', '/v1/admin/namespaces', { auth: admin, body: { name: 'tenant2', secret: 'given' } });
+  assert.equal(r.json.secret, 'given');
+
+  r = await api(node, 'GET', '/v1/admin/namespaces', { auth: admin });
+  assert.deepEqual(r.json.namespaces.map((n) => n.name).sort(), ['demo', 'quiet', 'tenant1', 'tenant2']);
+  assert.equal(r.json.namespaces.find((n) => n.name === 'tenant1').secret, undefined, 'list does not leak secrets');
+
+  const c = await Client.open(node, { ns: 'tenant1', user: 't', token: jwt(secret, { sub: 't' }) });
+  r = await api(node, 'POST', '/v1/push', { auth: { basic: `tenant1:${secret}` }, body: { to: { users: ['t'] }, data: 1 } });
+  assert.equal(r.json.sessions, 1);
+  await c.message();
+
+  r = await api(node, 'DELETE', '/v1/admin/namespaces/tenant1', { auth: admin });
+  assert.equal(r.status, 200);
+  assert.equal((await c.closed).code, 4000);
+  assert.equal((await api(node, 'DELETE', '/v1/admin/namespaces/tenant1', { auth: admin })).status, 404);
+  assert.equal((await refusal(node, `/v1/ws?ns=tenant1&token=${jwt(secret, { sub: 't' })}`)).status, 404);
+  assert.equal((await api(node, 'POST', '/v1/push', { auth: { basic: `tenant1:${secret}` }, body: { to: { all: true }, data: 1 } })).status, 401);
+});
+
+test('namespaces made through the API survive a restart', async () => {
+  await node.stop();
+  node = await startNode({ dataDir: dir });
+  const r = await api(node, 'GET', '/v1/admin/namespaces', { auth: admin });
+  const names = r.json.namespaces.map((n) => n.name);
+  assert.ok(names.includes('tenant2'));
+  assert.ok(!names.includes('tenant1'));
+  // herald token reads API-made namespaces from the running node's store.
+  const tok = herald('token', '--config', node.cfg, '--ns', 'tenant2', '--user', 'z').trim();
+  const c = await Client.open(node, { ns: 'tenant2', user: 'z', token: tok });
+  const p = await api(node, 'POST', '/v1/push', { auth: { basic: 'tenant2:given' }, body: { to: { users: ['z'] }, data: 'back' } });
+  assert.equal((await c.message()).data, 'back');
+  await c.close();
+});

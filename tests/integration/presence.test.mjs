@@ -1,0 +1,96 @@
+// Presence (users, rooms), disconnect through the API, stats and metrics.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startNode, Client, push, api, until } from './lib/herald.mjs';
+
+let node;
+before(async () => { node = await startNode(); });
+after(async () => { await node.stop(); });
+
+test('GET /v1/users/{user} lists live sessions with device, node and since', async () => {
+  let r = await api(node, 'GET', '/v1/users/pres');
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.json, { online: false, sessions: [] });
+  const a = await Client.open(node, { user: 'pres', client: 'phone' });
+  const b = await Client.open(node, { user: 'pres' });
+  r = await api(node, 'GET', '/v1/users/pres');
+  assert.equal(r.json.online, true);
+  assert.equal(r.json.sessions.length, 2);
+  const phone = r.json.sessions.find((s) => s.session === a.welcome.session);
+  assert.equal(phone.client, 'phone');
+  assert.equal(phone.node, 'n1');
+  assert.ok(Math.abs(phone.since - Date.now()) < 10000);
+  assert.equal(r.json.sessions.find((s) => s.session === b.welcome.session).client, null);
+  await a.close();
+  await until(async () => (await api(node, 'GET', '/v1/users/pres')).json.sessions.length === 1, { what: 'one session left' });
+  await b.close();
+  await until(async () => (await api(node, 'GET', '/v1/users/pres')).json.online === false, { what: 'offline' });
+});
+
+test('user ids with any UTF-8 work in paths', async () => {
+  const a = await Client.open(node, { user: 'Jürgen 🎉/x' });
+  const r = await api(node, 'GET', `/v1/users/${encodeURIComponent('Jürgen 🎉/x')}`);
+  assert.equal(r.json.online, true);
+  await a.close();
+});
+
+test('GET /v1/rooms/{room} counts members', async () => {
+  const a = await Client.open(node, { user: 'm1' });
+  const b = await Client.open(node, { user: 'm2' });
+  await a.join('hall'); await b.join('hall');
+  const r = await api(node, 'GET', '/v1/rooms/hall');
+  assert.equal(r.json.members, 2);
+  assert.deepEqual(r.json.sessions.map((s) => s.session).sort(), [a.welcome.session, b.welcome.session].sort());
+  assert.deepEqual((await api(node, 'GET', '/v1/rooms/empty-room')).json, { members: 0, sessions: [] });
+  await a.close(); await b.close();
+});
+
+test('disconnect closes every session of the user with 4000', async () => {
+  const a = await Client.open(node, { user: 'kick' });
+  const b = await Client.open(node, { user: 'kick', client: 'd' });
+  const other = await Client.open(node, { user: 'stay' });
+  const r = await api(node, 'POST', '/v1/users/kick/disconnect');
+  assert.equal(r.status, 200);
+  assert.equal(r.json.disconnected, 2);
+  assert.equal((await a.closed).code, 4000);
+  assert.equal((await b.closed).code, 4000);
+  await other.quiet(); // still served
+  await other.close();
+  assert.equal((await api(node, 'GET', '/v1/users/kick/disconnect')).status, 405);
+});
+
+test('stats count connections, users, rooms and messages; metrics agree', async () => {
+  const a = await Client.open(node, { user: 's1' });
+  const b = await Client.open(node, { user: 's1' });
+  const c = await Client.open(node, { user: 's2' });
+  await a.join('stat-room');
+  // Earlier tests' sessions end asynchronously on the server: wait for that.
+  const before = await until(async () => {
+    const s = (await api(node, 'GET', '/v1/stats')).json;
+    return s.connections === 3 && s.rooms === 1 && s;
+  }, { what: 'earlier sessions to be gone' });
+  assert.equal(before.users_online, 2);
+  await push(node, { to: { users: ['s1'] }, data: 1 });
+  await push(node, { to: { rooms: ['stat-room'] }, data: 2 });
+  a.send({ type: 'ack', ids: ['whatever'] });
+  await a.message(); await a.message(); await b.message();
+  await until(async () => {
+    const s = (await api(node, 'GET', '/v1/stats')).json;
+    return s.messages.published.minute === before.messages.published.minute + 2 &&
+      s.messages.delivered.minute === before.messages.delivered.minute + 3 &&
+      s.messages.acked.minute === before.messages.acked.minute + 1 && s;
+  }, { what: 'stats to count the pushes' });
+  const s = (await api(node, 'GET', '/v1/stats')).json;
+  for (const k of ['published', 'delivered', 'acked']) {
+    assert.ok(s.messages[k].hour >= s.messages[k].minute);
+    assert.ok(s.messages[k].day >= s.messages[k].hour);
+  }
+  const m = await api(node, 'GET', '/metrics', { auth: null });
+  assert.equal(m.status, 200);
+  assert.match(m.headers.get('content-type'), /text\/plain/);
+  assert.match(m.text, /^herald_connections 3$/m);
+  assert.match(m.text, /^herald_messages_delivered_total \d+/m);
+  for (const x of [a, b, c]) await x.close();
+  const h = await api(node, 'GET', '/healthz', { auth: null });
+  assert.equal(h.json.status, 'ok');
+});
