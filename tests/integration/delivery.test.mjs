@@ -117,3 +117,22 @@ test('pushes to users nobody has connected as reach 0 sessions', async () => {
   assert.equal(r.status, 200);
   assert.equal(r.json.sessions, 0);
 });
+
+test('join with since replays retained room messages after that id, then live ones', async () => {
+  const ids = [];
+  for (let i = 0; i < 4; i++) ids.push((await push(node, { to: { rooms: ['replay'] }, data: i })).json.id);
+  const c = await Client.open(node, { user: 'late' });
+  const r = await c.request({ type: 'join', rooms: ['replay'], since: { replay: ids[1] } });
+  assert.equal(r.ok, true);
+  const live = (await push(node, { to: { rooms: ['replay'] }, data: 4 })).json.id;
+  const got = [await c.message(), await c.message(), await c.message()];
+  assert.deepEqual(got.map((m) => m.id), [ids[2], ids[3], live]);
+  assert.ok(got.every((m) => m.room === 'replay'));
+  // An unknown id replays everything retained.
+  const d = await Client.open(node, { user: 'later' });
+  await d.request({ type: 'join', rooms: ['replay'], since: { replay: 'unknown' } });
+  const all = [];
+  for (let i = 0; i < 5; i++) all.push((await d.message()).data);
+  assert.deepEqual(all, [0, 1, 2, 3, 4]);
+  await c.close(); await d.close();
+});
