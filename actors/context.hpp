@@ -11,6 +11,10 @@
 #include "actors/metrics.hpp"
 #include "actors/namespace_catalog.hpp"
 
+namespace herald::storage {
+class store;
+}
+
 namespace herald {
 
 struct node_context {
@@ -20,6 +24,7 @@ struct node_context {
   std::shared_ptr<namespace_catalog> catalog;
   std::shared_ptr<metrics> stats;
   std::shared_ptr<id_source> ids;
+  storage::store* store = nullptr;  // owned by the process; outlives the actors
   // How long an idle user/room actor lingers before it is passivated.
   std::chrono::milliseconds passivate_after{10000};
   // Bound on every request between actors.

@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include "actors/room_actor.hpp"
+#include "storage/store.hpp"
 #include "actors/user_actor.hpp"
 
 namespace herald {
@@ -12,7 +13,7 @@ using self_ptr = caf::stateful_actor<namespace_state>*;
 
 // Collects the uint64 answers of several requests into one response.
 struct gather {
-  caf::response_promise rp;
+  std::function<void(uint64_t total, bool failed)> done;
   size_t remaining = 0;
   uint64_t total = 0;
   bool failed = false;
@@ -26,21 +27,31 @@ struct gather {
     finish_one();
   }
   void finish_one() {
-    if (--remaining > 0) return;
-    if (failed)
-      rp.deliver(caf::make_error(caf::sec::request_timeout, "a recipient did not answer"));
-    else
-      rp.deliver(total);
+    if (--remaining == 0) done(total, failed);
   }
 };
 using gather_ptr = std::shared_ptr<gather>;
 
-gather_ptr make_gather(self_ptr self, size_t n) {
+void answer(caf::response_promise& rp, uint64_t total, bool failed) {
+  if (failed)
+    rp.deliver(caf::make_error(caf::sec::request_timeout, "a recipient did not answer"));
+  else
+    rp.deliver(total);
+}
+
+// Gathers n answers, then runs `done`.
+gather_ptr make_gather(size_t n, std::function<void(uint64_t, bool)> done) {
   auto g = std::make_shared<gather>();
-  g->rp = self->make_response_promise();
+  g->done = std::move(done);
   g->remaining = n;
-  if (n == 0) g->rp.deliver(uint64_t{0});
+  if (n == 0) g->done(0, false);
   return g;
+}
+
+// Gathers n answers into the answer to the current request.
+gather_ptr make_gather(self_ptr self, size_t n) {
+  auto rp = self->make_response_promise();
+  return make_gather(n, [rp](uint64_t total, bool failed) mutable { answer(rp, total, failed); });
 }
 
 // Asks `dest` for a uint64 and feeds the answer into `g`.
@@ -165,6 +176,10 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
       st.sessions[id] = local_session{ref.info, ref.actor, std::move(conn), {}};
       st.ctx->stats->connections.Increment();
       st.ctx->stats->connections_total.Increment();
+      // Written here, first: the user actor's backlog replay and every later
+      // message for this session pass through this actor after it.
+      st.sessions[id].conn->send(std::make_shared<const std::string>(
+        wire::welcome(id, ref.info.user, st.ctx->node_name, st.ctx->lim.heartbeat)));
       ref.node_ns = caf::actor{self};
       auto user = ref.info.user;
       forward(self, key_kind::user, user, u_attach_atom_v, user, std::move(ref));
@@ -206,9 +221,26 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
                                                      : std::vector<caf::actor>{};
       size_t n = req.users.size() + req.rooms.size() + (req.all ? nodes.size() : 0) +
                  (req.clients.empty() ? 0 : nodes.size());
-      auto g = make_gather(self, n);
+      auto settings = st.ctx->catalog->get(st.ns);
+      int64_t ttl_s = req.ttl >= 0 ? req.ttl : settings ? settings->message_ttl : 0;
+      // Answer once the recipients have it and its receipt is stored, so a
+      // receipt lookup right after the answer finds it.
+      auto rp = self->make_response_promise();
+      caf::actor me{self};
+      auto g = make_gather(n, [self, me, rp, id = req.msg.id](uint64_t total, bool failed) mutable {
+        if (failed) return answer(rp, total, failed);
+        auto& s = self->state;
+        auto token = ++s.next_token;
+        s.waiting.emplace(token, rp);
+        auto b = s.ctx->store->make_batch();
+        b.add_counts(s.ns, id, {total, 0});
+        s.ctx->store->commit(std::move(b), [me, token, total](status st) {
+          caf::anon_send(me, committed_atom_v, token, total, st ? std::string() : st.err().message);
+        });
+      });
       for (auto& user : req.users)
-        ask_into(self, g, target(self, key_kind::user, user), u_push_atom_v, user, req.msg);
+        ask_into(self, g, target(self, key_kind::user, user), u_push_atom_v, user, req.msg,
+                 ttl_s * int64_t{1000});
       for (auto& room : req.rooms) {
         auto m = req.msg;
         m.room = room;
@@ -219,6 +251,14 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
         for (auto& a : nodes) ask_into(self, g, a, all_deliver_atom_v, req.msg);
       if (!req.clients.empty())
         for (auto& a : nodes) ask_into(self, g, a, c_deliver_atom_v, req.msg, req.clients);
+    },
+    [self](committed_atom, uint64_t token, uint64_t total, const std::string& failure) {
+      auto& st = self->state;
+      auto i = st.waiting.find(token);
+      if (i == st.waiting.end()) return;
+      if (failure.empty()) i->second.deliver(total);
+      else i->second.deliver(caf::make_error(caf::sec::runtime_error, "store: " + failure));
+      st.waiting.erase(i);
     },
     [self](ack_atom, const std::string& user, const std::string& client,
            std::vector<std::string>& ids) {
@@ -240,8 +280,8 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
     [self](u_attach_atom a, const std::string& user, session_ref& ref) {
       forward(self, key_kind::user, user, a, user, std::move(ref));
     },
-    [self](u_push_atom a, const std::string& user, message& msg) {
-      forward(self, key_kind::user, user, a, user, std::move(msg));
+    [self](u_push_atom a, const std::string& user, message& msg, int64_t ttl_ms) {
+      forward(self, key_kind::user, user, a, user, std::move(msg), ttl_ms);
     },
     [self](u_info_atom a, const std::string& user) { forward(self, key_kind::user, user, a, user); },
     [self](u_kick_atom a, const std::string& user, uint16_t code) {
@@ -261,6 +301,9 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
       forward(self, key_kind::room, room, a, room, std::move(msg), exclude);
     },
     [self](r_info_atom a, const std::string& room) { forward(self, key_kind::room, room, a, room); },
+    [self](r_history_atom a, const std::string& room, uint64_t limit, const std::string& since) {
+      forward(self, key_kind::room, room, a, room, limit, since);
+    },
     [self](idle_atom, bool is_room, const std::string& key, uint64_t seen) {
       auto& table = is_room ? self->state.rooms : self->state.users;
       auto i = table.find(key);
@@ -281,6 +324,14 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
         auto i = sessions.find(id);
         return i == sessions.end() ? nullptr : &i->second.conn;
       });
+    },
+    [self](deliver_atom, const std::vector<message>& msgs, const std::string& id) {
+      // A replay (backlog or room history) for one session, in order.
+      auto i = self->state.sessions.find(id);
+      if (i == self->state.sessions.end()) return;
+      for (auto& m : msgs) i->second.conn->send(wire::encode(m));
+      self->state.delivered.add(now_ms(), msgs.size());
+      self->state.ctx->stats->delivered.Increment(static_cast<double>(msgs.size()));
     },
     [self](r_deliver_atom, const std::string& room, const message& msg, const std::string& exclude) {
       auto r = self->state.local_rooms.find(room);

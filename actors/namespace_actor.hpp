@@ -18,13 +18,15 @@
 //   (stats)                                          -> ns_stats
 //   (shutdown, code, reason)                         -> uint64 sessions closed
 // Fan-out side (from user/room actors anywhere):
-//   (deliver, message, session_ids), (r_deliver, room, message, exclude),
+//   (deliver, message, session_ids), (deliver, messages, session_id) [replay],
+//   (r_deliver, room, message, exclude),
 //   (a_deliver, message) -> uint64, (c_deliver, message, clients) -> uint64
 #include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 
+#include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "actors/context.hpp"
@@ -53,6 +55,8 @@ struct namespace_state {
   std::unordered_map<std::string, activated_actor> users, rooms;                       // homed here
   std::unordered_set<std::string> online_users, active_rooms;                          // homed here
   window_counter published, delivered, acked;
+  std::unordered_map<uint64_t, caf::response_promise> waiting;  // receipt commits -> publish answers
+  uint64_t next_token = 0;
   static inline const char* name = "herald.namespace";
 };
 

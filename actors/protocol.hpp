@@ -52,13 +52,14 @@ struct publish_request {
   std::vector<std::string> rooms;
   bool all = false;
   std::string exclude_session;  // the publishing session: no echo of its own room message
+  int64_t ttl = -1;             // seconds a user message stays deliverable offline; -1: namespace default
   message msg;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, publish_request& x) {
   return f(caf::meta::type_name("herald.publish_request"), x.users, x.clients, x.rooms, x.all,
-           x.exclude_session, x.msg);
+           x.exclude_session, x.ttl, x.msg);
 }
 
 // One node's share of a namespace's numbers.
@@ -96,6 +97,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(herald, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(herald, (herald::ns_stats))
   CAF_ADD_TYPE_ID(herald, (std::vector<herald::session_info>))
   CAF_ADD_TYPE_ID(herald, (std::vector<std::string>))
+  CAF_ADD_TYPE_ID(herald, (std::vector<herald::message>))
 
   // session <-> its node's namespace actor
   CAF_ADD_ATOM(herald, herald, attach_atom, "attach")
@@ -115,6 +117,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(herald, caf::first_custom_type_id)
   CAF_ADD_ATOM(herald, herald, r_leave_atom, "r_leave")
   CAF_ADD_ATOM(herald, herald, r_publish_atom, "r_publish")
   CAF_ADD_ATOM(herald, herald, r_info_atom, "r_info")
+  CAF_ADD_ATOM(herald, herald, r_history_atom, "r_history")
+  // storage -> user / room actor
+  CAF_ADD_ATOM(herald, herald, loaded_atom, "loaded")
+  CAF_ADD_ATOM(herald, herald, committed_atom, "committed")
   // user / room actor -> its namespace actor
   CAF_ADD_ATOM(herald, herald, idle_atom, "idle")
   CAF_ADD_ATOM(herald, herald, online_atom, "online")

@@ -3,16 +3,30 @@
 #include <algorithm>
 
 #include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/user_inbox.hpp"
+#include "storage/store.hpp"
 
 namespace herald {
-
 namespace {
 using self_ptr = caf::stateful_actor<room_state>*;
+using history_rows = result<std::vector<std::pair<uint64_t, storage::record>>>;
+using history_ptr = std::shared_ptr<history_rows>;
+}  // namespace
+}  // namespace herald
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::history_ptr)
+
+namespace herald {
+namespace {
 
 void schedule_idle(self_ptr self) {
   auto token = ++self->state.idle_token;
   self->delayed_send(self, self->state.ctx->passivate_after, tick_atom_v, token);
 }
+
+bool idle(self_ptr self) { return self->state.members.empty() && self->state.waiting.empty(); }
 
 void remove_member(self_ptr self, const std::string& session) {
   auto& s = self->state;
@@ -26,13 +40,110 @@ void remove_member(self_ptr self, const std::string& session) {
   s.members.erase(i);
   if (s.members.empty()) {
     self->send(s.parent, online_atom_v, true, s.room, false);
-    schedule_idle(self);
+    if (idle(self)) schedule_idle(self);
   }
 }
 
-size_t history_limit(self_ptr self) {
-  auto settings = self->state.ctx->catalog->get(self->state.ns);
+size_t history_limit(const room_state& s) {
+  auto settings = s.ctx->catalog->get(s.ns);
   return settings ? static_cast<size_t>(std::max<int64_t>(settings->room_history, 0)) : 0;
+}
+
+// Iterator to the first retained message after `since`; all retained ones
+// when `since` is unknown (evicted or never seen).
+auto after(room_state& s, const std::string& since) {
+  auto it = std::find_if(s.history.begin(), s.history.end(),
+                         [&](const auto& h) { return h.second.id == since; });
+  return it == s.history.end() ? s.history.begin() : it + 1;
+}
+
+caf::behavior running(self_ptr self) {
+  return {
+    [self](r_join_atom, const std::string&, session_ref& ref, const std::string& since) -> uint64_t {
+      auto& s = self->state;
+      ++s.seen;
+      auto id = ref.info.session;
+      auto node_ns = ref.node_ns;
+      if (!s.members.count(id)) {
+        if (s.nodes[node_ns]++ == 0) self->monitor(node_ns);
+        s.members.emplace(id, std::move(ref));
+        if (s.members.size() == 1) self->send(s.parent, online_atom_v, true, s.room, true);
+      }
+      if (!since.empty()) {
+        // Through the same channel as live messages, so the node writes them
+        // before any later live one.
+        std::vector<message> msgs;
+        for (auto it = after(s, since); it != s.history.end(); ++it) msgs.push_back(it->second);
+        if (!msgs.empty()) self->send(node_ns, deliver_atom_v, std::move(msgs), id);
+      }
+      return s.members.size();
+    },
+    [self](r_leave_atom, const std::string&, const std::string& session) -> uint64_t {
+      ++self->state.seen;
+      remove_member(self, session);
+      return self->state.members.size();
+    },
+    [self](r_publish_atom, const std::string&, message& msg, const std::string& exclude) -> caf::result<uint64_t> {
+      auto& s = self->state;
+      ++s.seen;
+      for (auto& kv : s.nodes) self->send(kv.first, r_deliver_atom_v, s.room, msg, exclude);
+      uint64_t n = s.members.size() - (exclude.empty() ? 0 : s.members.count(exclude));
+      auto limit = history_limit(s);
+      if (limit == 0) return n;
+      auto seq = ++s.last_seq;
+      auto b = s.ctx->store->make_batch();
+      b.put_history(s.ns, s.room, seq, to_record(msg, 0));
+      if (seq > limit) b.trim_history(s.ns, s.room, seq - limit + 1);
+      s.history.emplace_back(seq, std::move(msg));
+      while (s.history.size() > limit) s.history.pop_front();
+      auto token = ++s.next_token;
+      auto rp = self->make_response_promise<uint64_t>();
+      s.waiting.emplace(token, rp);
+      caf::actor me{self};
+      s.ctx->store->commit(std::move(b), [me, token, n](status st) {
+        caf::anon_send(me, committed_atom_v, token, n, st ? std::string() : st.err().message);
+      });
+      return rp;
+    },
+    [self](committed_atom, uint64_t token, uint64_t n, const std::string& failure) {
+      auto& s = self->state;
+      auto i = s.waiting.find(token);
+      if (i == s.waiting.end()) return;
+      if (failure.empty()) {
+        i->second.deliver(n);
+      } else {
+        spdlog::error("history write for {}/{} failed: {}", s.ns, s.room, failure);
+        i->second.deliver(caf::make_error(caf::sec::runtime_error, "store: " + failure));
+      }
+      s.waiting.erase(i);
+      if (idle(self)) schedule_idle(self);
+    },
+    [self](r_info_atom, const std::string&) {
+      ++self->state.seen;
+      std::vector<session_info> out;
+      for (auto& kv : self->state.members) out.push_back(kv.second.info);
+      return out;
+    },
+    [self](r_history_atom, const std::string&, uint64_t limit, const std::string& since) {
+      auto& s = self->state;
+      ++s.seen;
+      auto from = since.empty() ? s.history.begin() : after(s, since);
+      // The newest `limit` of what qualifies, oldest first.
+      auto count = static_cast<uint64_t>(std::distance(from, s.history.end()));
+      if (count > limit) from += static_cast<std::ptrdiff_t>(count - limit);
+      std::vector<message> out;
+      for (auto it = from; it != s.history.end(); ++it) out.push_back(it->second);
+      if (s.members.empty() && idle(self)) schedule_idle(self);
+      return out;
+    },
+    [self](tick_atom, uint64_t token) {
+      auto& s = self->state;
+      if (token == s.idle_token && idle(self)) self->send(s.parent, idle_atom_v, true, s.room, s.seen);
+    },
+    [self](stop_atom) {
+      if (idle(self)) self->quit();
+    },
+  };
 }
 }  // namespace
 
@@ -50,61 +161,29 @@ caf::behavior room_actor(self_ptr self, std::string ns, std::string room, caf::a
       if (ref.node_ns.address() == dm.source) gone.push_back(id);
     for (auto& id : gone) remove_member(self, id);
   });
-  schedule_idle(self);
+  self->set_default_handler(caf::skip);
+  auto* store = st.ctx->store;
+  caf::actor me{self};
+  auto limit = history_limit(st);
+  store->read([store, me, ns = st.ns, room = st.room, limit] {
+    auto rows = std::make_shared<history_rows>(store->history(ns, room, limit));
+    caf::anon_send(me, loaded_atom_v, rows);
+  });
   return {
-    [self](r_join_atom, const std::string&, session_ref& ref, const std::string& since) -> uint64_t {
+    [self](loaded_atom, history_ptr& rows) {
       auto& s = self->state;
-      ++s.seen;
-      auto id = ref.info.session;
-      auto node_ns = ref.node_ns;
-      if (!s.members.count(id)) {
-        if (s.nodes[node_ns]++ == 0) self->monitor(node_ns);
-        s.members.emplace(id, std::move(ref));
-        if (s.members.size() == 1) self->send(s.parent, online_atom_v, true, s.room, true);
+      if (!*rows) {
+        spdlog::error("cannot load history of {}/{}: {}", s.ns, s.room, rows->err().message);
+        self->quit(caf::make_error(caf::sec::runtime_error, rows->err().message));
+        return;
       }
-      if (!since.empty()) {
-        // Replay what came after `since` through the same channel as live
-        // messages, so the node writes them before any later live one. An
-        // unknown id (evicted or never seen) replays all that is retained.
-        auto it = std::find_if(s.history.begin(), s.history.end(),
-                               [&](const message& m) { return m.id == since; });
-        it = it == s.history.end() ? s.history.begin() : it + 1;
-        for (; it != s.history.end(); ++it)
-          self->send(node_ns, deliver_atom_v, *it, std::vector<std::string>{id});
+      for (auto& [seq, r] : rows->value()) {
+        s.history.emplace_back(seq, to_message(r));
+        s.last_seq = seq;
       }
-      return s.members.size();
-    },
-    [self](r_leave_atom, const std::string&, const std::string& session) -> uint64_t {
-      ++self->state.seen;
-      remove_member(self, session);
-      return self->state.members.size();
-    },
-    [self](r_publish_atom, const std::string&, message& msg, const std::string& exclude) -> uint64_t {
-      auto& s = self->state;
-      ++s.seen;
-      auto limit = history_limit(self);
-      if (limit > 0) {
-        s.history.push_back(msg);
-        while (s.history.size() > limit) s.history.pop_front();
-      }
-      for (auto& kv : s.nodes) self->send(kv.first, r_deliver_atom_v, s.room, msg, exclude);
-      return s.members.size() - (exclude.empty() ? 0 : s.members.count(exclude));
-    },
-    [self](r_info_atom, const std::string&) {
-      ++self->state.seen;
-      std::vector<session_info> out;
-      for (auto& kv : self->state.members) out.push_back(kv.second.info);
-      return out;
-    },
-    [self](tick_atom, uint64_t token) {
-      auto& s = self->state;
-      // Rooms with retained history stay active: history lives in memory
-      // until the durable store takes it over.
-      if (token == s.idle_token && s.members.empty() && s.history.empty())
-        self->send(s.parent, idle_atom_v, true, s.room, s.seen);
-    },
-    [self](stop_atom) {
-      if (self->state.members.empty()) self->quit();
+      self->set_default_handler(caf::print_and_drop);
+      self->become(running(self));
+      schedule_idle(self);
     },
   };
 }

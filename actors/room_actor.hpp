@@ -2,13 +2,15 @@
 // One actor per (namespace, room), on the room's home node. Knows the room's
 // members and, for fan-out, which nodes they are on: a message goes once to
 // each such node's namespace actor, which writes one shared frame to its
-// local members. Keeps the last `room_history` messages for `since` replay.
+// local members. Keeps the last `room_history` messages (in the store, and a
+// copy in memory loaded at start) for `since` replay and the history API.
 //
 // Protocol (via the home namespace actor, counted like the user actor's):
 //   (r_join, room, session_ref, since_id)      -> uint64 members
 //   (r_leave, room, session_id)                -> uint64 members
 //   (r_publish, room, message, exclude_session) -> uint64 sessions reached
 //   (r_info, room)                             -> vector<session_info>
+//   (r_history, room, limit, since_id)         -> vector<message>
 //   (stop)                                     -> quits if still idle
 #include <cstdint>
 #include <deque>
@@ -16,6 +18,7 @@
 #include <string>
 #include <unordered_map>
 
+#include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "actors/context.hpp"
@@ -29,7 +32,10 @@ struct room_state {
   context_ptr ctx;
   std::unordered_map<std::string, session_ref> members;  // by session id
   std::map<caf::actor, size_t> nodes;                    // node namespace actor -> members there
-  std::deque<message> history;
+  std::deque<std::pair<uint64_t, message>> history;  // (seq, message), oldest first
+  uint64_t last_seq = 0;
+  std::unordered_map<uint64_t, caf::response_promise> waiting;  // commit token -> publish answer
+  uint64_t next_token = 0;
   uint64_t seen = 0;
   uint64_t idle_token = 0;
   static inline const char* name = "herald.room";

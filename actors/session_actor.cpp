@@ -79,6 +79,7 @@ void on_publish(self_ptr self, wire::client_frame& f) {
   req.msg.ts = now_ms();
   req.msg.from = st.info.user;
   req.msg.data = std::move(f.data);
+  req.ttl = -1;  // the namespace's message_ttl
   auto extra = "\"message\":" + wire::quote(req.msg.id);
   self->request(st.local_ns, st.ctx->ask_timeout, publish_atom_v, std::move(req))
     .then(on_done(self, f.req_id, extra), on_fail(self, f.req_id));
@@ -95,15 +96,12 @@ caf::behavior session_actor(self_ptr self, std::string ns, session_info info, co
   st.local_ns = std::move(local_ns);
   st.ctx = std::move(ctx);
   self->attach_functor([conn] { conn->close(close_code::normal, "session ended"); });
-  // Register before anything else: frames that arrive meanwhile wait (await),
-  // and `welcome` promises that pushes reach this session from now on.
+  // Register before anything else: frames that arrive meanwhile wait
+  // (await). The namespace actor writes `welcome` when it registers us.
   self->request(st.local_ns, st.ctx->ask_timeout, attach_atom_v,
                 session_ref{st.info, caf::actor{self}, st.local_ns}, conn)
     .await(
-      [self](uint64_t) {
-        auto& s = self->state;
-        write(self, wire::welcome(s.info.session, s.info.user, s.ctx->node_name, s.ctx->lim.heartbeat));
-      },
+      [](uint64_t) {},
       [self](caf::error&) {
         self->state.conn->close(close_code::going_away, "cannot register session");
         self->quit();

@@ -1,24 +1,29 @@
 #pragma once
 // One actor per (namespace, user), on the user's home node. Holds the user's
-// live sessions (on any node) and hands each push to the namespace actor of
-// every node that has some of them: one message per node, not per session.
+// live sessions (on any node) and the user's durable inbox (user_inbox,
+// loaded from the store when the actor starts). A push goes to the namespace
+// actor of every node that has sessions of the user: one message per node.
 //
 // Protocol (all sent via the home namespace actor, which counts them so
 // passivation never drops a message in flight):
-//   (u_attach, user, session_ref)        -> uint64 sessions
-//   (u_push, user, message)              -> uint64 sessions reached
+//   (u_attach, user, session_ref)        -> uint64 sessions; then replays the
+//                                           device's backlog to its node
+//   (u_push, user, message, ttl_ms)      -> uint64 sessions reached, once the
+//                                           message is durable (ttl_ms > 0)
 //   (u_info, user)                       -> vector<session_info>
 //   (u_kick, user, uint16 code)          -> uint64 sessions closed
-//   (u_ack, user, client, vector<id>)    -> (no reply)
+//   (u_ack, user, device, vector<id>)    -> (no reply) advances the device's cursor
 //   (stop)                               -> quits if still idle
 #include <cstdint>
 #include <string>
 #include <unordered_map>
 
+#include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "actors/context.hpp"
 #include "actors/protocol.hpp"
+#include "actors/user_inbox.hpp"
 
 namespace herald {
 
@@ -27,6 +32,9 @@ struct user_state {
   caf::actor parent;
   context_ptr ctx;
   std::unordered_map<std::string, session_ref> sessions;  // by session id
+  user_inbox inbox;
+  std::unordered_map<uint64_t, caf::response_promise> waiting;  // commit token -> push answer
+  uint64_t next_token = 0;
   uint64_t seen = 0;        // messages received from the parent
   uint64_t idle_token = 0;  // invalidates stale idle ticks
   static inline const char* name = "herald.user";

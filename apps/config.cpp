@@ -131,6 +131,12 @@ result<node_config> build_config(const ini_map& m) {
     } else if (section == "cluster") {
       if (k == "seeds") c.seeds = split_list(v);
       else return bad(key, "unknown key");
+    } else if (section == "storage") {
+      if (k == "group_commit") {
+        auto b = to_bool(key, v);
+        if (!b) return b.err();
+        c.group_commit = b.value();
+      } else return bad(key, "unknown key");
     } else if (section == "admin") {
       if (k == "token") c.admin_token = v;
       else return bad(key, "unknown key");

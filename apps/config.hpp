@@ -31,6 +31,7 @@ struct node_config {
   int workers = 2;
   std::string log_level = "info";
   limits lim;
+  bool group_commit = true;  // storage.group_commit
   std::vector<namespace_settings> namespaces;
 };
 

@@ -37,7 +37,8 @@ Usage:
 Config sections: [node] name, listen, cluster_listen, data_dir, io_threads,
 workers, log_level; [cluster] seeds; [admin] token; [limits] max_frame,
 max_body, max_rooms, max_targets, send_queue, max_connections, heartbeat;
-[namespace.NAME] secret, client_publish, message_ttl, room_history.
+[storage] group_commit; [namespace.NAME] secret, client_publish, message_ttl,
+room_history.
 See README.md and docs/.
 )";
 
@@ -123,7 +124,9 @@ int server_main(const std::vector<std::string>& args) {
   auto fd_budget = nofile > 200 ? static_cast<size_t>(nofile - 200) : size_t{1};
   if (cfg.lim.max_connections > fd_budget) cfg.lim.max_connections = fd_budget;
 
-  auto st = storage::store::open(cfg.data_dir);
+  storage::store_options sopts;
+  sopts.group_commit = cfg.group_commit;
+  auto st = storage::store::open(cfg.data_dir, sopts);
   if (!st) {
     spdlog::error("{}", st.err().message);
     return 1;
@@ -136,6 +139,7 @@ int server_main(const std::vector<std::string>& args) {
   ctx->catalog = std::make_shared<namespace_catalog>(st.value().get());
   ctx->stats = std::make_shared<metrics>();
   ctx->ids = std::make_shared<id_source>(cfg.name);
+  ctx->store = st.value().get();
   if (auto l = ctx->catalog->load(); !l) {
     spdlog::error("{}", l.err().message);
     return 1;
@@ -171,6 +175,8 @@ int server_main(const std::vector<std::string>& args) {
     srv.value()->shutdown(3000);
     srv.value().reset();
     n.stop();
+    // Commit callbacks message actors: let them run while the system lives.
+    st.value()->drain();
     sys.await_actors_before_shutdown(false);
   }
   spdlog::info("herald node {} stopped", cfg.name);

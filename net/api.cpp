@@ -5,6 +5,7 @@
 
 #include "actors/names.hpp"
 #include "net/url.hpp"
+#include "storage/store.hpp"
 
 namespace herald {
 
@@ -153,6 +154,12 @@ void api::route(call& c) {
   } else if (s.size() == 3 && s[1] == "rooms") {
     if (!valid_id(s[2])) return c.fail(errc::bad_request, "invalid room name");
     if (method_is("GET")) room_info(c, s[2]);
+  } else if (s.size() == 4 && s[1] == "rooms" && s[3] == "history") {
+    if (!valid_id(s[2])) return c.fail(errc::bad_request, "invalid room name");
+    if (method_is("GET")) room_history(c, s[2]);
+  } else if (s.size() == 3 && s[1] == "messages") {
+    if (s[2].empty() || s[2].size() > 128) return c.fail(errc::bad_request, "invalid message id");
+    if (method_is("GET")) receipt(c, s[2]);
   } else {
     c.fail(errc::not_found, "no route " + c.target.path);
   }
@@ -177,8 +184,9 @@ void api::push(call& c) {
   auto data = j.find("data");
   if (data == j.end()) return c.fail(errc::bad_request, "\"data\" is required");
   if (auto t = j.find("ttl"); t != j.end() && !t->is_null()) {
-    if (!t->is_number_integer() || t->get<int64_t>() < 0)
-      return c.fail(errc::bad_request, "\"ttl\" must be a non-negative integer (seconds)");
+    if (!t->is_number_integer() || t->get<int64_t>() < 0 || t->get<int64_t>() > 10LL * 365 * 86400)
+      return c.fail(errc::bad_request, "\"ttl\" must be an integer number of seconds, 0..315360000");
+    req.ttl = t->get<int64_t>();
   }
   auto& ctx = *node_.context();
   req.msg.id = ctx.ids->next();
@@ -229,6 +237,51 @@ void api::room_info(call& c, const std::string& room) {
       c2.ok({{"members", r.value().size()}, {"sessions", sessions_json(r.value())}});
     }),
     r_info_atom_v, room);
+}
+
+json message_json(const message& m) {
+  json j{{"id", m.id}, {"ts", m.ts}, {"from", m.from}, {"data", json::parse(m.data, nullptr, false)}};
+  if (!m.room.empty()) j["room"] = m.room;
+  return j;
+}
+
+void api::room_history(call& c, const std::string& room) {
+  uint64_t limit = 100;
+  if (auto l = c.target.query.find("limit"); l != c.target.query.end()) {
+    try {
+      size_t used = 0;
+      auto n = std::stoll(l->second, &used);
+      if (used != l->second.size() || n < 1 || n > 100000) throw std::out_of_range("limit");
+      limit = static_cast<uint64_t>(n);
+    } catch (const std::exception&) {
+      return c.fail(errc::bad_request, "\"limit\" must be an integer 1..100000");
+    }
+  }
+  std::string since;
+  if (auto q = c.target.query.find("since"); q != c.target.query.end()) since = q->second;
+  auto reply = c.reply;
+  ask<std::vector<message>>(
+    node_, node_.dir().local(c.ns),
+    std::function<void(result<std::vector<message>>)>([reply](auto r) {
+      call c2{{}, reply, {}, {}};
+      if (!r) return c2.fail(r.err());
+      json arr = json::array();
+      for (auto& m : r.value()) arr.push_back(message_json(m));
+      c2.ok({{"messages", arr}});
+    }),
+    r_history_atom_v, room, limit, since);
+}
+
+void api::receipt(call& c, const std::string& id) {
+  auto* st = node_.context()->store;
+  auto reply = c.reply;
+  st->read([st, reply, ns = c.ns, id] {
+    call c2{{}, reply, {}, {}};
+    auto r = st->receipt(ns, id);
+    if (!r) return c2.fail(r.err());
+    if (!r.value()) return c2.fail(errc::not_found, "no message " + id + " (unknown or past its retention)");
+    c2.ok({{"id", id}, {"sent", r.value()->sent}, {"acked", r.value()->acked}});
+  });
 }
 
 void api::stats(call& c) {

@@ -37,6 +37,8 @@ class api {
   void user_info(call& c, const std::string& user);
   void user_disconnect(call& c, const std::string& user);
   void room_info(call& c, const std::string& room);
+  void room_history(call& c, const std::string& room);
+  void receipt(call& c, const std::string& id);
   void stats(call& c);
   void cluster(call& c);
   void admin(call& c, const std::vector<std::string>& seg);

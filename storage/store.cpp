@@ -1,47 +1,194 @@
 #include "storage/store.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
+#include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
+#include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
 
 namespace herald::storage {
 
 namespace {
+
 const char* const cf_namespaces = "namespaces";
+const char* const cf_inbox = "inbox";
+const char* const cf_cursors = "cursors";
+const char* const cf_history = "history";
+const char* const cf_receipts = "receipts";
+
+int64_t wall_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
 
 error io_error(const rocksdb::Status& s, const std::string& what) {
   return error{errc::internal, what + ": " + s.ToString()};
 }
+
+// Receipts are counters: merging adds them, so concurrent updates from many
+// user actors need no read-modify-write.
+class add_counts_operator : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value,
+             std::string* new_value, rocksdb::Logger*) const override {
+    counts sum;
+    if (existing)
+      if (auto c = decode_counts(std::string_view(existing->data(), existing->size()))) sum = *c;
+    if (auto c = decode_counts(std::string_view(value.data(), value.size()))) {
+      sum.sent += c->sent;
+      sum.acked += c->acked;
+    }
+    *new_value = encode(sum);
+    return true;
+  }
+  const char* Name() const override { return "herald.add_counts"; }
+};
+
+// Drops inbox records whose ttl has run out.
+class expired_filter : public rocksdb::CompactionFilter {
+ public:
+  bool Filter(int, const rocksdb::Slice&, const rocksdb::Slice& value, std::string*, bool*) const override {
+    auto e = expiry_of(std::string_view(value.data(), value.size()));
+    return e && *e != 0 && *e <= wall_ms();
+  }
+  const char* Name() const override { return "herald.expired"; }
+};
+
+// Drops receipts older than the retention (the id starts with its time).
+class old_receipt_filter : public rocksdb::CompactionFilter {
+ public:
+  explicit old_receipt_filter(int64_t retention) : retention_(retention) {}
+  bool old(const rocksdb::Slice& key) const {
+    std::string_view k(key.data(), key.size());
+    auto z = k.find('\0');
+    if (z == std::string_view::npos) return false;
+    auto t = id_time(k.substr(z + 1));
+    return t && *t < wall_ms() - retention_;
+  }
+  bool Filter(int, const rocksdb::Slice& key, const rocksdb::Slice&, std::string*, bool*) const override {
+    return old(key);
+  }
+  bool FilterMergeOperand(int, const rocksdb::Slice& key, const rocksdb::Slice&) const override { return old(key); }
+  const char* Name() const override { return "herald.old_receipts"; }
+
+ private:
+  int64_t retention_;
+};
+
+// Upper bound for iterating keys that start with `p`.
+std::string prefix_end(std::string p) {
+  while (!p.empty()) {
+    auto c = static_cast<unsigned char>(p.back());
+    if (c != 0xff) {
+      p.back() = static_cast<char>(c + 1);
+      return p;
+    }
+    p.pop_back();
+  }
+  return p;
+}
+
 }  // namespace
 
-result<std::unique_ptr<store>> store::open(const std::string& dir) { return open_impl(dir, false); }
+struct store::threads {
+  struct job {
+    batch b;
+    std::function<void(status)> done;
+  };
+  std::mutex mtx;
+  std::condition_variable cv;
+  std::deque<job> writes;
+  size_t in_progress = 0;
+  std::condition_variable drained;
+  bool stopping = false;
+  std::thread writer;
 
-result<std::unique_ptr<store>> store::open_read_only(const std::string& dir) { return open_impl(dir, true); }
+  std::mutex rmtx;
+  std::condition_variable rcv;
+  std::deque<std::function<void()>> reads;
+  bool rstopping = false;
+  std::thread reader;
 
-result<std::unique_ptr<store>> store::open_impl(const std::string& dir, bool read_only) {
+  expired_filter inbox_filter;
+  std::unique_ptr<old_receipt_filter> receipt_filter;
+};
+
+// -- batch ---------------------------------------------------------------
+
+batch::batch() : wb_(std::make_unique<rocksdb::WriteBatch>()) {}
+batch::~batch() = default;
+batch::batch(batch&&) noexcept = default;
+batch& batch::operator=(batch&&) noexcept = default;
+
+void batch::put_inbox(const std::string& ns, const std::string& user, uint64_t seq, const record& r) {
+  wb_->Put(owner_->inbox_cf_, key_seq(ns, user, seq), encode(r));
+}
+void batch::delete_inbox(const std::string& ns, const std::string& user, uint64_t seq) {
+  wb_->Delete(owner_->inbox_cf_, key_seq(ns, user, seq));
+}
+void batch::put_cursor(const std::string& ns, const std::string& user, const std::string& device, const cursor& c) {
+  wb_->Put(owner_->cursors_cf_, key3(ns, user, device), encode(c));
+}
+void batch::put_history(const std::string& ns, const std::string& room, uint64_t seq, const record& r) {
+  wb_->Put(owner_->history_cf_, key_seq(ns, room, seq), encode(r));
+}
+void batch::trim_history(const std::string& ns, const std::string& room, uint64_t keep_from) {
+  if (keep_from == 0) return;
+  wb_->DeleteRange(owner_->history_cf_, key_seq(ns, room, 0), key_seq(ns, room, keep_from));
+}
+void batch::add_counts(const std::string& ns, const std::string& id, counts c) {
+  wb_->Merge(owner_->receipts_cf_, key2(ns, id), encode(c));
+}
+bool batch::empty() const { return wb_->Count() == 0; }
+
+// -- open / close ----------------------------------------------------------
+
+result<std::unique_ptr<store>> store::open(const std::string& dir, store_options opts) {
+  return open_impl(dir, false, opts);
+}
+
+result<std::unique_ptr<store>> store::open_read_only(const std::string& dir) { return open_impl(dir, true, {}); }
+
+result<std::unique_ptr<store>> store::open_impl(const std::string& dir, bool read_only, store_options sopts) {
   std::error_code ec;
   if (!read_only) std::filesystem::create_directories(dir, ec);
   if (ec) return error{errc::internal, "cannot create data_dir " + dir + ": " + ec.message()};
+  std::unique_ptr<store> s(new store);
+  s->dir_ = dir;
+  s->opts_ = sopts;
+  s->threads_ = std::make_unique<threads>();
+  s->threads_->receipt_filter = std::make_unique<old_receipt_filter>(sopts.receipt_retention_ms);
   rocksdb::DBOptions opts;
   opts.create_if_missing = true;
   opts.create_missing_column_families = true;
   opts.keep_log_file_num = 4;
   opts.max_manifest_file_size = 64 << 20;
-  // Every column family that exists on disk must be opened; add ours.
   std::vector<std::string> names;
   auto ls = rocksdb::DB::ListColumnFamilies(opts, dir, &names);
   if (!ls.ok()) {
     if (read_only) return io_error(ls, "no herald data in " + dir);
     names = {rocksdb::kDefaultColumnFamilyName};
   }
-  for (const char* want : {cf_namespaces})
-    if (std::find(names.begin(), names.end(), want) == names.end()) names.push_back(want);
+  for (const char* want : {cf_namespaces, cf_inbox, cf_cursors, cf_history, cf_receipts})
+    if (std::find(names.begin(), names.end(), want) == names.end() && !read_only) names.push_back(want);
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-  for (auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions{});
-  std::unique_ptr<store> s(new store);
-  s->dir_ = dir;
+  for (auto& n : names) {
+    rocksdb::ColumnFamilyOptions co;
+    if (n == cf_inbox) co.compaction_filter = &s->threads_->inbox_filter;
+    if (n == cf_receipts) {
+      co.merge_operator = std::make_shared<add_counts_operator>();
+      co.compaction_filter = s->threads_->receipt_filter.get();
+    }
+    descs.emplace_back(n, co);
+  }
   rocksdb::DB* raw = nullptr;
   auto st = read_only ? rocksdb::DB::OpenForReadOnly(opts, dir, descs, &s->cfs_, &raw)
                       : rocksdb::DB::Open(opts, dir, descs, &s->cfs_, &raw);
@@ -52,17 +199,217 @@ result<std::unique_ptr<store>> store::open_impl(const std::string& dir, bool rea
     return io_error(st, "cannot open RocksDB in " + dir);
   }
   s->db_.reset(raw);
-  for (size_t i = 0; i < names.size(); ++i)
-    if (names[i] == cf_namespaces) s->ns_cf_ = s->cfs_[i];
+  for (size_t i = 0; i < names.size(); ++i) {
+    auto& n = names[i];
+    auto* h = s->cfs_[i];
+    if (n == cf_namespaces) s->ns_cf_ = h;
+    else if (n == cf_inbox) s->inbox_cf_ = h;
+    else if (n == cf_cursors) s->cursors_cf_ = h;
+    else if (n == cf_history) s->history_cf_ = h;
+    else if (n == cf_receipts) s->receipts_cf_ = h;
+  }
+  if (!s->ns_cf_) return error{errc::internal, "no herald data in " + dir};
+  if (!read_only) {
+    s->threads_->writer = std::thread([p = s.get()] { p->writer_loop(); });
+    s->threads_->reader = std::thread([p = s.get()] { p->reader_loop(); });
+  }
   return s;
 }
 
 store::~store() {
+  if (threads_) {
+    {
+      std::lock_guard lock(threads_->mtx);
+      threads_->stopping = true;
+    }
+    threads_->cv.notify_all();
+    if (threads_->writer.joinable()) threads_->writer.join();
+    {
+      std::lock_guard lock(threads_->rmtx);
+      threads_->rstopping = true;
+    }
+    threads_->rcv.notify_all();
+    if (threads_->reader.joinable()) threads_->reader.join();
+  }
   if (db_) {
     for (auto* h : cfs_) db_->DestroyColumnFamilyHandle(h);
     db_->Close();
   }
 }
+
+// -- writes ----------------------------------------------------------------
+
+batch store::make_batch() {
+  batch b;
+  b.owner_ = this;
+  return b;
+}
+
+void store::commit(batch b, std::function<void(status)> done) {
+  {
+    std::lock_guard lock(threads_->mtx);
+    threads_->writes.push_back({std::move(b), std::move(done)});
+  }
+  threads_->cv.notify_one();
+}
+
+status store::commit_now(batch b) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  auto st = db_->Write(wo, b.wb_.get());
+  if (!st.ok()) return io_error(st, "write");
+  return ok();
+}
+
+void store::writer_loop() {
+  auto& t = *threads_;
+  auto next_sweep = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.sweep_interval_ms);
+  for (;;) {
+    std::deque<threads::job> jobs;
+    {
+      std::unique_lock lock(t.mtx);
+      t.cv.wait_until(lock, next_sweep, [&] { return t.stopping || !t.writes.empty(); });
+      if (t.writes.empty()) {
+        if (t.stopping) return;
+        lock.unlock();
+        compact_expired();
+        next_sweep = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.sweep_interval_ms);
+        continue;
+      }
+      jobs.swap(t.writes);
+      t.in_progress = jobs.size();
+    }
+    if (opts_.group_commit) {
+      // One WAL sync covers every batch written before it.
+      rocksdb::WriteOptions wo;
+      wo.sync = false;
+      std::vector<status> results;
+      results.reserve(jobs.size());
+      for (auto& j : jobs) {
+        auto st = db_->Write(wo, j.b.wb_.get());
+        results.push_back(st.ok() ? ok() : status{io_error(st, "write")});
+      }
+      auto synced = db_->SyncWAL();
+      for (size_t i = 0; i < jobs.size(); ++i) {
+        status st = !synced.ok() && results[i] ? status{io_error(synced, "sync WAL")} : results[i];
+        if (jobs[i].done) jobs[i].done(st);
+      }
+    } else {
+      for (auto& j : jobs) {
+        rocksdb::WriteOptions wo;
+        wo.sync = true;
+        auto st = db_->Write(wo, j.b.wb_.get());
+        if (j.done) j.done(st.ok() ? ok() : status{io_error(st, "write")});
+      }
+    }
+    {
+      std::lock_guard lock(t.mtx);
+      t.in_progress = 0;
+    }
+    t.drained.notify_all();
+  }
+}
+
+void store::drain() {
+  std::unique_lock lock(threads_->mtx);
+  threads_->drained.wait(lock, [&] { return threads_->writes.empty() && threads_->in_progress == 0; });
+}
+
+void store::read(std::function<void()> fn) {
+  {
+    std::lock_guard lock(threads_->rmtx);
+    threads_->reads.push_back(std::move(fn));
+  }
+  threads_->rcv.notify_one();
+}
+
+void store::reader_loop() {
+  auto& t = *threads_;
+  for (;;) {
+    std::function<void()> fn;
+    {
+      std::unique_lock lock(t.rmtx);
+      t.rcv.wait(lock, [&] { return t.rstopping || !t.reads.empty(); });
+      if (t.reads.empty()) return;
+      fn = std::move(t.reads.front());
+      t.reads.pop_front();
+    }
+    fn();
+  }
+}
+
+// -- reads -----------------------------------------------------------------
+
+namespace {
+template <class F>
+rocksdb::Status scan(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf, const std::string& p, F f) {
+  auto end = prefix_end(p);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, cf));
+  for (it->Seek(p); it->Valid(); it->Next())
+    f(std::string_view(it->key().data(), it->key().size()),
+      std::string_view(it->value().data(), it->value().size()));
+  return it->status();
+}
+}  // namespace
+
+result<std::vector<std::pair<uint64_t, record>>> store::inbox(const std::string& ns, const std::string& user) const {
+  std::vector<std::pair<uint64_t, record>> out;
+  auto now = wall_ms();
+  auto st = scan(*db_, inbox_cf_, prefix(ns, user), [&](std::string_view k, std::string_view v) {
+    auto r = decode_record(v);
+    if (r && (r->expires_at == 0 || r->expires_at > now)) out.emplace_back(seq_of(k), std::move(*r));
+  });
+  if (!st.ok()) return io_error(st, "read inbox");
+  return out;
+}
+
+size_t store::raw_inbox_count(const std::string& ns, const std::string& user) const {
+  size_t n = 0;
+  scan(*db_, inbox_cf_, prefix(ns, user), [&](std::string_view, std::string_view) { ++n; });
+  return n;
+}
+
+result<std::vector<std::pair<std::string, cursor>>> store::cursors(const std::string& ns, const std::string& user) const {
+  std::vector<std::pair<std::string, cursor>> out;
+  auto p = prefix(ns, user);
+  auto st = scan(*db_, cursors_cf_, p, [&](std::string_view k, std::string_view v) {
+    if (auto c = decode_cursor(v)) out.emplace_back(std::string(k.substr(p.size())), std::move(*c));
+  });
+  if (!st.ok()) return io_error(st, "read cursors");
+  return out;
+}
+
+result<std::vector<std::pair<uint64_t, record>>> store::history(const std::string& ns, const std::string& room,
+                                                                size_t last_n) const {
+  std::vector<std::pair<uint64_t, record>> out;
+  auto p = prefix(ns, room);
+  auto end = prefix_end(p);
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, history_cf_));
+  // Newest first from the end of the room's range, then reversed.
+  for (it->SeekForPrev(end); it->Valid() && out.size() < last_n; it->Prev()) {
+    std::string_view k(it->key().data(), it->key().size());
+    if (k.compare(0, p.size(), p) != 0) break;
+    if (auto r = decode_record(std::string_view(it->value().data(), it->value().size())))
+      out.emplace_back(seq_of(k), std::move(*r));
+  }
+  if (!it->status().ok()) return io_error(it->status(), "read history");
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+result<std::optional<counts>> store::receipt(const std::string& ns, const std::string& id) const {
+  std::string v;
+  auto st = db_->Get(rocksdb::ReadOptions{}, receipts_cf_, key2(ns, id), &v);
+  if (st.IsNotFound()) return std::optional<counts>{};
+  if (!st.ok()) return io_error(st, "read receipt");
+  return decode_counts(v);
+}
+
+// -- namespaces --------------------------------------------------------------
 
 status store::put_namespace(const std::string& name, const std::string& doc) {
   rocksdb::WriteOptions wo;
@@ -73,9 +420,13 @@ status store::put_namespace(const std::string& name, const std::string& doc) {
 }
 
 status store::delete_namespace(const std::string& name) {
+  rocksdb::WriteBatch wb;
+  wb.Delete(ns_cf_, name);
+  auto from = prefix(name), to = prefix_end(prefix(name));
+  for (auto* cf : {inbox_cf_, cursors_cf_, history_cf_, receipts_cf_}) wb.DeleteRange(cf, from, to);
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  auto st = db_->Delete(wo, ns_cf_, name);
+  auto st = db_->Write(wo, &wb);
   if (!st.ok()) return io_error(st, "delete namespace");
   return ok();
 }
@@ -87,6 +438,13 @@ result<std::vector<std::pair<std::string, std::string>>> store::namespaces() con
     out.emplace_back(it->key().ToString(), it->value().ToString());
   if (!it->status().ok()) return io_error(it->status(), "read namespaces");
   return out;
+}
+
+void store::compact_expired() {
+  rocksdb::CompactRangeOptions co;
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  db_->CompactRange(co, inbox_cf_, nullptr, nullptr);
+  db_->CompactRange(co, receipts_cf_, nullptr, nullptr);
 }
 
 }  // namespace herald::storage

@@ -1,47 +1,120 @@
 #pragma once
 // The node's embedded RocksDB. storage/ knows nothing of actors or sockets:
-// it stores bytes under keys in column families and reports failures as
-// values. One process holds a data_dir at a time (RocksDB's LOCK file).
+// it stores records under keys in column families (layout in record.hpp and
+// docs/storage.md) and reports failures as values.
+//
+// Threads: writes go through one writer thread that group-commits: it takes
+// every batch queued meanwhile, writes them, syncs the WAL once and then runs
+// their callbacks. Reads run on one reader thread (`read`). Callers (actors,
+// Asio handlers) never wait on the disk.
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "actors/errors.hpp"
+#include "storage/record.hpp"
 
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace herald::storage {
+
+struct store_options {
+  bool group_commit = true;  // false: one WAL sync per batch (for comparison)
+  int64_t receipt_retention_ms = 7LL * 24 * 3600 * 1000;
+  int64_t sweep_interval_ms = 3600LL * 1000;  // compaction that drops expired records
+};
+
+class store;
+
+// Changes that commit together.
+class batch {
+ public:
+  batch();
+  ~batch();
+  batch(batch&&) noexcept;
+  batch& operator=(batch&&) noexcept;
+  void put_inbox(const std::string& ns, const std::string& user, uint64_t seq, const record& r);
+  void delete_inbox(const std::string& ns, const std::string& user, uint64_t seq);
+  void put_cursor(const std::string& ns, const std::string& user, const std::string& device, const cursor& c);
+  void put_history(const std::string& ns, const std::string& room, uint64_t seq, const record& r);
+  // Deletes the room's history records with seq < keep_from.
+  void trim_history(const std::string& ns, const std::string& room, uint64_t keep_from);
+  void add_counts(const std::string& ns, const std::string& id, counts c);
+  bool empty() const;
+
+ private:
+  friend class store;
+  store* owner_ = nullptr;
+  std::unique_ptr<rocksdb::WriteBatch> wb_;
+};
 
 class store {
  public:
   // Opens (creating when missing) the database under `dir`. Fails with a
   // clear message when another process holds it.
-  static result<std::unique_ptr<store>> open(const std::string& dir);
+  static result<std::unique_ptr<store>> open(const std::string& dir, store_options opts = {});
   // Opens an existing database for reading only; works while a node holds
   // it (tools such as `herald token`). Writes fail.
   static result<std::unique_ptr<store>> open_read_only(const std::string& dir);
+  // Drains the write queue, then closes.
   ~store();
   store(const store&) = delete;
   store& operator=(const store&) = delete;
 
+  batch make_batch();
+  // Queues `b`; `done` runs on the writer thread once it is durable (WAL synced).
+  void commit(batch b, std::function<void(status)> done);
+  // Writes and syncs `b` now, on the calling thread.
+  status commit_now(batch b);
+  // Blocks until every queued write has been committed and its callback run.
+  void drain();
+  // Runs `fn` on the reader thread.
+  void read(std::function<void()> fn);
+
+  // Blocking reads: call them from `read` (or in tests).
+  result<std::vector<std::pair<uint64_t, record>>> inbox(const std::string& ns, const std::string& user) const;
+  result<std::vector<std::pair<std::string, cursor>>> cursors(const std::string& ns, const std::string& user) const;
+  result<std::vector<std::pair<uint64_t, record>>> history(const std::string& ns, const std::string& room,
+                                                           size_t last_n) const;
+  result<std::optional<counts>> receipt(const std::string& ns, const std::string& id) const;
+
   // Namespaces: name -> settings document (opaque bytes to this layer).
   status put_namespace(const std::string& name, const std::string& doc);
-  status delete_namespace(const std::string& name);
+  status delete_namespace(const std::string& name);  // and all its data
   result<std::vector<std::pair<std::string, std::string>>> namespaces() const;
+
+  // Diagnostics: inbox records on disk for (ns, user), expired ones included.
+  size_t raw_inbox_count(const std::string& ns, const std::string& user) const;
+  // Runs the compactions that drop expired inbox records and old receipts.
+  void compact_expired();
 
   const std::string& dir() const { return dir_; }
 
  private:
+  struct threads;
   store() = default;
-  static result<std::unique_ptr<store>> open_impl(const std::string& dir, bool read_only);
+  static result<std::unique_ptr<store>> open_impl(const std::string& dir, bool read_only, store_options opts);
+  void writer_loop();
+  void reader_loop();
+
   std::string dir_;
+  store_options opts_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
   rocksdb::ColumnFamilyHandle* ns_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* inbox_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* cursors_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* history_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* receipts_cf_ = nullptr;
+  std::unique_ptr<threads> threads_;
+  friend class batch;
 };
 
 }  // namespace herald::storage

@@ -1,0 +1,56 @@
+#pragma once
+// A user's durable inbox as the user actor holds it in memory: entries in
+// publish (seq) order, and one ack cursor per device. Pure: the actor
+// persists what this class says changed.
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "actors/message.hpp"
+#include "storage/record.hpp"
+
+namespace herald {
+
+struct inbox_entry {
+  uint64_t seq = 0;
+  message msg;
+  int64_t expires_at = 0;  // ms since epoch
+};
+
+class user_inbox {
+ public:
+  void load(std::vector<std::pair<uint64_t, storage::record>> entries,
+            std::vector<std::pair<std::string, storage::cursor>> cursors);
+  // Appends; returns the new entry (its seq follows every seq seen so far).
+  const inbox_entry& append(message m, int64_t expires_at);
+  // What `device` has not acked and that has not expired, in publish order.
+  std::vector<const inbox_entry*> backlog(const std::string& device, int64_t now) const;
+
+  struct ack_result {
+    std::vector<std::string> newly_acked;  // inbox ids this device had not acked
+    std::vector<std::string> unknown;      // ids not in the inbox (live-only or expired)
+    bool changed = false;                  // cursor must be persisted
+    storage::cursor cursor;
+  };
+  ack_result ack(const std::string& device, const std::vector<std::string>& ids);
+  // Forgets expired entries (the store drops them at compaction).
+  void drop_expired(int64_t now);
+
+  size_t size() const { return entries_.size(); }
+  uint64_t last_seq() const { return last_seq_; }
+  bool knows_device(const std::string& device) const { return cursors_.count(device) > 0; }
+
+ private:
+  std::deque<inbox_entry> entries_;
+  std::unordered_map<std::string, uint64_t> seq_by_id_;
+  std::unordered_map<std::string, storage::cursor> cursors_;
+  uint64_t last_seq_ = 0;
+};
+
+storage::record to_record(const message& m, int64_t expires_at);
+message to_message(const storage::record& r);
+
+}  // namespace herald

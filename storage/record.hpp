@@ -1,0 +1,76 @@
+#pragma once
+// Key layout and value codecs of the store. Pure functions, tested alone.
+//
+// Keys: components joined by '\0' (names never contain it), sequence numbers
+// as 8 big-endian bytes so that prefix iteration runs in publish order.
+//   inbox     ns \0 user \0 seq      -> record
+//   cursors   ns \0 user \0 device   -> cursor
+//   history   ns \0 room \0 seq      -> record
+//   receipts  ns \0 message id       -> counts (sent, acked), merged by addition
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+namespace herald::storage {
+
+struct record {
+  std::string id;
+  int64_t ts = 0;
+  std::string from;
+  std::string room;
+  std::string data;        // JSON text
+  int64_t expires_at = 0;  // ms since epoch; 0 = never
+};
+
+// A device's ack state: every seq <= upto is acked, and so is each in `above`.
+struct cursor {
+  uint64_t upto = 0;
+  std::set<uint64_t> above;
+  bool acked(uint64_t seq) const { return seq <= upto || above.count(seq); }
+  // Marks seq acked; `next_unacked_exists(s)` is not needed: callers pass the
+  // ordered list of seqs that exist so gaps (expired or never stored) close.
+  void ack(uint64_t seq) {
+    if (seq > upto) above.insert(seq);
+  }
+  // Advances `upto` over acked seqs, treating seqs absent from `present`
+  // (expired, trimmed) as acked.
+  template <class SeqRange>
+  void compact(const SeqRange& present) {
+    for (auto s : present) {
+      if (s <= upto) continue;
+      if (!above.count(s)) break;
+      upto = s;
+    }
+    above.erase(above.begin(), above.upper_bound(upto));
+  }
+};
+
+struct counts {
+  uint64_t sent = 0;
+  uint64_t acked = 0;
+};
+
+std::string key2(std::string_view a, std::string_view b);                  // a \0 b
+std::string key3(std::string_view a, std::string_view b, std::string_view c);  // a \0 b \0 c
+std::string key_seq(std::string_view a, std::string_view b, uint64_t seq);  // a \0 b \0 be64
+std::string prefix(std::string_view a, std::string_view b);                // a \0 b \0
+std::string prefix(std::string_view a);                                    // a \0
+uint64_t seq_of(std::string_view key);                                     // last 8 bytes
+
+std::string encode(const record& r);
+std::optional<record> decode_record(std::string_view v);
+// The expiry without decoding the rest (compaction filter).
+std::optional<int64_t> expiry_of(std::string_view v);
+
+std::string encode(const cursor& c);
+std::optional<cursor> decode_cursor(std::string_view v);
+
+std::string encode(const counts& c);
+std::optional<counts> decode_counts(std::string_view v);
+
+// The ms timestamp at the front of a message id ("<11 hex>-..."), if any.
+std::optional<int64_t> id_time(std::string_view id);
+
+}  // namespace herald::storage

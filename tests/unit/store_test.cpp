@@ -1,0 +1,185 @@
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <unistd.h>
+
+#include "storage/store.hpp"
+
+using namespace herald;
+using namespace herald::storage;
+
+namespace {
+std::string temp_dir(const char* tag) {
+  auto d = std::filesystem::temp_directory_path() /
+           ("herald-" + std::string(tag) + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(d);
+  return d.string();
+}
+int64_t now() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+record rec(const std::string& id, int64_t expires = 0) { return record{id, 1, "api", "", "{\"n\":1}", expires}; }
+
+// Commits through the writer thread and waits for the callback.
+status commit_wait(store& s, batch b) {
+  std::mutex m;
+  std::condition_variable cv;
+  std::optional<status> got;
+  s.commit(std::move(b), [&](status st) {
+    std::lock_guard lock(m);
+    got = st;
+    cv.notify_one();
+  });
+  std::unique_lock lock(m);
+  cv.wait(lock, [&] { return got.has_value(); });
+  return *got;
+}
+}  // namespace
+
+TEST_CASE("records, cursors and counts round-trip") {
+  record r{"1a2b3c4d5e6-abcdef-1", 123, "u\0x", "room", "[1,2]", 456};
+  r.from = std::string("u\0x", 3);
+  auto back = decode_record(encode(r));
+  REQUIRE(back);
+  CHECK(back->id == r.id);
+  CHECK(back->from == r.from);
+  CHECK(back->data == r.data);
+  CHECK(back->expires_at == 456);
+  CHECK(expiry_of(encode(r)) == std::optional<int64_t>(456));
+  CHECK_FALSE(decode_record("garbage"));
+  cursor c;
+  c.upto = 5;
+  c.above = {7, 9};
+  auto cb = decode_cursor(encode(c));
+  REQUIRE(cb);
+  CHECK(cb->upto == 5);
+  CHECK(cb->above == std::set<uint64_t>{7, 9});
+  CHECK(decode_counts(encode(counts{3, 2}))->acked == 2);
+  CHECK(id_time("0000000000f-abc-1") == std::optional<int64_t>(15));
+  CHECK_FALSE(id_time("nope"));
+}
+
+TEST_CASE("sequence keys sort in publish order") {
+  CHECK(key_seq("ns", "u", 255) < key_seq("ns", "u", 256));
+  CHECK(key_seq("ns", "u", 1) < key_seq("ns", "u", 1ull << 40));
+  CHECK(seq_of(key_seq("ns", "u", 77)) == 77);
+  // A user whose name extends another's does not share its prefix.
+  CHECK(key_seq("ns", "ab", 1).rfind(prefix("ns", "a"), 0) != 0);
+}
+
+TEST_CASE("inbox keeps order, hides expired records, survives reopen") {
+  auto dir = temp_dir("inbox");
+  {
+    auto s = store::open(dir);
+    REQUIRE(s);
+    auto b = s.value()->make_batch();
+    for (uint64_t i = 1; i <= 300; ++i) b.put_inbox("ns", "u", i, rec("m" + std::to_string(i)));
+    b.put_inbox("ns", "u", 301, rec("old", now() - 1000));
+    b.put_inbox("ns", "u2", 1, rec("other"));
+    b.put_inbox("ns2", "u", 1, rec("other ns"));
+    REQUIRE(commit_wait(*s.value(), std::move(b)));
+  }
+  auto s = store::open(dir);
+  REQUIRE(s);
+  auto rows = s.value()->inbox("ns", "u");
+  REQUIRE(rows);
+  REQUIRE(rows.value().size() == 300);
+  for (uint64_t i = 0; i < 300; ++i) {
+    CHECK(rows.value()[i].first == i + 1);
+    CHECK(rows.value()[i].second.id == "m" + std::to_string(i + 1));
+  }
+  // The expired record is on disk until the sweep's compaction drops it.
+  CHECK(s.value()->raw_inbox_count("ns", "u") == 301);
+  s.value()->compact_expired();
+  CHECK(s.value()->raw_inbox_count("ns", "u") == 300);
+  CHECK(s.value()->inbox("ns", "u").value().size() == 300);
+  s.value().reset();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("cursors per device, receipts merge, history trims") {
+  auto dir = temp_dir("misc");
+  auto s = store::open(dir);
+  REQUIRE(s);
+  auto& st = *s.value();
+  cursor c;
+  c.upto = 3;
+  c.above = {5};
+  auto b = st.make_batch();
+  b.put_cursor("ns", "u", "phone", c);
+  b.put_cursor("ns", "u", "laptop", cursor{});
+  b.add_counts("ns", "m1", {2, 0});
+  REQUIRE(commit_wait(st, std::move(b)));
+  auto b2 = st.make_batch();
+  b2.add_counts("ns", "m1", {0, 1});
+  b2.add_counts("ns", "m1", {1, 1});
+  for (uint64_t i = 1; i <= 10; ++i) b2.put_history("ns", "room", i, rec("h" + std::to_string(i)));
+  b2.trim_history("ns", "room", 8);  // keep 8, 9, 10
+  REQUIRE(commit_wait(st, std::move(b2)));
+  auto cs = st.cursors("ns", "u");
+  REQUIRE(cs);
+  REQUIRE(cs.value().size() == 2);
+  CHECK(cs.value()[1].first == "phone");
+  CHECK(cs.value()[1].second.upto == 3);
+  auto r = st.receipt("ns", "m1");
+  REQUIRE(r);
+  REQUIRE(r.value());
+  CHECK(r.value()->sent == 3);
+  CHECK(r.value()->acked == 2);
+  CHECK_FALSE(st.receipt("ns", "nope").value());
+  CHECK_FALSE(st.receipt("other", "m1").value());
+  auto h = st.history("ns", "room", 100);
+  REQUIRE(h);
+  REQUIRE(h.value().size() == 3);
+  CHECK(h.value()[0].second.id == "h8");
+  CHECK(h.value()[2].second.id == "h10");
+  auto last2 = st.history("ns", "room", 2);
+  REQUIRE(last2.value().size() == 2);
+  CHECK(last2.value()[0].second.id == "h9");
+  CHECK(st.history("ns", "roo", 10).value().empty());
+  // Deleting a namespace deletes its data.
+  REQUIRE(st.put_namespace("ns", "{}"));
+  REQUIRE(st.delete_namespace("ns"));
+  CHECK(st.inbox("ns", "u").value().empty());
+  CHECK(st.cursors("ns", "u").value().empty());
+  CHECK(st.history("ns", "room", 10).value().empty());
+  CHECK_FALSE(st.receipt("ns", "m1").value());
+  s.value().reset();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("group commit and one sync per write both make every batch durable") {
+  for (bool group : {true, false}) {
+    auto dir = temp_dir(group ? "gc-on" : "gc-off");
+    {
+      store_options o;
+      o.group_commit = group;
+      auto s = store::open(dir, o);
+      REQUIRE(s);
+      std::mutex m;
+      std::condition_variable cv;
+      int done = 0, failed = 0;
+      for (uint64_t i = 1; i <= 200; ++i) {
+        auto b = s.value()->make_batch();
+        b.put_inbox("ns", "u", i, rec("m" + std::to_string(i)));
+        s.value()->commit(std::move(b), [&](status st) {
+          std::lock_guard lock(m);
+          ++done;
+          if (!st) ++failed;
+          cv.notify_one();
+        });
+      }
+      std::unique_lock lock(m);
+      cv.wait(lock, [&] { return done == 200; });
+      CHECK(failed == 0);
+    }
+    auto s = store::open(dir);
+    CHECK(s.value()->inbox("ns", "u").value().size() == 200);
+    s.value().reset();
+    std::filesystem::remove_all(dir);
+  }
+}
