@@ -17,10 +17,12 @@ struct loaded_data {
   result<std::vector<std::pair<std::string, storage::cursor>>> cursors{error{errc::internal, "not read"}};
 };
 using loaded_ptr = std::shared_ptr<loaded_data>;
+using replay_ptr = std::shared_ptr<result<std::vector<storage::record>>>;
 }  // namespace
 }  // namespace herald
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::loaded_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::replay_ptr)
 
 namespace herald {
 namespace {
@@ -30,31 +32,70 @@ void schedule_idle(self_ptr self) {
   self->delayed_send(self, self->state.ctx->passivate_after, tick_atom_v, token);
 }
 
-bool idle(self_ptr self) { return self->state.sessions.empty() && self->state.waiting.empty(); }
+bool idle(self_ptr self) {
+  auto& s = self->state;
+  return s.sessions.empty() && s.waiting.empty() && s.replaying.empty();
+}
 
 // Hands `msg` to every live session, one message per node.
 uint64_t deliver_live(self_ptr self, const message& msg) {
   std::map<caf::actor, std::vector<std::string>> by_node;
-  for (auto& [id, ref] : self->state.sessions) by_node[ref.node_ns].push_back(id);
+  for (auto& [id, ref] : self->state.sessions)
+    if (!self->state.replaying.count(id)) by_node[ref.node_ns].push_back(id);
   for (auto& [node_ns, ids] : by_node) self->send(node_ns, deliver_atom_v, msg, std::move(ids));
   return self->state.sessions.size();
 }
 
-// Sends the device's unacked backlog to the session's node, in order; the
-// node writes it after `welcome` and before any later live message.
-void replay(self_ptr self, const session_ref& ref) {
+// Reads the next page of the session's backlog from the store; `finish_page`
+// sends it to the session's node (which writes it after `welcome`). Pages
+// are a quarter of the send queue, so a long backlog never overflows it; the
+// next page follows the device's next ack.
+void next_page(self_ptr self, const session_ref& ref) {
   auto& st = self->state;
-  auto backlog = st.inbox.backlog(ref.info.client, now_ms());
-  if (backlog.empty()) return;
-  std::vector<message> msgs;
-  msgs.reserve(backlog.size());
-  auto b = st.ctx->store->make_batch();
-  for (auto* e : backlog) {
-    msgs.push_back(e->msg);
-    b.add_counts(st.ns, e->msg.id, {1, 0});
+  auto& cu = st.replaying[ref.info.session];
+  bool more = false;
+  auto page = st.inbox.page(ref.info.client, cu.after, now_ms(), st.ctx->lim.send_queue / 4, more);
+  if (page.empty()) {
+    st.replaying.erase(ref.info.session);  // caught up: live from now on
+    return;
   }
-  self->send(ref.node_ns, deliver_atom_v, std::move(msgs), ref.info.session);
-  st.ctx->store->commit(std::move(b), nullptr);
+  cu.reading = true;
+  std::vector<uint64_t> seqs;
+  seqs.reserve(page.size());
+  for (auto* e : page) seqs.push_back(e->seq);
+  cu.after = seqs.back();
+  auto* store = st.ctx->store;
+  caf::actor me{self};
+  store->read([store, me, ns = st.ns, user = st.user, seqs = std::move(seqs), sid = ref.info.session] {
+    auto recs = std::make_shared<result<std::vector<storage::record>>>(store->inbox_records(ns, user, seqs));
+    caf::anon_send(me, loaded_atom_v, sid, recs);
+  });
+}
+
+void finish_page(self_ptr self, const std::string& sid, replay_ptr& recs) {
+  auto& st = self->state;
+  auto cu = st.replaying.find(sid);
+  auto ref = st.sessions.find(sid);
+  if (cu == st.replaying.end() || ref == st.sessions.end()) return;  // gone meanwhile
+  cu->second.reading = false;
+  std::vector<message> msgs;
+  auto b = st.ctx->store->make_batch();
+  if (*recs) {
+    auto now = now_ms();
+    for (auto& r : recs->value()) {
+      if (r.expires_at != 0 && r.expires_at <= now) continue;
+      b.add_counts(st.ns, r.id, {1, 0});
+      msgs.push_back(to_message(r));
+    }
+  } else {
+    spdlog::error("cannot read backlog of {}/{}: {}", st.ns, st.user, recs->err().message);
+  }
+  if (!msgs.empty()) self->send(ref->second.node_ns, deliver_atom_v, std::move(msgs), sid);
+  if (!b.empty()) st.ctx->store->commit(std::move(b), nullptr);
+  bool more = false;
+  auto rest = st.inbox.page(ref->second.info.client, cu->second.after, now_ms(), 1, more);
+  if (rest.empty()) st.replaying.erase(cu);  // caught up
+  if (idle(self)) schedule_idle(self);
 }
 
 caf::behavior running(self_ptr self) {
@@ -65,8 +106,8 @@ caf::behavior running(self_ptr self) {
       auto id = ref.info.session;
       if (!s.sessions.count(id)) {
         self->monitor(ref.actor);
-        if (!ref.info.client.empty()) replay(self, ref);
-        s.sessions.emplace(id, std::move(ref));
+        s.sessions.emplace(id, ref);
+        if (!ref.info.client.empty()) next_page(self, ref);
         if (s.sessions.size() == 1) self->send(s.parent, online_atom_v, false, s.user, true);
       }
       return s.sessions.size();
@@ -75,9 +116,9 @@ caf::behavior running(self_ptr self) {
       auto& s = self->state;
       ++s.seen;
       if (ttl_ms <= 0) return deliver_live(self, msg);
-      auto& e = s.inbox.append(msg, msg.ts + ttl_ms);
+      auto& e = s.inbox.append(msg.id, msg.ts + ttl_ms, static_cast<uint32_t>(msg.data.size()));
       auto b = s.ctx->store->make_batch();
-      b.put_inbox(s.ns, s.user, e.seq, to_record(e.msg, e.expires_at));
+      b.put_inbox(s.ns, s.user, e.seq, to_record(msg, e.expires_at));
       auto n = deliver_live(self, msg);
       auto token = ++s.next_token;
       auto rp = self->make_response_promise<uint64_t>();
@@ -88,6 +129,7 @@ caf::behavior running(self_ptr self) {
       });
       return rp;
     },
+    [self](loaded_atom, const std::string& sid, replay_ptr& recs) { finish_page(self, sid, recs); },
     [self](committed_atom, uint64_t token, uint64_t n, const std::string& failure) {
       auto& s = self->state;
       auto i = s.waiting.find(token);
@@ -120,6 +162,14 @@ caf::behavior running(self_ptr self) {
       ++s.seen;
       if (device.empty()) return;  // sessions without a device get live messages only
       auto r = s.inbox.ack(device, ids);
+      // An ack from a device that is catching up asks for its next page.
+      std::vector<std::string> ready;
+      for (auto& [sid, cu] : s.replaying)
+        if (!cu.reading) ready.push_back(sid);
+      for (auto& sid : ready) {
+        auto ref = s.sessions.find(sid);
+        if (ref != s.sessions.end() && ref->second.info.client == device) next_page(self, ref->second);
+      }
       if (!r.changed && r.unknown.empty()) return;
       auto b = s.ctx->store->make_batch();
       if (r.changed) b.put_cursor(s.ns, s.user, device, r.cursor);
@@ -153,6 +203,7 @@ caf::behavior user_actor(self_ptr self, std::string ns, std::string user, caf::a
     auto& s = self->state.sessions;
     for (auto i = s.begin(); i != s.end(); ++i)
       if (i->second.actor.address() == dm.source) {
+        self->state.replaying.erase(i->first);
         s.erase(i);
         if (s.empty()) {
           self->send(self->state.parent, online_atom_v, false, self->state.user, false);

@@ -34,6 +34,14 @@ struct user_state {
   std::unordered_map<std::string, session_ref> sessions;  // by session id
   user_inbox inbox;
   std::unordered_map<uint64_t, caf::response_promise> waiting;  // commit token -> push answer
+  // Sessions catching up on their device's backlog, page by page. Until
+  // they have caught up they get no live messages: durable ones reach them
+  // through the pages, in publish order.
+  struct catch_up {
+    uint64_t after = 0;    // last seq sent
+    bool reading = false;  // a page is being read from the store
+  };
+  std::unordered_map<std::string, catch_up> replaying;
   uint64_t next_token = 0;
   uint64_t seen = 0;        // messages received from the parent
   uint64_t idle_token = 0;  // invalidates stale idle ticks

@@ -15,8 +15,8 @@ void user_inbox::load(std::vector<std::pair<uint64_t, storage::record>> entries,
   for (auto& [seq, r] : entries) {
     seq_by_id_[r.id] = seq;
     last_seq_ = std::max(last_seq_, seq);
-    auto exp = r.expires_at;
-    entries_.push_back(inbox_entry{seq, to_message(r), exp});
+    auto size = static_cast<uint32_t>(r.data.size());
+    entries_.push_back(inbox_entry{seq, std::move(r.id), r.expires_at, size});
   }
   for (auto& [dev, c] : cursors) {
     // A cursor may be ahead of the stored entries (they expired): seqs never reuse.
@@ -26,10 +26,10 @@ void user_inbox::load(std::vector<std::pair<uint64_t, storage::record>> entries,
   }
 }
 
-const inbox_entry& user_inbox::append(message m, int64_t expires_at) {
+const inbox_entry& user_inbox::append(const std::string& id, int64_t expires_at, uint32_t size) {
   auto seq = ++last_seq_;
-  seq_by_id_[m.id] = seq;
-  entries_.push_back(inbox_entry{seq, std::move(m), expires_at});
+  seq_by_id_[id] = seq;
+  entries_.push_back(inbox_entry{seq, id, expires_at, size});
   return entries_.back();
 }
 
@@ -40,6 +40,23 @@ std::vector<const inbox_entry*> user_inbox::backlog(const std::string& device, i
     if (e.expires_at != 0 && e.expires_at <= now) continue;
     if (c != cursors_.end() && c->second.acked(e.seq)) continue;
     out.push_back(&e);
+  }
+  return out;
+}
+
+std::vector<const inbox_entry*> user_inbox::page(const std::string& device, uint64_t after, int64_t now,
+                                                size_t max_bytes, bool& more) const {
+  std::vector<const inbox_entry*> out;
+  size_t bytes = 0;
+  more = false;
+  for (auto* e : backlog(device, now)) {
+    if (e->seq <= after) continue;
+    if (!out.empty() && bytes + e->size > max_bytes) {
+      more = true;
+      break;
+    }
+    bytes += e->size;
+    out.push_back(e);
   }
   return out;
 }
@@ -71,7 +88,7 @@ user_inbox::ack_result user_inbox::ack(const std::string& device, const std::vec
 void user_inbox::drop_expired(int64_t now) {
   auto gone = [now](const inbox_entry& e) { return e.expires_at != 0 && e.expires_at <= now; };
   for (auto& e : entries_)
-    if (gone(e)) seq_by_id_.erase(e.msg.id);
+    if (gone(e)) seq_by_id_.erase(e.id);
   entries_.erase(std::remove_if(entries_.begin(), entries_.end(), gone), entries_.end());
 }
 

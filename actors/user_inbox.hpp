@@ -1,7 +1,8 @@
 #pragma once
-// A user's durable inbox as the user actor holds it in memory: entries in
-// publish (seq) order, and one ack cursor per device. Pure: the actor
-// persists what this class says changed.
+// A user's durable inbox as the user actor holds it in memory: an index of
+// entries (seq, id, expiry) in publish order, and one ack cursor per device.
+// Payloads stay in the store: memory per entry is a few dozen bytes whatever
+// the message size. Pure: the actor persists what this class says changed.
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -16,8 +17,9 @@ namespace herald {
 
 struct inbox_entry {
   uint64_t seq = 0;
-  message msg;
+  std::string id;
   int64_t expires_at = 0;  // ms since epoch
+  uint32_t size = 0;       // payload bytes, for paging replays
 };
 
 class user_inbox {
@@ -25,9 +27,13 @@ class user_inbox {
   void load(std::vector<std::pair<uint64_t, storage::record>> entries,
             std::vector<std::pair<std::string, storage::cursor>> cursors);
   // Appends; returns the new entry (its seq follows every seq seen so far).
-  const inbox_entry& append(message m, int64_t expires_at);
+  const inbox_entry& append(const std::string& id, int64_t expires_at, uint32_t size = 0);
   // What `device` has not acked and that has not expired, in publish order.
   std::vector<const inbox_entry*> backlog(const std::string& device, int64_t now) const;
+  // One page of that backlog after seq `after`: entries until their sizes
+  // exceed max_bytes (at least one). `more` tells whether entries remain.
+  std::vector<const inbox_entry*> page(const std::string& device, uint64_t after, int64_t now,
+                                       size_t max_bytes, bool& more) const;
 
   struct ack_result {
     std::vector<std::string> newly_acked;  // inbox ids this device had not acked

@@ -171,6 +171,8 @@ result<std::unique_ptr<store>> store::open_impl(const std::string& dir, bool rea
   opts.create_missing_column_families = true;
   opts.keep_log_file_num = 4;
   opts.max_manifest_file_size = 64 << 20;
+  // All memtables together, whatever the number of column families.
+  opts.db_write_buffer_size = 64 << 20;
   std::vector<std::string> names;
   auto ls = rocksdb::DB::ListColumnFamilies(opts, dir, &names);
   if (!ls.ok()) {
@@ -363,6 +365,25 @@ result<std::vector<std::pair<uint64_t, record>>> store::inbox(const std::string&
     if (r && (r->expires_at == 0 || r->expires_at > now)) out.emplace_back(seq_of(k), std::move(*r));
   });
   if (!st.ok()) return io_error(st, "read inbox");
+  return out;
+}
+
+result<std::vector<record>> store::inbox_records(const std::string& ns, const std::string& user,
+                                                 const std::vector<uint64_t>& seqs) const {
+  std::vector<std::string> keys;
+  keys.reserve(seqs.size());
+  for (auto s : seqs) keys.push_back(key_seq(ns, user, s));
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), inbox_cf_);
+  std::vector<std::string> values;
+  auto sts = db_->MultiGet(rocksdb::ReadOptions{}, cfs, slices, &values);
+  std::vector<record> out;
+  out.reserve(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (sts[i].IsNotFound()) continue;
+    if (!sts[i].ok()) return io_error(sts[i], "read inbox");
+    if (auto r = decode_record(values[i])) out.push_back(std::move(*r));
+  }
   return out;
 }
 

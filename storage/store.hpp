@@ -80,6 +80,9 @@ class store {
 
   // Blocking reads: call them from `read` (or in tests).
   result<std::vector<std::pair<uint64_t, record>>> inbox(const std::string& ns, const std::string& user) const;
+  // The inbox records with these seqs (absent ones are skipped), in seq order.
+  result<std::vector<record>> inbox_records(const std::string& ns, const std::string& user,
+                                            const std::vector<uint64_t>& seqs) const;
   result<std::vector<std::pair<std::string, cursor>>> cursors(const std::string& ns, const std::string& user) const;
   result<std::vector<std::pair<uint64_t, record>>> history(const std::string& ns, const std::string& room,
                                                            size_t last_n) const;

@@ -5,10 +5,10 @@
 using namespace herald;
 
 namespace {
-message msg(const std::string& id) { return message{id, 1, "api", "", "1"}; }
+std::string msg(const std::string& id) { return id; }
 std::vector<std::string> ids(const std::vector<const inbox_entry*>& v) {
   std::vector<std::string> out;
-  for (auto* e : v) out.push_back(e->msg.id);
+  for (auto* e : v) out.push_back(e->id);
   return out;
 }
 }  // namespace
@@ -60,4 +60,20 @@ TEST_CASE("load restores entries and cursors; new seqs continue after both") {
   CHECK(in.append(msg("z"), 0).seq == 9);
   CHECK(in.knows_device("phone"));
   CHECK_FALSE(in.knows_device("tablet"));
+}
+
+TEST_CASE("pages split a backlog by size, at least one entry each") {
+  user_inbox in;
+  for (int i = 0; i < 5; ++i) in.append("m" + std::to_string(i), 0, 100);
+  bool more = false;
+  auto p1 = in.page("d", 0, 10, 250, more);
+  CHECK(ids(p1) == std::vector<std::string>{"m0", "m1"});
+  CHECK(more);
+  auto p2 = in.page("d", p1.back()->seq, 10, 250, more);
+  CHECK(ids(p2) == std::vector<std::string>{"m2", "m3"});
+  auto p3 = in.page("d", p2.back()->seq, 10, 250, more);
+  CHECK(ids(p3) == std::vector<std::string>{"m4"});
+  CHECK_FALSE(more);
+  CHECK(in.page("d", p3.back()->seq, 10, 250, more).empty());
+  CHECK(ids(in.page("d", 0, 10, 1, more)) == std::vector<std::string>{"m0"});  // one even if too big
 }
