@@ -162,10 +162,11 @@ caf::behavior running(self_ptr self) {
       ++s.seen;
       if (device.empty()) return;  // sessions without a device get live messages only
       auto r = s.inbox.ack(device, ids);
-      // An ack from a device that is catching up asks for its next page.
+      // A device catching up gets its next page once it has acked the end
+      // of the last one: pages never pile up in its send queue.
       std::vector<std::string> ready;
       for (auto& [sid, cu] : s.replaying)
-        if (!cu.reading) ready.push_back(sid);
+        if (!cu.reading && s.inbox.acked(device, cu.after)) ready.push_back(sid);
       for (auto& sid : ready) {
         auto ref = s.sessions.find(sid);
         if (ref != s.sessions.end() && ref->second.info.client == device) next_page(self, ref->second);

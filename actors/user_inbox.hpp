@@ -48,6 +48,10 @@ class user_inbox {
   size_t size() const { return entries_.size(); }
   uint64_t last_seq() const { return last_seq_; }
   bool knows_device(const std::string& device) const { return cursors_.count(device) > 0; }
+  bool acked(const std::string& device, uint64_t seq) const {
+    auto c = cursors_.find(device);
+    return c != cursors_.end() && c->second.acked(seq);
+  }
 
  private:
   std::deque<inbox_entry> entries_;
