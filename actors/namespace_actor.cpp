@@ -230,13 +230,9 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
       auto g = make_gather(n, [self, me, rp, id = req.msg.id](uint64_t total, bool failed) mutable {
         if (failed) return answer(rp, total, failed);
         auto& s = self->state;
-        auto token = ++s.next_token;
-        s.waiting.emplace(token, rp);
         auto b = s.ctx->store->make_batch();
         b.add_counts(s.ns, id, {total, 0});
-        s.ctx->store->commit(std::move(b), [me, token, total](status st) {
-          caf::anon_send(me, committed_atom_v, token, total, st ? std::string() : st.err().message);
-        });
+        s.waiting.commit(me, *s.ctx->store, std::move(b), total, rp);
       });
       for (auto& user : req.users)
         ask_into(self, g, target(self, key_kind::user, user), u_push_atom_v, user, req.msg,
@@ -253,12 +249,7 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
         for (auto& a : nodes) ask_into(self, g, a, c_deliver_atom_v, req.msg, req.clients);
     },
     [self](committed_atom, uint64_t token, uint64_t total, const std::string& failure) {
-      auto& st = self->state;
-      auto i = st.waiting.find(token);
-      if (i == st.waiting.end()) return;
-      if (failure.empty()) i->second.deliver(total);
-      else i->second.deliver(caf::make_error(caf::sec::runtime_error, "store: " + failure));
-      st.waiting.erase(i);
+      self->state.waiting.finish(token, total, failure);
     },
     [self](ack_atom, const std::string& user, const std::string& client,
            std::vector<std::string>& ids) {

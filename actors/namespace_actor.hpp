@@ -30,6 +30,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/context.hpp"
+#include "actors/pending_commits.hpp"
 #include "actors/protocol.hpp"
 
 namespace herald {
@@ -55,8 +56,7 @@ struct namespace_state {
   std::unordered_map<std::string, activated_actor> users, rooms;                       // homed here
   std::unordered_set<std::string> online_users, active_rooms;                          // homed here
   window_counter published, delivered, acked;
-  std::unordered_map<uint64_t, caf::response_promise> waiting;  // receipt commits -> publish answers
-  uint64_t next_token = 0;
+  pending_commits waiting;  // publish answers waiting for the receipt write
   static inline const char* name = "herald.namespace";
 };
 

@@ -96,26 +96,14 @@ caf::behavior running(self_ptr self) {
       if (seq > limit) b.trim_history(s.ns, s.room, seq - limit + 1);
       s.history.emplace_back(seq, std::move(msg));
       while (s.history.size() > limit) s.history.pop_front();
-      auto token = ++s.next_token;
       auto rp = self->make_response_promise<uint64_t>();
-      s.waiting.emplace(token, rp);
-      caf::actor me{self};
-      s.ctx->store->commit(std::move(b), [me, token, n](status st) {
-        caf::anon_send(me, committed_atom_v, token, n, st ? std::string() : st.err().message);
-      });
+      s.waiting.commit(caf::actor{self}, *s.ctx->store, std::move(b), n, rp);
       return rp;
     },
     [self](committed_atom, uint64_t token, uint64_t n, const std::string& failure) {
       auto& s = self->state;
-      auto i = s.waiting.find(token);
-      if (i == s.waiting.end()) return;
-      if (failure.empty()) {
-        i->second.deliver(n);
-      } else {
-        spdlog::error("history write for {}/{} failed: {}", s.ns, s.room, failure);
-        i->second.deliver(caf::make_error(caf::sec::runtime_error, "store: " + failure));
-      }
-      s.waiting.erase(i);
+      if (!failure.empty()) spdlog::error("history write for {}/{} failed: {}", s.ns, s.room, failure);
+      s.waiting.finish(token, n, failure);
       if (idle(self)) schedule_idle(self);
     },
     [self](r_info_atom, const std::string&) {

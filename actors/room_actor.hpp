@@ -22,6 +22,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/context.hpp"
+#include "actors/pending_commits.hpp"
 #include "actors/protocol.hpp"
 
 namespace herald {
@@ -34,8 +35,7 @@ struct room_state {
   std::map<caf::actor, size_t> nodes;                    // node namespace actor -> members there
   std::deque<std::pair<uint64_t, message>> history;  // (seq, message), oldest first
   uint64_t last_seq = 0;
-  std::unordered_map<uint64_t, caf::response_promise> waiting;  // commit token -> publish answer
-  uint64_t next_token = 0;
+  pending_commits waiting;  // publish answers waiting for the history write
   uint64_t seen = 0;
   uint64_t idle_token = 0;
   static inline const char* name = "herald.room";

@@ -120,27 +120,15 @@ caf::behavior running(self_ptr self) {
       auto b = s.ctx->store->make_batch();
       b.put_inbox(s.ns, s.user, e.seq, to_record(msg, e.expires_at));
       auto n = deliver_live(self, msg);
-      auto token = ++s.next_token;
       auto rp = self->make_response_promise<uint64_t>();
-      s.waiting.emplace(token, rp);
-      caf::actor me{self};
-      s.ctx->store->commit(std::move(b), [me, token, n](status st) {
-        caf::anon_send(me, committed_atom_v, token, n, st ? std::string() : st.err().message);
-      });
+      s.waiting.commit(caf::actor{self}, *s.ctx->store, std::move(b), n, rp);
       return rp;
     },
     [self](loaded_atom, const std::string& sid, replay_ptr& recs) { finish_page(self, sid, recs); },
     [self](committed_atom, uint64_t token, uint64_t n, const std::string& failure) {
       auto& s = self->state;
-      auto i = s.waiting.find(token);
-      if (i == s.waiting.end()) return;
-      if (failure.empty()) {
-        i->second.deliver(n);
-      } else {
-        spdlog::error("inbox write for {}/{} failed: {}", s.ns, s.user, failure);
-        i->second.deliver(caf::make_error(caf::sec::runtime_error, "store: " + failure));
-      }
-      s.waiting.erase(i);
+      if (!failure.empty()) spdlog::error("inbox write for {}/{} failed: {}", s.ns, s.user, failure);
+      s.waiting.finish(token, n, failure);
       if (idle(self)) schedule_idle(self);
     },
     [self](u_info_atom, const std::string&) {

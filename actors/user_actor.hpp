@@ -22,6 +22,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/context.hpp"
+#include "actors/pending_commits.hpp"
 #include "actors/protocol.hpp"
 #include "actors/user_inbox.hpp"
 
@@ -33,7 +34,7 @@ struct user_state {
   context_ptr ctx;
   std::unordered_map<std::string, session_ref> sessions;  // by session id
   user_inbox inbox;
-  std::unordered_map<uint64_t, caf::response_promise> waiting;  // commit token -> push answer
+  pending_commits waiting;  // push answers waiting for the inbox write
   // Sessions catching up on their device's backlog, page by page. Until
   // they have caught up they get no live messages: durable ones reach them
   // through the pages, in publish order.
@@ -42,7 +43,6 @@ struct user_state {
     bool reading = false;  // a page is being read from the store
   };
   std::unordered_map<std::string, catch_up> replaying;
-  uint64_t next_token = 0;
   uint64_t seen = 0;        // messages received from the parent
   uint64_t idle_token = 0;  // invalidates stale idle ticks
   static inline const char* name = "herald.user";

@@ -1,0 +1,45 @@
+#pragma once
+// Requests that are answered once the store has made a batch durable. The
+// writer thread's callback must not touch the actor: it sends
+// (committed, token, n, failure) to it, and the actor hands that to
+// `finish`, which delivers the answer.
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include <caf/actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/send.hpp>
+
+#include "actors/protocol.hpp"
+#include "storage/store.hpp"
+
+namespace herald {
+
+class pending_commits {
+ public:
+  // Queues `b`; `rp` is answered with `n` once it is durable.
+  void commit(const caf::actor& me, storage::store& st, storage::batch b, uint64_t n,
+              caf::response_promise rp) {
+    auto token = ++next_;
+    waiting_.emplace(token, std::move(rp));
+    st.commit(std::move(b), [me, token, n](status s) {
+      caf::anon_send(me, committed_atom_v, token, n, s ? std::string() : s.err().message);
+    });
+  }
+  // Delivers the answer of `token`: n, or an error naming the failure.
+  void finish(uint64_t token, uint64_t n, const std::string& failure) {
+    auto i = waiting_.find(token);
+    if (i == waiting_.end()) return;
+    if (failure.empty()) i->second.deliver(n);
+    else i->second.deliver(caf::make_error(caf::sec::runtime_error, "store: " + failure));
+    waiting_.erase(i);
+  }
+  bool empty() const { return waiting_.empty(); }
+
+ private:
+  std::unordered_map<uint64_t, caf::response_promise> waiting_;
+  uint64_t next_ = 0;
+};
+
+}  // namespace herald
