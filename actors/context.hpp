@@ -5,6 +5,8 @@
 #include <memory>
 #include <string>
 
+#include <caf/actor.hpp>
+
 #include "actors/directory.hpp"
 #include "actors/ids.hpp"
 #include "actors/limits.hpp"
@@ -25,6 +27,7 @@ struct node_context {
   std::shared_ptr<metrics> stats;
   std::shared_ptr<id_source> ids;
   storage::store* store = nullptr;  // owned by the process; outlives the actors
+  caf::actor membership;            // cluster/membership_actor; invalid for a lone node
   // How long an idle user/room actor lingers before it is passivated.
   std::chrono::milliseconds passivate_after{10000};
   // Bound on every request between actors.

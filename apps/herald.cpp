@@ -8,10 +8,12 @@
 #include <vector>
 
 #include <caf/all.hpp>
+#include <caf/io/all.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/node.hpp"
 #include "apps/config.hpp"
+#include "cluster/membership_actor.hpp"
 #include "net/server.hpp"
 #include "net/token.hpp"
 #include "storage/store.hpp"
@@ -149,16 +151,49 @@ int server_main(const std::vector<std::string>& args) {
       spdlog::error("{}", p.err().message);
       return 1;
     }
-  if (!cfg.seeds.empty() || !cfg.cluster_listen.empty())
-    spdlog::warn("cluster.seeds / node.cluster_listen are set, but clustering is not built yet: running alone");
+  bool clustered = !cfg.cluster_listen.empty();
+  if (!clustered && !cfg.seeds.empty())
+    spdlog::warn("cluster.seeds is set but node.cluster_listen is not: running alone");
 
   caf::actor_system_config caf_cfg;
   caf_cfg.set("scheduler.max-threads", cfg.workers);
   caf_cfg.set("logger.verbosity", caf::atom("quiet"));
   add_message_types(caf_cfg);
+  if (clustered) {
+    caf_cfg.load<caf::io::middleman>();
+    // Without these a monitor on a node learned through a third one gets no
+    // down message when that node dies (shared/notes/toolchain.md).
+    caf_cfg.set("middleman.enable-automatic-connections", true);
+    caf_cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(200)});
+    caf_cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(1)});
+  }
   int rc = 0;
   {
     caf::actor_system sys{caf_cfg};
+    if (clustered) {
+      auto colon = cfg.cluster_listen.rfind(':');
+      int port = -1;
+      try {
+        port = std::stoi(cfg.cluster_listen.substr(colon + 1));
+      } catch (...) {
+      }
+      if (colon == std::string::npos || port < 0 || port > 65535) {
+        spdlog::error("node.cluster_listen must be host:port, got {}", cfg.cluster_listen);
+        return 1;
+      }
+      auto host = cfg.cluster_listen.substr(0, colon);
+      auto agent = sys.spawn(cluster::membership_actor, node_info{cfg.name, cfg.listen, cfg.cluster_listen, {}},
+                             cfg.seeds);
+      auto bound = sys.middleman().publish(agent, static_cast<uint16_t>(port), host.c_str(), true);
+      if (!bound) {
+        spdlog::error("cannot listen for the cluster on {}: {}", cfg.cluster_listen, sys.render(bound.error()));
+        caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
+        return 1;
+      }
+      ctx->membership = agent;
+      spdlog::info("cluster: listening on {}, seeds: {}", cfg.cluster_listen,
+                   cfg.seeds.empty() ? std::string("none") : std::to_string(cfg.seeds.size()));
+    }
     node n{sys, ctx, dir};
     n.start();
     auto srv = server::start(n, cfg.listen, cfg.admin_token, cfg.io_threads);
@@ -175,6 +210,7 @@ int server_main(const std::vector<std::string>& args) {
     srv.value()->shutdown(3000);
     srv.value().reset();
     n.stop();
+    if (ctx->membership) caf::anon_send_exit(ctx->membership, caf::exit_reason::user_shutdown);
     // Commit callbacks message actors: let them run while the system lives.
     st.value()->drain();
     sys.await_actors_before_shutdown(false);

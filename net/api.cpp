@@ -334,8 +334,25 @@ void api::stats(call& c) {
 
 void api::cluster(call& c) {
   auto& ctx = *node_.context();
-  c.ok({{"self", ctx.node_name},
-        {"nodes", json::array({{{"name", ctx.node_name}, {"state", "up"}, {"self", true}}})}});
+  auto self = ctx.node_name;
+  if (!ctx.membership)  // a lone node
+    return c.ok({{"self", self},
+                 {"nodes", json::array({{{"name", self}, {"state", "up"}, {"self", true}}})}});
+  auto reply = c.reply;
+  ask<std::vector<node_info>>(node_, ctx.membership,
+                              std::function<void(result<std::vector<node_info>>)>([reply, self](auto r) {
+                                call c2{{}, reply, {}, {}};
+                                if (!r) return c2.fail(r.err());
+                                json arr = json::array();
+                                for (auto& n : r.value())
+                                  arr.push_back({{"name", n.name},
+                                                 {"state", "up"},
+                                                 {"self", n.name == self},
+                                                 {"http", n.http},
+                                                 {"cluster", n.cluster}});
+                                c2.ok({{"self", self}, {"nodes", arr}});
+                              }),
+                              members_atom_v);
 }
 
 void api::admin(call& c, const std::vector<std::string>& s) {

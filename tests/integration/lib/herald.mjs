@@ -46,8 +46,13 @@ client_publish = false
 
 // Starts a node. `extra` is appended to the config file; `args` are
 // --section.key=value overrides.
-export async function startNode({ extra = '', args = [], dataDir, name = 'n1', keepData = false } = {}) {
-  const port = await freePort();
+// cluster: { port, seeds: [ports] } makes it a cluster member on 127.0.0.1.
+export async function startNode({ extra = '', args = [], dataDir, name = 'n1', keepData = false, cluster, port: fixedPort } = {}) {
+  const port = fixedPort ?? await freePort();
+  if (cluster) {
+    args = [...args, `--node.cluster_listen=127.0.0.1:${cluster.port}`,
+      `--cluster.seeds=${(cluster.seeds || []).map((p) => `127.0.0.1:${p}`).join(',')}`];
+  }
   const dir = dataDir || mkdtempSync(join(tmpdir(), 'herald-it-'));
   const cfg = join(dir, 'herald.ini');
   writeFileSync(cfg, `[node]\nname = ${name}\nlisten = 127.0.0.1:${port}\ndata_dir = ${join(dir, 'data')}\nlog_level = warn\n[admin]\ntoken = admin-token\n${DEFAULT_NS}\n${extra}\n`);
@@ -58,7 +63,7 @@ export async function startNode({ extra = '', args = [], dataDir, name = 'n1', k
   proc.stderr.on('data', (d) => { log += d; });
   const exited = new Promise((resolve) => proc.on('exit', (code, signal) => { live.delete(proc); resolve({ code, signal }); }));
   const node = {
-    port, dir, cfg, proc, pid: proc.pid, exited, base: `http://127.0.0.1:${port}`,
+    port, dir, cfg, proc, pid: proc.pid, exited, base: `http://127.0.0.1:${port}`, name,
     log: () => log,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');

@@ -1,0 +1,66 @@
+// Cluster membership with three real herald processes on 127.0.0.1:
+// discovery through a chain of seeds, death noticed by down messages,
+// restart welcomed back.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startNode, freePort, api, until } from './lib/herald.mjs';
+
+const names = async (node) => {
+  const r = await api(node, 'GET', '/v1/cluster');
+  return r.status === 200 ? r.json.nodes.map((n) => n.name).sort().join(',') : `status ${r.status}`;
+};
+
+test('nodes find each other from one seed, notice a kill -9, welcome a restart', async () => {
+  const [ca, cb, cc] = [await freePort(), await freePort(), await freePort()];
+  const dirB = mkdtempSync(join(tmpdir(), 'herald-cluster-b-'));
+  const a = await startNode({ name: 'a', cluster: { port: ca } });
+  // b knows only a; c knows only b: c must still learn a, and a learn c.
+  let b = await startNode({ name: 'b', cluster: { port: cb, seeds: [ca] }, dataDir: dirB });
+  const c = await startNode({ name: 'c', cluster: { port: cc, seeds: [cb] } });
+  try {
+    for (const n of [a, b, c])
+      await until(async () => (await names(n)) === 'a,b,c', { timeout: 10000, what: `${n.name} to see a,b,c` });
+    const view = (await api(a, 'GET', '/v1/cluster')).json;
+    assert.equal(view.self, 'a');
+    const me = view.nodes.find((n) => n.name === 'a');
+    assert.equal(me.self, true);
+    assert.equal(me.state, 'up');
+    assert.equal(view.nodes.find((n) => n.name === 'c').http, `127.0.0.1:${c.port}`);
+
+    b.proc.kill('SIGKILL');
+    await b.exited;
+    const t0 = Date.now();
+    for (const n of [a, c])
+      await until(async () => (await names(n)) === 'a,c', { timeout: 10000, what: `${n.name} to drop b` });
+    assert.ok(Date.now() - t0 < 10000);
+
+    b = await startNode({ name: 'b', cluster: { port: cb, seeds: [ca] }, dataDir: dirB, port: b.port });
+    for (const n of [a, b, c])
+      await until(async () => (await names(n)) === 'a,b,c', { timeout: 10000, what: `${n.name} to see b back` });
+  } finally {
+    await Promise.all([a.stop(), b.stop(), c.stop()]);
+    rmSync(dirB, { recursive: true, force: true });
+  }
+});
+
+test('a node whose seeds are not up yet keeps trying and joins when they come', async () => {
+  const [ca, cb] = [await freePort(), await freePort()];
+  const b = await startNode({ name: 'late-b', cluster: { port: cb, seeds: [ca] } });
+  try {
+    assert.equal(await names(b), 'late-b');
+    const a = await startNode({ name: 'late-a', cluster: { port: ca } });
+    try {
+      await until(async () => (await names(a)) === 'late-a,late-b', { timeout: 15000, what: 'a to see b' });
+      await until(async () => (await names(b)) === 'late-a,late-b', { timeout: 15000, what: 'b to see a' });
+    } finally {
+      await a.stop();
+    }
+    // A graceful stop is noticed too.
+    await until(async () => (await names(b)) === 'late-b', { timeout: 10000, what: 'b to see a leave' });
+  } finally {
+    await b.stop();
+  }
+});
