@@ -400,12 +400,23 @@ void api::admin(call& c, const std::vector<std::string>& s) {
       }
     json out{{"name", ns.name}, {"secret", ns.secret}, {"client_publish", ns.client_publish},
              {"message_ttl", ns.message_ttl}, {"room_history", ns.room_history}};
-    if (auto st = node_.create_namespace(std::move(ns)); !st) return c.fail(st.err());
-    return c.ok(out);
+    // The catalog syncs the change to RocksDB: do that on a storage thread,
+    // not on this Asio thread.
+    auto reply = c.reply;
+    node_.context()->store->read([this, reply, out, ns = std::move(ns)]() mutable {
+      call c2{{}, reply, {}, {}};
+      if (auto st = node_.create_namespace(std::move(ns)); !st) return c2.fail(st.err());
+      c2.ok(out);
+    });
+    return;
   }
   if (m != "DELETE") return c.fail(errc::method_not_allowed, "use DELETE on " + c.target.path);
-  if (auto st = node_.delete_namespace(s[3]); !st) return c.fail(st.err());
-  c.ok({{"deleted", s[3]}});
+  auto reply = c.reply;
+  node_.context()->store->read([this, reply, name = s[3]] {
+    call c2{{}, reply, {}, {}};
+    if (auto st = node_.delete_namespace(name); !st) return c2.fail(st.err());
+    c2.ok({{"deleted", name}});
+  });
 }
 
 }  // namespace herald

@@ -114,6 +114,8 @@ struct store::threads {
   std::mutex rmtx;
   std::condition_variable rcv;
   std::deque<std::function<void()>> reads;
+  bool reading = false;
+  std::condition_variable rdrained;
   bool rstopping = false;
   std::thread reader;
 
@@ -313,6 +315,10 @@ void store::writer_loop() {
 }
 
 void store::drain() {
+  {
+    std::unique_lock lock(threads_->rmtx);
+    threads_->rdrained.wait(lock, [&] { return threads_->reads.empty() && !threads_->reading; });
+  }
   std::unique_lock lock(threads_->mtx);
   threads_->drained.wait(lock, [&] { return threads_->writes.empty() && threads_->in_progress == 0; });
 }
@@ -335,8 +341,14 @@ void store::reader_loop() {
       if (t.reads.empty()) return;
       fn = std::move(t.reads.front());
       t.reads.pop_front();
+      t.reading = true;
     }
     fn();
+    {
+      std::lock_guard lock(t.rmtx);
+      t.reading = false;
+    }
+    t.rdrained.notify_all();
   }
 }
 

@@ -73,7 +73,8 @@ class store {
   void commit(batch b, std::function<void(status)> done);
   // Writes and syncs `b` now, on the calling thread.
   status commit_now(batch b);
-  // Blocks until every queued write has been committed and its callback run.
+  // Blocks until every queued read has run and every queued write has been
+  // committed and its callback run.
   void drain();
   // Runs `fn` on the reader thread.
   void read(std::function<void()> fn);
