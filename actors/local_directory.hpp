@@ -12,6 +12,7 @@ class local_directory : public directory {
  public:
   explicit local_directory(std::string node_name) : node_(std::move(node_name)) {}
 
+  virtual ~local_directory() = default;
   void add(const std::string& ns, caf::actor a) {
     std::unique_lock lock(mtx_);
     local_[ns] = std::move(a);
@@ -40,7 +41,7 @@ class local_directory : public directory {
   }
   const std::string& node_name() const override { return node_; }
 
- private:
+ protected:
   std::string node_;
   mutable std::shared_mutex mtx_;
   std::unordered_map<std::string, caf::actor> local_;

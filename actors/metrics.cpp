@@ -20,13 +20,18 @@ metrics::metrics()
     delivered(counter_family(*registry, "herald_messages_delivered_total", "Message frames handed to sessions").Add({})),
     acked(counter_family(*registry, "herald_messages_acked_total", "Message ids acked by devices").Add({})),
     slow_closed(counter_family(*registry, "herald_slow_sessions_closed_total", "Sessions closed with 1013 because their queue was full").Add({})),
+    room_fanout(counter_family(*registry, "herald_room_fanout_messages_total", "Room messages handed to a node with members: one per node, not per member").Add({})),
     closed_family(counter_family(*registry, "herald_sessions_closed_total", "Sessions closed, by close code")),
     refused_family(counter_family(*registry, "herald_connections_refused_total", "WebSocket upgrades refused, by reason")),
-    http_family(counter_family(*registry, "herald_http_requests_total", "HTTP API requests, by status")) {}
+    http_family(counter_family(*registry, "herald_http_requests_total", "HTTP API requests, by status")),
+    internode_family(counter_family(*registry, "herald_internode_messages_total", "Messages sent to actors on other nodes, by kind")),
+    passivated_family(counter_family(*registry, "herald_actors_passivated_total", "Idle user and room actors passivated, by kind")) {}
 
 Counter& metrics::closed(uint16_t code) { return closed_family.Add({{"code", std::to_string(code)}}); }
 Counter& metrics::refused(const std::string& reason) { return refused_family.Add({{"reason", reason}}); }
 Counter& metrics::http(int status) { return http_family.Add({{"status", std::to_string(status)}}); }
+Counter& metrics::internode(const std::string& kind) { return internode_family.Add({{"kind", kind}}); }
+Counter& metrics::passivated(const std::string& kind) { return passivated_family.Add({{"kind", kind}}); }
 
 std::string metrics::text() const {
   TextSerializer s;

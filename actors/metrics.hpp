@@ -17,6 +17,10 @@ struct metrics {
   prometheus::Counter& closed(uint16_t code);
   prometheus::Counter& refused(const std::string& reason);
   prometheus::Counter& http(int status);
+  // Messages this node sent to another node's actors, by kind.
+  prometheus::Counter& internode(const std::string& kind);
+  // User / room actors passivated after being idle, by kind.
+  prometheus::Counter& passivated(const std::string& kind);
 
   std::shared_ptr<prometheus::Registry> registry;
   prometheus::Gauge& connections;
@@ -25,9 +29,12 @@ struct metrics {
   prometheus::Counter& delivered;
   prometheus::Counter& acked;
   prometheus::Counter& slow_closed;
+  prometheus::Counter& room_fanout;  // room messages sent to a node with members (one per node)
   prometheus::Family<prometheus::Counter>& closed_family;
   prometheus::Family<prometheus::Counter>& refused_family;
   prometheus::Family<prometheus::Counter>& http_family;
+  prometheus::Family<prometheus::Counter>& internode_family;
+  prometheus::Family<prometheus::Counter>& passivated_family;
 };
 
 }  // namespace herald

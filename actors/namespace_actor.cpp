@@ -1,6 +1,7 @@
 #include "actors/namespace_actor.hpp"
 
 #include <caf/all.hpp>
+#include <spdlog/spdlog.h>
 
 #include "actors/room_actor.hpp"
 #include "storage/store.hpp"
@@ -63,12 +64,20 @@ void ask_into(self_ptr self, const gather_ptr& g, const caf::actor& dest, Ts&&..
 
 bool is_self(self_ptr self, const caf::actor& a) { return a && a.address() == self->address(); }
 
+caf::actor activate(self_ptr self, key_kind kind, const std::string& key);
+
 // The actor that handles `key`: this node's activated user/room actor when
 // the key is homed here, else the namespace actor on its home node.
 caf::actor target(self_ptr self, key_kind kind, const std::string& key) {
   auto& st = self->state;
   auto home = st.ctx->dir->home(st.ns, kind, key);
   if (home && !is_self(self, home)) return home;
+  return activate(self, kind, key);
+}
+
+// The user/room actor of `key` on this node, activated when needed.
+caf::actor activate(self_ptr self, key_kind kind, const std::string& key) {
+  auto& st = self->state;
   auto& table = kind == key_kind::user ? st.users : st.rooms;
   auto i = table.find(key);
   if (i == table.end()) {
@@ -76,9 +85,18 @@ caf::actor target(self_ptr self, key_kind kind, const std::string& key) {
                      ? self->spawn<caf::linked>(user_actor, st.ns, key, caf::actor{self}, st.ctx)
                      : self->spawn<caf::linked>(room_actor, st.ns, key, caf::actor{self}, st.ctx);
     i = table.emplace(key, activated_actor{a, 0}).first;
+    st.children.insert(a.address());
   }
   ++i->second.sent;
   return i->second.actor;
+}
+
+// A message that another node routed here is handled here: the sender's
+// ring chose this node, and re-forwarding could bounce between two nodes
+// whose views differ for a moment.
+bool from_other_node(self_ptr self) {
+  auto& sender = self->current_sender();
+  return sender && sender->node() != self->node();
 }
 
 // Forwards the current request to the key's actor; the answer goes straight
@@ -86,27 +104,28 @@ caf::actor target(self_ptr self, key_kind kind, const std::string& key) {
 template <class... Ts>
 void forward(self_ptr self, key_kind kind, const std::string& key, Ts&&... xs) {
   auto rp = self->make_response_promise();
-  rp.delegate(target(self, kind, key), std::forward<Ts>(xs)...);
+  auto dest = from_other_node(self) ? activate(self, kind, key) : target(self, kind, key);
+  if (dest.node() != self->node()) self->state.ctx->stats->internode("route").Increment();
+  rp.delegate(dest, std::forward<Ts>(xs)...);
 }
 
 session_ref ref_of(self_ptr self, const local_session& s) {
   return session_ref{s.info, s.actor, caf::actor{self}};
 }
 
-void drop_session(self_ptr self, const std::string& id) {
+void drop_session(self_ptr self, const caf::actor_addr& who, const std::string& id) {
   auto& st = self->state;
+  st.session_by_addr.erase(who);
   auto i = st.sessions.find(id);
-  if (i == st.sessions.end()) return;
+  if (i == st.sessions.end()) return;  // ended before its attach completed
   for (auto& room : i->second.rooms) {
     auto r = st.local_rooms.find(room);
     if (r != st.local_rooms.end()) {
       r->second.erase(id);
       if (r->second.empty()) st.local_rooms.erase(r);
     }
-    // anon: the room's answer (member count) is of no use here.
-    caf::anon_send(target(self, key_kind::room, room), r_leave_atom_v, room, id);
+    self->send(target(self, key_kind::room, room), r_leave_atom_v, room, id);
   }
-  st.session_by_addr.erase(i->second.actor.address());
   st.sessions.erase(i);
   st.ctx->stats->connections.Decrement();
 }
@@ -139,6 +158,18 @@ void erase_activated(self_ptr self, const caf::actor_addr& who) {
       }
 }
 
+void reattach_all(self_ptr self) {
+  auto& st = self->state;
+  for (auto& [id, s] : st.sessions) {
+    auto ref = ref_of(self, s);
+    // Sent as us (not anonymously) so a remote home handles it itself.
+    auto t = target(self, key_kind::user, s.info.user);
+    spdlog::debug("ring {}: re-attach {} ({}) to {}", st.ring_epoch, id, s.info.user, caf::to_string(t.node()));
+    self->send(t, u_attach_atom_v, s.info.user, ref);
+    for (auto& room : s.rooms) self->send(target(self, key_kind::room, room), r_join_atom_v, room, ref, std::string{});
+  }
+}
+
 uint64_t close_all(self_ptr self, uint16_t code, const std::string& reason) {
   for (auto& kv : self->state.sessions) kv.second.conn->close(code, reason);
   return self->state.sessions.size();
@@ -151,18 +182,16 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
   self->state.ctx = std::move(ctx);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto i = self->state.session_by_addr.find(dm.source);
-    if (i != self->state.session_by_addr.end()) drop_session(self, std::string(i->second));
+    if (i != self->state.session_by_addr.end()) drop_session(self, dm.source, std::string(i->second));
   });
-  // Linked user/room actors that end (passivated or failed) leave the tables;
-  // an exit from anyone else (namespace deleted, node stopping) ends us and,
-  // through the links, them.
+  // Linked user/room actors that end (passivated or failed) leave the tables
+  // (a passivated one has left them already); an exit from anyone else
+  // (namespace deleted, node stopping) ends us and, through the links, them.
   self->set_exit_handler([self](caf::exit_msg& em) {
-    for (auto* table : {&self->state.users, &self->state.rooms})
-      for (auto& kv : *table)
-        if (kv.second.actor.address() == em.source) {
-          erase_activated(self, em.source);
-          return;
-        }
+    if (self->state.children.erase(em.source) > 0) {
+      erase_activated(self, em.source);
+      return;
+    }
     close_all(self, close_code::going_away, "namespace closed");
     self->quit(em.reason ? em.reason : caf::make_error(caf::exit_reason::user_shutdown));
   });
@@ -173,16 +202,39 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
       auto id = ref.info.session;
       self->monitor(ref.actor);
       st.session_by_addr[ref.actor.address()] = id;
-      st.sessions[id] = local_session{ref.info, ref.actor, std::move(conn), {}};
-      st.ctx->stats->connections.Increment();
-      st.ctx->stats->connections_total.Increment();
-      // Written here, first: the user actor's backlog replay and every later
-      // message for this session pass through this actor after it.
-      st.sessions[id].conn->send(std::make_shared<const std::string>(
-        wire::welcome(id, ref.info.user, st.ctx->node_name, st.ctx->lim.heartbeat)));
       ref.node_ns = caf::actor{self};
       auto user = ref.info.user;
-      forward(self, key_kind::user, user, u_attach_atom_v, user, std::move(ref));
+      auto rp = self->make_response_promise();
+      // The session joins this node's fan-out and gets `welcome` once its
+      // user's home has it: a push accepted anywhere after `welcome` reaches
+      // it. The home's backlog replay and live messages come after its
+      // answer (same sender), so `welcome` is always first. If the home does
+      // not answer (it died), the ring change re-attaches the session.
+      auto epoch = st.ring_epoch;
+      auto done = [self, rp, ref, conn, epoch](bool answered) mutable {
+        auto& st = self->state;
+        auto id = ref.info.session;
+        if (!st.session_by_addr.count(ref.actor.address())) return;  // gone meanwhile
+        // Placement changed while we asked (the re-attach pass did not see
+        // this session yet), or the home did not answer: attach to the home
+        // as it is now.
+        if (!answered || epoch != st.ring_epoch) {
+          auto t = target(self, key_kind::user, ref.info.user);
+          spdlog::debug("attach of {} ({}) late: answered={} epoch {}->{}, to {}", id, ref.info.user, answered, epoch,
+                        st.ring_epoch, caf::to_string(t.node()));
+          self->send(t, u_attach_atom_v, ref.info.user, ref);
+        }
+        st.sessions[id] = local_session{ref.info, ref.actor, conn, {}};
+        st.ctx->stats->connections.Increment();
+        st.ctx->stats->connections_total.Increment();
+        conn->send(std::make_shared<const std::string>(
+          wire::welcome(id, ref.info.user, st.ctx->node_name, st.ctx->lim.heartbeat)));
+        rp.deliver(static_cast<uint64_t>(st.sessions.size()));
+      };
+      // Half the session's own bound, so a dead home means a late welcome,
+      // not a closed session.
+      self->request(target(self, key_kind::user, user), st.ctx->ask_timeout / 2, u_attach_atom_v, user, ref)
+        .then([done](uint64_t) mutable { done(true); }, [done](caf::error&) mutable { done(false); });
     },
     [self](join_atom, const std::string& id, const std::vector<std::string>& rooms,
            const std::vector<std::string>& since) {
@@ -267,6 +319,20 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
     [self](shutdown_atom, uint16_t code, const std::string& reason) -> uint64_t {
       return close_all(self, code, reason);
     },
+    // Counts answering our own re-attach / leave messages: nothing to do.
+    [](uint64_t) {},
+    [self](ring_atom) {
+      // Placement may have changed: attach every local session to its user's
+      // (possibly new) home and re-join its rooms there. Both are idempotent,
+      // so the pass is repeated after 1 s and 5 s: a message sent while CAF
+      // still routed to a node through the one that just died is lost, and
+      // the repeats make up for it.
+      ++self->state.ring_epoch;
+      reattach_all(self);
+      self->delayed_send(self, std::chrono::seconds(1), ring_atom_v, uint64_t{1});
+      self->delayed_send(self, std::chrono::seconds(5), ring_atom_v, uint64_t{2});
+    },
+    [self](ring_atom, uint64_t) { reattach_all(self); },
     // -- home side: forwarded to the user/room actor --------------------------
     [self](u_attach_atom a, const std::string& user, session_ref& ref) {
       forward(self, key_kind::user, user, a, user, std::move(ref));
@@ -302,6 +368,7 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
       if (i == table.end() || i->second.sent != seen) return;
       self->send(i->second.actor, stop_atom_v);
       table.erase(i);
+      self->state.ctx->stats->passivated(is_room ? "room" : "user").Increment();
     },
     [self](online_atom, bool is_room, const std::string& key, bool on) {
       auto& set = is_room ? self->state.active_rooms : self->state.online_users;

@@ -25,14 +25,34 @@ void node::start() {
 }
 
 status node::create_namespace(namespace_settings s) {
-  std::lock_guard lock(mtx_);
-  auto name = s.name;
-  if (auto st = ctx_->catalog->create(std::move(s)); !st) return st;
-  spawn_namespace(name);
+  {
+    std::lock_guard lock(mtx_);
+    auto name = s.name;
+    if (auto st = ctx_->catalog->create(std::move(s)); !st) return st;
+    spawn_namespace(name);
+  }
+  if (ctx_->membership) caf::anon_send(ctx_->membership, announce_atom_v);
   return ok();
 }
 
+bool node::adopt_namespace(namespace_settings s) {
+  std::lock_guard lock(mtx_);
+  if (ctx_->catalog->get(s.name)) return false;
+  auto name = s.name;
+  if (!ctx_->catalog->put(std::move(s))) return false;
+  spawn_namespace(name);
+  return true;
+}
+
 status node::delete_namespace(const std::string& name) {
+  if (auto st = delete_local(name); !st) return st;
+  if (ctx_->membership) caf::anon_send(ctx_->membership, ns_delete_atom_v, name, true);
+  return ok();
+}
+
+void node::drop_namespace(const std::string& name) { delete_local(name); }
+
+status node::delete_local(const std::string& name) {
   std::lock_guard lock(mtx_);
   if (auto st = ctx_->catalog->remove(name); !st) return st;
   if (auto a = dir_->local(name)) {

@@ -21,9 +21,13 @@ class node {
 
   // Spawns the namespace actors of every namespace in the catalog.
   void start();
+  // Creates (admin API) and tells the cluster.
   status create_namespace(namespace_settings s);
-  // Closes the namespace's sessions (code 4000) and forgets it.
+  // Closes the namespace's sessions (code 4000), forgets it, tells the cluster.
   status delete_namespace(const std::string& name);
+  // From the cluster: create when missing (true if it was), or delete here only.
+  bool adopt_namespace(namespace_settings s);
+  void drop_namespace(const std::string& name);
   // The session actor for a new connection, or an invalid handle when the
   // namespace is gone.
   caf::actor spawn_session(const std::string& ns, session_info info, connection_ptr conn);
@@ -38,6 +42,7 @@ class node {
 
  private:
   void spawn_namespace(const std::string& name);
+  status delete_local(const std::string& name);
   caf::actor_system& sys_;
   context_ptr ctx_;
   std::shared_ptr<local_directory> dir_;

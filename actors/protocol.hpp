@@ -51,11 +51,16 @@ struct node_info {
   std::string http;     // node.listen
   std::string cluster;  // node.cluster_listen
   caf::actor agent;     // its membership actor
+  // Its namespaces: names, their namespace actors there, settings documents.
+  std::vector<std::string> ns_names;
+  std::vector<caf::actor> ns_actors;
+  std::vector<std::string> ns_docs;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_info& x) {
-  return f(caf::meta::type_name("herald.node_info"), x.name, x.http, x.cluster, x.agent);
+  return f(caf::meta::type_name("herald.node_info"), x.name, x.http, x.cluster, x.agent, x.ns_names,
+           x.ns_actors, x.ns_docs);
 }
 
 // One publish: from the HTTP API or from a client.
@@ -150,6 +155,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(herald, caf::first_custom_type_id)
   CAF_ADD_ATOM(herald, herald, hello_atom, "hello")
   CAF_ADD_ATOM(herald, herald, members_atom, "members")
   CAF_ADD_ATOM(herald, herald, dial_atom, "dial")
+  CAF_ADD_ATOM(herald, herald, announce_atom, "announce")
+  CAF_ADD_ATOM(herald, herald, ns_delete_atom, "ns_delete")
+  CAF_ADD_ATOM(herald, herald, ring_atom, "ring")
   // operators
   CAF_ADD_ATOM(herald, herald, stats_atom, "stats")
   CAF_ADD_ATOM(herald, herald, shutdown_atom, "shutdown")

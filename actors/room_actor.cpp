@@ -86,7 +86,11 @@ caf::behavior running(self_ptr self) {
     [self](r_publish_atom, const std::string&, message& msg, const std::string& exclude) -> caf::result<uint64_t> {
       auto& s = self->state;
       ++s.seen;
-      for (auto& kv : s.nodes) self->send(kv.first, r_deliver_atom_v, s.room, msg, exclude);
+      for (auto& kv : s.nodes) {
+        self->send(kv.first, r_deliver_atom_v, s.room, msg, exclude);
+        s.ctx->stats->room_fanout.Increment();
+        if (kv.first.node() != self->node()) s.ctx->stats->internode("room").Increment();
+      }
       uint64_t n = s.members.size() - (exclude.empty() ? 0 : s.members.count(exclude));
       auto limit = history_limit(s);
       if (limit == 0) return n;

@@ -96,8 +96,9 @@ caf::behavior session_actor(self_ptr self, std::string ns, session_info info, co
   st.local_ns = std::move(local_ns);
   st.ctx = std::move(ctx);
   self->attach_functor([conn] { conn->close(close_code::normal, "session ended"); });
-  // Register before anything else: frames that arrive meanwhile wait
-  // (await). The namespace actor writes `welcome` when it registers us.
+  // Register with this node's namespace actor before anything else: frames
+  // that arrive meanwhile wait (await). It writes `welcome` and tells the
+  // user's home.
   self->request(st.local_ns, st.ctx->ask_timeout, attach_atom_v,
                 session_ref{st.info, caf::actor{self}, st.local_ns}, conn)
     .await(

@@ -42,7 +42,10 @@ uint64_t deliver_live(self_ptr self, const message& msg) {
   std::map<caf::actor, std::vector<std::string>> by_node;
   for (auto& [id, ref] : self->state.sessions)
     if (!self->state.replaying.count(id)) by_node[ref.node_ns].push_back(id);
-  for (auto& [node_ns, ids] : by_node) self->send(node_ns, deliver_atom_v, msg, std::move(ids));
+  for (auto& [node_ns, ids] : by_node) {
+    if (node_ns.node() != self->node()) self->state.ctx->stats->internode("user").Increment();
+    self->send(node_ns, deliver_atom_v, msg, std::move(ids));
+  }
   return self->state.sessions.size();
 }
 

@@ -13,6 +13,7 @@
 
 #include "actors/node.hpp"
 #include "apps/config.hpp"
+#include "cluster/cluster_directory.hpp"
 #include "cluster/membership_actor.hpp"
 #include "net/server.hpp"
 #include "net/token.hpp"
@@ -37,7 +38,7 @@ Usage:
       This text.
 
 Config sections: [node] name, listen, cluster_listen, data_dir, io_threads,
-workers, log_level; [cluster] seeds; [admin] token; [limits] max_frame,
+workers, log_level, passivate_after; [cluster] seeds; [admin] token; [limits] max_frame,
 max_body, max_rooms, max_targets, send_queue, max_connections, heartbeat;
 [storage] group_commit; [namespace.NAME] secret, client_publish, message_ttl,
 room_history.
@@ -136,7 +137,10 @@ int server_main(const std::vector<std::string>& args) {
   auto ctx = std::make_shared<node_context>();
   ctx->node_name = cfg.name;
   ctx->lim = cfg.lim;
-  auto dir = std::make_shared<local_directory>(cfg.name);
+  ctx->passivate_after = std::chrono::milliseconds(cfg.passivate_after_ms);
+  bool clustered = !cfg.cluster_listen.empty();
+  auto cdir = clustered ? std::make_shared<cluster::cluster_directory>(cfg.name) : nullptr;
+  std::shared_ptr<local_directory> dir = cdir ? cdir : std::make_shared<local_directory>(cfg.name);
   ctx->dir = dir;
   ctx->catalog = std::make_shared<namespace_catalog>(st.value().get());
   ctx->stats = std::make_shared<metrics>();
@@ -151,7 +155,6 @@ int server_main(const std::vector<std::string>& args) {
       spdlog::error("{}", p.err().message);
       return 1;
     }
-  bool clustered = !cfg.cluster_listen.empty();
   if (!clustered && !cfg.seeds.empty())
     spdlog::warn("cluster.seeds is set but node.cluster_listen is not: running alone");
 
@@ -170,6 +173,8 @@ int server_main(const std::vector<std::string>& args) {
   int rc = 0;
   {
     caf::actor_system sys{caf_cfg};
+    node n{sys, ctx, dir};
+    n.start();
     if (clustered) {
       auto colon = cfg.cluster_listen.rfind(':');
       int port = -1;
@@ -182,8 +187,8 @@ int server_main(const std::vector<std::string>& args) {
         return 1;
       }
       auto host = cfg.cluster_listen.substr(0, colon);
-      auto agent = sys.spawn(cluster::membership_actor, node_info{cfg.name, cfg.listen, cfg.cluster_listen, {}},
-                             cfg.seeds);
+      auto agent = sys.spawn(cluster::membership_actor, node_info{cfg.name, cfg.listen, cfg.cluster_listen, {}, {}, {}, {}},
+                             cfg.seeds, cdir, &n);
       auto bound = sys.middleman().publish(agent, static_cast<uint16_t>(port), host.c_str(), true);
       if (!bound) {
         spdlog::error("cannot listen for the cluster on {}: {}", cfg.cluster_listen, sys.render(bound.error()));
@@ -194,8 +199,6 @@ int server_main(const std::vector<std::string>& args) {
       spdlog::info("cluster: listening on {}, seeds: {}", cfg.cluster_listen,
                    cfg.seeds.empty() ? std::string("none") : std::to_string(cfg.seeds.size()));
     }
-    node n{sys, ctx, dir};
-    n.start();
     auto srv = server::start(n, cfg.listen, cfg.admin_token, cfg.io_threads);
     if (!srv) {
       spdlog::error("{}", srv.err().message);

@@ -11,33 +11,76 @@ using self_ptr = caf::stateful_actor<membership_state>*;
 constexpr auto ask_timeout = std::chrono::seconds(5);
 constexpr int max_backoff_ms = 4000;
 
+// This node as it announces itself: its namespaces as they are now.
+node_info me(self_ptr self) {
+  auto n = self->state.self;
+  for (auto& [name, actor] : self->state.dir->local_namespaces()) {
+    auto settings = self->state.local->context()->catalog->get(name);
+    if (!settings) continue;
+    n.ns_names.push_back(name);
+    n.ns_actors.push_back(actor);
+    n.ns_docs.push_back(settings->to_json());
+  }
+  return n;
+}
+
+// Pushes the members' namespace actors into the directory and tells this
+// node's namespace actors that placement may have changed.
+void update_directory(self_ptr self) {
+  std::map<std::string, cluster_directory::ns_map> m;
+  for (auto& [name, n] : self->state.members) {
+    auto& ns = m[name];
+    for (size_t i = 0; i < n.ns_names.size() && i < n.ns_actors.size(); ++i) ns[n.ns_names[i]] = n.ns_actors[i];
+  }
+  self->state.dir->set_members(std::move(m));
+  for (auto& a : self->state.dir->all_local()) caf::anon_send(a, ring_atom_v);
+}
+
 std::vector<node_info> all(self_ptr self) {
-  std::vector<node_info> out{self->state.self};
+  std::vector<node_info> out{me(self)};
   for (auto& kv : self->state.members) out.push_back(kv.second);
   return out;
 }
 
-void learn(self_ptr self, const node_info& n);
+// `direct`: the member speaks for itself. Others' reports of it may be stale,
+// so they only introduce members this node does not know yet.
+void learn(self_ptr self, const node_info& n, bool direct);
 
 // Introduces ourselves to `agent` and learns the members it knows.
 void greet(self_ptr self, const caf::actor& agent) {
-  self->request(agent, ask_timeout, hello_atom_v, self->state.self)
-    .then([self](std::vector<node_info>& list) {
-      for (auto& n : list) learn(self, n);
+  self->request(agent, ask_timeout, hello_atom_v, me(self))
+    .then([self, agent](std::vector<node_info>& list) {
+      for (auto& n : list) learn(self, n, n.agent == agent);
     },
     [](caf::error&) {});
 }
 
-void learn(self_ptr self, const node_info& n) {
+void learn(self_ptr self, const node_info& n, bool direct) {
   auto& st = self->state;
   if (n.name == st.self.name || !n.agent) return;
   auto i = st.members.find(n.name);
-  if (i != st.members.end() && i->second.agent == n.agent) return;
-  if (i != st.members.end()) self->demonitor(i->second.agent);  // restarted: a new incarnation
+  bool known = i != st.members.end() && i->second.agent == n.agent;
+  if (known && !direct) return;
+  if (known && i->second.ns_names == n.ns_names && i->second.ns_actors == n.ns_actors) return;
+  if (i != st.members.end() && !known) self->demonitor(i->second.agent);  // restarted: a new incarnation
   st.members[n.name] = n;
-  self->monitor(n.agent);
-  spdlog::info("cluster: {} joined ({} members)", n.name, st.members.size() + 1);
-  greet(self, n.agent);
+  if (!known) {
+    self->monitor(n.agent);
+    spdlog::info("cluster: {} joined ({} members)", n.name, st.members.size() + 1);
+  }
+  // Namespaces exist on every node: adopt the ones this node lacks.
+  bool adopted = false;
+  for (size_t k = 0; k < n.ns_names.size() && k < n.ns_docs.size(); ++k) {
+    if (st.deleted.count(n.ns_names[k])) continue;
+    auto s = namespace_settings::from_json(n.ns_names[k], n.ns_docs[k]);
+    if (s && st.local->adopt_namespace(std::move(s.value()))) {
+      spdlog::info("cluster: namespace {} adopted from {}", n.ns_names[k], n.name);
+      adopted = true;
+    }
+  }
+  update_directory(self);
+  if (adopted) self->send(self, announce_atom_v);
+  if (!known) greet(self, n.agent);
 }
 
 bool is_member_address(self_ptr self, const std::string& addr) {
@@ -70,9 +113,12 @@ void dial(self_ptr self) {
 }
 }  // namespace
 
-caf::behavior membership_actor(self_ptr self, node_info me, std::vector<std::string> seeds) {
+caf::behavior membership_actor(self_ptr self, node_info info, std::vector<std::string> seeds,
+                               std::shared_ptr<cluster_directory> dir, herald::node* local) {
   auto& st = self->state;
-  st.self = std::move(me);
+  st.self = std::move(info);
+  st.dir = std::move(dir);
+  st.local = local;
   st.self.agent = caf::actor{self};
   for (auto& s : seeds) {
     auto colon = s.rfind(':');
@@ -90,17 +136,30 @@ caf::behavior membership_actor(self_ptr self, node_info me, std::vector<std::str
         spdlog::info("cluster: {} left ({})", i->first, caf::to_string(dm.reason));
         m.erase(i);
         self->state.backoff_ms = 250;  // look for it again soon
+        update_directory(self);
         return;
       }
   });
   self->send(self, dial_atom_v);
   return {
     [self](hello_atom, node_info& other) {
-      learn(self, other);
+      learn(self, other, true);
       return all(self);
     },
     [self](members_atom) { return all(self); },
     [self](dial_atom) { dial(self); },
+    [self](announce_atom) {
+      for (auto& kv : self->state.members) greet(self, kv.second.agent);
+    },
+    [self](ns_delete_atom, const std::string& name, bool spread) {
+      self->state.deleted.insert(name);
+      if (spread) {
+        for (auto& kv : self->state.members) self->send(kv.second.agent, ns_delete_atom_v, name, false);
+      } else {
+        self->state.local->drop_namespace(name);
+      }
+      for (auto& kv : self->state.members) greet(self, kv.second.agent);
+    },
   };
 }
 

@@ -10,6 +10,12 @@
 //   (hello, node_info)  -> vector<node_info>   the sender joins; answer: all members
 //   (members)           -> vector<node_info>   this node first
 //   (dial)                                     internal timer: dial missing seeds
+//   (announce)                                 this node's namespaces changed: tell all
+//   (ns_delete, name, bool spread)             a namespace was deleted (spread: tell all)
+//
+// What members announce feeds the cluster_directory; after every change the
+// node's namespace actors get (ring) so they re-attach their sessions to the
+// current owners.
 #include <map>
 #include <set>
 #include <string>
@@ -17,7 +23,9 @@
 
 #include <caf/stateful_actor.hpp>
 
+#include "actors/node.hpp"
 #include "actors/protocol.hpp"
+#include "cluster/cluster_directory.hpp"
 
 namespace herald::cluster {
 
@@ -27,11 +35,15 @@ struct membership_state {
   std::map<std::string, node_info> members;  // by name, without this node
   std::set<std::string> dialing;             // seeds with a connect in flight
   int backoff_ms = 250;
+  std::set<std::string> deleted;  // namespaces deleted while this node ran: never re-adopted
+  std::shared_ptr<cluster_directory> dir;
+  herald::node* local = nullptr;
   static inline const char* name = "herald.membership";
 };
 
 // `seeds` are host:port strings (node.cluster_listen of other nodes).
 caf::behavior membership_actor(caf::stateful_actor<membership_state>* self, node_info me,
-                               std::vector<std::string> seeds);
+                               std::vector<std::string> seeds, std::shared_ptr<cluster_directory> dir,
+                               herald::node* local);
 
 }  // namespace herald::cluster

@@ -94,3 +94,35 @@ test('stats count connections, users, rooms and messages; metrics agree', async 
   const h = await api(node, 'GET', '/healthz', { auth: null });
   assert.equal(h.json.status, 'ok');
 });
+
+test('passivating idle user and room actors leaves the namespace and its sessions alone', async () => {
+  // Regression: a passivated actor's exit used to close the whole namespace (1001).
+  const n2 = await startNode({ args: ['--node.passivate_after=200'] });
+  try {
+    const stay = await Client.open(n2, { user: 'stayer', client: 'd' });
+    await stay.join('lounge');
+    const brief = await Client.open(n2, { user: 'brief' });
+    await brief.join('short-lived');
+    await brief.close();
+    await push(n2, { to: { users: ['offline-one'] }, data: 1 });
+    const passivated = async () => {
+      const m = (await api(n2, 'GET', '/metrics', { auth: null })).text;
+      const user = Number((m.match(/herald_actors_passivated_total\{kind="user"\} (\d+)/) || [0, 0])[1]);
+      const room = Number((m.match(/herald_actors_passivated_total\{kind="room"\} (\d+)/) || [0, 0])[1]);
+      return user >= 2 && room >= 1;
+    };
+    await until(passivated, { timeout: 10000, what: 'idle actors to be passivated' });
+    // The remaining session is untouched and still reachable, live and by room.
+    const r1 = await push(n2, { to: { users: ['stayer'] }, data: 'u' });
+    assert.equal((await stay.message((m) => m.id === r1.json.id)).data, 'u');
+    const r2 = await push(n2, { to: { rooms: ['lounge'] }, data: 'r' });
+    assert.equal((await stay.message((m) => m.id === r2.json.id)).data, 'r');
+    // A passivated user comes back with its stored backlog.
+    const back = await Client.open(n2, { user: 'offline-one', client: 'x' });
+    assert.equal((await back.message()).data, 1);
+    await back.close();
+    await stay.close();
+  } finally {
+    await n2.stop();
+  }
+});

@@ -1,0 +1,33 @@
+#pragma once
+// The directory of a cluster member: a key's home is its owner on the ring
+// over the live members, and each member's namespace actors are known from
+// what it announced with its membership. Thread-safe; the membership actor
+// updates it, every actor and API call reads it.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "actors/local_directory.hpp"
+#include "cluster/ring.hpp"
+
+namespace herald::cluster {
+
+class cluster_directory : public local_directory {
+ public:
+  using local_directory::local_directory;
+  using ns_map = std::map<std::string, caf::actor>;
+
+  // Replaces what is known of the other members (name -> namespace actors).
+  void set_members(std::map<std::string, ns_map> members);
+  ns_map local_namespaces() const;
+  std::vector<std::string> member_names() const;
+
+  caf::actor home(const std::string& ns, key_kind kind, const std::string& key) override;
+  std::vector<caf::actor> everywhere(const std::string& ns) override;
+
+ private:
+  std::map<std::string, ns_map> remote_;
+  ring ring_{std::vector<std::string>{}};
+};
+
+}  // namespace herald::cluster
