@@ -12,24 +12,23 @@ namespace {
 
 error bad(std::string msg) { return error{errc::bad_frame, std::move(msg)}; }
 
-// Reads a string array field; returns an error message or empty on success.
-std::string read_ids(const json& j, const char* field, size_t max_list,
-                     std::vector<std::string>& out, bool required) {
+}  // namespace
+
+std::string read_id_list(const json& j, const char* field, const std::string& label, size_t max,
+                         std::vector<std::string>& out, bool required) {
+  auto name = "\"" + label + "\"";
   auto it = j.find(field);
-  if (it == j.end()) return required ? std::string("\"") + field + "\" is required" : "";
-  if (!it->is_array()) return std::string("\"") + field + "\" must be an array of strings";
-  if (it->size() > max_list)
-    return std::string("\"") + field + "\" has more than " + std::to_string(max_list) + " entries";
+  if (it == j.end() || it->is_null()) return required ? name + " is required" : "";
+  if (!it->is_array()) return name + " must be an array of strings";
+  if (it->size() > max) return name + " has more than " + std::to_string(max) + " entries";
   for (auto& v : *it) {
     if (!v.is_string() || !valid_id(v.get_ref<const std::string&>()))
-      return std::string("\"") + field + "\" entries must be strings of 1..128 bytes without control characters";
+      return name + " entries must be strings of 1..128 bytes without control characters";
     out.push_back(v.get<std::string>());
   }
-  if (required && out.empty()) return std::string("\"") + field + "\" must not be empty";
+  if (required && out.empty()) return name + " must not be empty";
   return {};
 }
-
-}  // namespace
 
 parsed parse_client_frame(std::string_view text, size_t max_list) {
   parsed out;
@@ -58,7 +57,7 @@ parsed parse_client_frame(std::string_view text, size_t max_list) {
   std::string problem;
   if (type == "join") {
     f.type = kind::join;
-    problem = read_ids(j, "rooms", max_list, f.rooms, true);
+    problem = read_id_list(j, "rooms", "rooms", max_list, f.rooms, true);
     if (problem.empty()) {
       if (auto s = j.find("since"); s != j.end()) {
         if (!s->is_object()) problem = "\"since\" must be an object of room -> message id";
@@ -71,14 +70,14 @@ parsed parse_client_frame(std::string_view text, size_t max_list) {
     }
   } else if (type == "leave") {
     f.type = kind::leave;
-    problem = read_ids(j, "rooms", max_list, f.rooms, true);
+    problem = read_id_list(j, "rooms", "rooms", max_list, f.rooms, true);
   } else if (type == "publish") {
     f.type = kind::publish;
     auto to = j.find("to");
     if (to == j.end() || !to->is_object()) problem = "\"to\" must be an object";
     else {
-      problem = read_ids(*to, "rooms", max_list, f.rooms, false);
-      if (problem.empty()) problem = read_ids(*to, "users", max_list, f.users, false);
+      problem = read_id_list(*to, "rooms", "to.rooms", max_list, f.rooms, false);
+      if (problem.empty()) problem = read_id_list(*to, "users", "to.users", max_list, f.users, false);
       if (problem.empty() && f.rooms.empty() && f.users.empty())
         problem = "\"to\" names no rooms and no users";
     }

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "actors/errors.hpp"
 #include "actors/message.hpp"
 
@@ -47,6 +49,12 @@ std::string reply_error(std::string_view req_id, const error& e);
 std::string error_frame(const error& e);
 std::string message_frame(const message& m);
 frame_ptr encode(const message& m);
+
+// Reads j[field] as a list of ids (valid_id) of at most max entries into
+// out. Absent or null is an empty list (an error when required). Returns a
+// problem naming `label` (e.g. "to.users"), or empty on success.
+std::string read_id_list(const nlohmann::json& j, const char* field, const std::string& label, size_t max,
+                         std::vector<std::string>& out, bool required);
 
 // JSON string literal for s (quotes included).
 std::string quote(std::string_view s);

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/names.hpp"
+#include "actors/wire.hpp"
 #include "net/url.hpp"
 #include "storage/store.hpp"
 
@@ -67,21 +68,6 @@ json sessions_json(const std::vector<session_info>& v) {
 
 json totals_json(const window_totals& t) {
   return {{"minute", t.minute}, {"hour", t.hour}, {"day", t.day}};
-}
-
-// Reads a list of ids from a push target; returns a problem or empty.
-std::string read_list(const json& to, const char* field, size_t max, std::vector<std::string>& out) {
-  auto it = to.find(field);
-  if (it == to.end() || it->is_null()) return {};
-  if (!it->is_array()) return std::string("\"to.") + field + "\" must be an array of strings";
-  if (it->size() > max)
-    return std::string("\"to.") + field + "\" has more than " + std::to_string(max) + " entries";
-  for (auto& v : *it) {
-    if (!v.is_string() || !valid_id(v.get_ref<const std::string&>()))
-      return std::string("\"to.") + field + "\" entries must be strings of 1..128 bytes without control characters";
-    out.push_back(v.get<std::string>());
-  }
-  return {};
 }
 
 }  // namespace
@@ -174,7 +160,8 @@ void api::push(call& c) {
   publish_request req;
   for (auto [field, list] : {std::pair{"users", &req.users}, std::pair{"clients", &req.clients},
                              std::pair{"rooms", &req.rooms}})
-    if (auto p = read_list(*to, field, max, *list); !p.empty()) return c.fail(errc::bad_request, p);
+    if (auto p = wire::read_id_list(*to, field, std::string("to.") + field, max, *list, false); !p.empty())
+      return c.fail(errc::bad_request, p);
   if (auto a = to->find("all"); a != to->end() && !a->is_null()) {
     if (!a->is_boolean()) return c.fail(errc::bad_request, "\"to.all\" must be a boolean");
     req.all = a->get<bool>();

@@ -11,7 +11,7 @@ int hex(char c) {
 }
 }  // namespace
 
-std::optional<std::string> decode(std::string_view s) {
+std::optional<std::string> decode(std::string_view s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
@@ -21,7 +21,7 @@ std::optional<std::string> decode(std::string_view s) {
       if (a < 0 || b < 0) return std::nullopt;
       out += static_cast<char>(a * 16 + b);
       i += 2;
-    } else if (s[i] == '+') {
+    } else if (s[i] == '+' && plus_is_space) {
       out += ' ';
     } else {
       out += s[i];
@@ -60,21 +60,9 @@ std::optional<std::vector<std::string>> segments(std::string_view path) {
   while (i <= path.size()) {
     auto j = path.find('/', i);
     if (j == std::string_view::npos) j = path.size();
-    // '+' is literal in paths: decode only %XX.
-    std::string seg;
-    auto raw = path.substr(i, j - i);
-    for (size_t k = 0; k < raw.size(); ++k) {
-      if (raw[k] == '%') {
-        if (k + 2 >= raw.size()) return std::nullopt;
-        int a = hex(raw[k + 1]), b = hex(raw[k + 2]);
-        if (a < 0 || b < 0) return std::nullopt;
-        seg += static_cast<char>(a * 16 + b);
-        k += 2;
-      } else {
-        seg += raw[k];
-      }
-    }
-    out.push_back(std::move(seg));
+    auto seg = decode(path.substr(i, j - i), false);  // '+' is literal in paths
+    if (!seg) return std::nullopt;
+    out.push_back(std::move(*seg));
     i = j + 1;
   }
   return out;

@@ -8,8 +8,9 @@
 
 namespace herald::url {
 
-// %XX and '+' decoding; nullopt on a malformed escape.
-std::optional<std::string> decode(std::string_view s);
+// %XX decoding, and '+' as a space when plus_is_space (query strings, not
+// paths); nullopt on a malformed escape.
+std::optional<std::string> decode(std::string_view s, bool plus_is_space = true);
 struct target {
   std::string path;                          // still encoded
   std::map<std::string, std::string> query;  // decoded; last value wins

@@ -5,17 +5,10 @@
 
 #include "actors/namespace_catalog.hpp"
 #include "storage/store.hpp"
+#include "temp_dir.hpp"
 
 using namespace herald;
 
-namespace {
-std::string temp_dir(const char* tag) {
-  auto d = std::filesystem::temp_directory_path() /
-           ("herald-" + std::string(tag) + "-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(d);
-  return d.string();
-}
-}  // namespace
 
 TEST_CASE("namespaces persist across reopen; create conflicts, remove") {
   auto dir = temp_dir("catalog");

@@ -7,17 +7,12 @@
 #include <unistd.h>
 
 #include "storage/store.hpp"
+#include "temp_dir.hpp"
 
 using namespace herald;
 using namespace herald::storage;
 
 namespace {
-std::string temp_dir(const char* tag) {
-  auto d = std::filesystem::temp_directory_path() /
-           ("herald-" + std::string(tag) + "-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(d);
-  return d.string();
-}
 int64_t now() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
