@@ -4,7 +4,6 @@
 // Payloads stay in the store: memory per entry is a few dozen bytes whatever
 // the message size. Pure: the actor persists what this class says changed.
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -54,7 +53,7 @@ class user_inbox {
   }
 
  private:
-  std::deque<inbox_entry> entries_;
+  std::vector<inbox_entry> entries_;  // not a deque: those allocate 512 B even when empty
   std::unordered_map<std::string, uint64_t> seq_by_id_;
   std::unordered_map<std::string, storage::cursor> cursors_;
   uint64_t last_seq_ = 0;

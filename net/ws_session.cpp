@@ -94,12 +94,11 @@ bool ws_session::send(frame_ptr frame) {
   {
     std::lock_guard lock(mtx_);
     if (rejecting_) return false;
-    if (queued_bytes_ + frame->size() > srv_.lim.send_queue && !queue_.empty()) {
+    if (queued_bytes_ + frame->size() > srv_.lim.send_queue && head_ < queue_.size()) {
       // Drop what is queued: the memory of a stuck reader stays bounded.
       rejecting_ = true;
       overflow = true;
-      queue_.clear();
-      queued_bytes_ = 0;
+      clear_queue();
     } else {
       queued_bytes_ += frame->size();
       queue_.push_back(std::move(frame));
@@ -118,6 +117,14 @@ bool ws_session::send(frame_ptr frame) {
   return true;
 }
 
+// Call with mtx_ held.
+void ws_session::clear_queue() {
+  if (queue_.capacity() > 64) std::vector<frame_ptr>().swap(queue_);
+  else queue_.clear();
+  head_ = 0;
+  queued_bytes_ = 0;
+}
+
 void ws_session::flush() {
   {
     std::lock_guard lock(mtx_);
@@ -130,10 +137,16 @@ void ws_session::write_next() {
   if (closed_) return;
   {
     std::lock_guard lock(mtx_);
-    if (!queue_.empty()) {
-      in_flight_ = std::move(queue_.front());
-      queue_.pop_front();
+    if (head_ < queue_.size()) {
+      in_flight_ = std::move(queue_[head_++]);
       queued_bytes_ -= in_flight_->size();
+      if (head_ == queue_.size()) {
+        clear_queue();  // drained: start over, release a big backlog
+      } else if (head_ >= 32 && head_ * 2 >= queue_.size()) {
+        // Never drained under steady load: drop the written prefix.
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
+        head_ = 0;
+      }
     } else {
       in_flight_.reset();
     }
@@ -179,10 +192,7 @@ void ws_session::begin_close(uint16_t code, std::string reason) {
   {
     std::lock_guard lock(mtx_);
     rejecting_ = true;
-    if (drop_queue) {
-      queue_.clear();
-      queued_bytes_ = 0;
-    }
+    if (drop_queue) clear_queue();
   }
   // A peer that does not read never lets a pending write finish: after the
   // grace period the socket is shut regardless.
@@ -223,8 +233,7 @@ void ws_session::teardown(uint16_t code) {
   {
     std::lock_guard lock(mtx_);
     rejecting_ = true;
-    queue_.clear();
-    queued_bytes_ = 0;
+    clear_queue();
   }
   if (actor_) {
     caf::anon_send(actor_, closed_atom_v);

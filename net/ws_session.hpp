@@ -3,7 +3,7 @@
 // nothing else. Implements `connection` for its session actor. Internal to
 // net/ (includes Beast).
 #include <chrono>
-#include <deque>
+#include <vector>
 #include <mutex>
 
 #include <boost/asio/steady_timer.hpp>
@@ -44,6 +44,7 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   void arm_heartbeat();
   void teardown(uint16_t code);
   void send_text(std::string text);
+  void clear_queue();
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   boost::beast::flat_buffer buffer_;
@@ -54,7 +55,11 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
 
   // Shared with other threads (send/close), under mtx_.
   std::mutex mtx_;
-  std::deque<frame_ptr> queue_;
+  // Frames waiting to be written, oldest at queue_[head_]. A vector, not a
+  // deque: libstdc++ gives every deque a 512-byte block even while empty,
+  // and most sessions are idle.
+  std::vector<frame_ptr> queue_;
+  size_t head_ = 0;
   size_t queued_bytes_ = 0;
   bool flush_posted_ = false;
   bool rejecting_ = false;  // closing: no more frames accepted
