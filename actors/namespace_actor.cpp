@@ -85,7 +85,7 @@ caf::actor activate(self_ptr self, key_kind kind, const std::string& key) {
                      ? self->spawn<caf::linked>(user_actor, st.ns, key, caf::actor{self}, st.ctx)
                      : self->spawn<caf::linked>(room_actor, st.ns, key, caf::actor{self}, st.ctx);
     i = table.emplace(key, activated_actor{a, 0}).first;
-    st.children.insert(a.address());
+    st.children.emplace(a.address(), std::make_pair(kind == key_kind::room, key));
   }
   ++i->second.sent;
   return i->second.actor;
@@ -130,6 +130,13 @@ void drop_session(self_ptr self, const caf::actor_addr& who, const std::string& 
   st.ctx->stats->connections.Decrement();
 }
 
+// Counts n frames handed to this node's sessions (stats and metrics).
+void count_delivered(self_ptr self, uint64_t n) {
+  if (n == 0) return;
+  self->state.delivered.add(now_ms(), n);
+  self->state.ctx->stats->delivered.Increment(static_cast<double>(n));
+}
+
 // Writes one frame to each connection; counts deliveries once per fan-out.
 template <class Range, class Pick>
 uint64_t fan_out(self_ptr self, const message& msg, const Range& range, Pick pick) {
@@ -142,20 +149,16 @@ uint64_t fan_out(self_ptr self, const message& msg, const Range& range, Pick pic
     (*conn)->send(frame);
     ++n;
   }
-  if (n > 0) {
-    self->state.delivered.add(now_ms(), n);
-    self->state.ctx->stats->delivered.Increment(static_cast<double>(n));
-  }
+  count_delivered(self, n);
   return n;
 }
 
-void erase_activated(self_ptr self, const caf::actor_addr& who) {
-  for (auto* table : {&self->state.users, &self->state.rooms})
-    for (auto i = table->begin(); i != table->end(); ++i)
-      if (i->second.actor.address() == who) {
-        table->erase(i);
-        return;
-      }
+// Forgets a child that ended. A passivated one has left its table already,
+// and a newer actor may hold its key by now: erase only the same actor.
+void erase_activated(self_ptr self, const caf::actor_addr& who, bool is_room, const std::string& key) {
+  auto& table = is_room ? self->state.rooms : self->state.users;
+  auto i = table.find(key);
+  if (i != table.end() && i->second.actor.address() == who) table.erase(i);
 }
 
 void reattach_all(self_ptr self) {
@@ -188,8 +191,10 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
   // (a passivated one has left them already); an exit from anyone else
   // (namespace deleted, node stopping) ends us and, through the links, them.
   self->set_exit_handler([self](caf::exit_msg& em) {
-    if (self->state.children.erase(em.source) > 0) {
-      erase_activated(self, em.source);
+    auto child = self->state.children.find(em.source);
+    if (child != self->state.children.end()) {
+      erase_activated(self, em.source, child->second.first, child->second.second);
+      self->state.children.erase(child);
       return;
     }
     close_all(self, close_code::going_away, "namespace closed");
@@ -388,8 +393,7 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
       auto i = self->state.sessions.find(id);
       if (i == self->state.sessions.end()) return;
       for (auto& m : msgs) i->second.conn->send(wire::encode(m));
-      self->state.delivered.add(now_ms(), msgs.size());
-      self->state.ctx->stats->delivered.Increment(static_cast<double>(msgs.size()));
+      count_delivered(self, msgs.size());
     },
     [self](r_deliver_atom, const std::string& room, const message& msg, const std::string& exclude) {
       auto r = self->state.local_rooms.find(room);

@@ -56,7 +56,8 @@ struct namespace_state {
   std::unordered_map<std::string, activated_actor> users, rooms;                       // homed here
   std::unordered_set<std::string> online_users, active_rooms;                          // homed here
   uint64_t ring_epoch = 0;  // placement changes seen (ring_atom)
-  std::unordered_set<caf::actor_addr> children;  // every user/room actor spawned and not yet ended
+  // Every user/room actor spawned and not yet ended: (is_room, key).
+  std::unordered_map<caf::actor_addr, std::pair<bool, std::string>> children;
   window_counter published, delivered, acked;
   pending_commits waiting;  // publish answers waiting for the receipt write
   static inline const char* name = "herald.namespace";
