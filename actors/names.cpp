@@ -33,6 +33,22 @@ size_t utf8_len(std::string_view s, size_t i, uint32_t& cp) {
 }
 }  // namespace
 
+std::optional<host_port> parse_host_port(std::string_view s) {
+  auto colon = s.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  auto digits = s.substr(colon + 1);
+  if (digits.empty() || digits.size() > 5) return std::nullopt;
+  uint32_t port = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    port = port * 10 + static_cast<uint32_t>(c - '0');
+  }
+  if (port > 65535) return std::nullopt;
+  auto host = s.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return host_port{std::string(host), static_cast<uint16_t>(port)};
+}
+
 bool valid_id(std::string_view s) {
   if (s.empty() || s.size() > 128)
     return false;

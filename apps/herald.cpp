@@ -11,6 +11,7 @@
 #include <caf/io/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/names.hpp"
 #include "actors/node.hpp"
 #include "apps/config.hpp"
 #include "cluster/cluster_directory.hpp"
@@ -176,20 +177,14 @@ int server_main(const std::vector<std::string>& args) {
     node n{sys, ctx, dir};
     n.start();
     if (clustered) {
-      auto colon = cfg.cluster_listen.rfind(':');
-      int port = -1;
-      try {
-        port = std::stoi(cfg.cluster_listen.substr(colon + 1));
-      } catch (...) {
-      }
-      if (colon == std::string::npos || port < 0 || port > 65535) {
+      auto hp = parse_host_port(cfg.cluster_listen);
+      if (!hp) {
         spdlog::error("node.cluster_listen must be host:port, got {}", cfg.cluster_listen);
         return 1;
       }
-      auto host = cfg.cluster_listen.substr(0, colon);
       auto agent = sys.spawn(cluster::membership_actor, node_info{cfg.name, cfg.listen, cfg.cluster_listen, {}, {}, {}, {}},
                              cfg.seeds, cdir, &n);
-      auto bound = sys.middleman().publish(agent, static_cast<uint16_t>(port), host.c_str(), true);
+      auto bound = sys.middleman().publish(agent, hp->port, hp->host.c_str(), true);
       if (!bound) {
         spdlog::error("cannot listen for the cluster on {}: {}", cfg.cluster_listen, sys.render(bound.error()));
         caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);

@@ -4,6 +4,8 @@
 #include <caf/io/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/names.hpp"
+
 namespace herald::cluster {
 
 namespace {
@@ -121,13 +123,8 @@ caf::behavior membership_actor(self_ptr self, node_info info, std::vector<std::s
   st.local = local;
   st.self.agent = caf::actor{self};
   for (auto& s : seeds) {
-    auto colon = s.rfind(':');
-    if (colon == std::string::npos) continue;
-    try {
-      st.seeds.emplace_back(s.substr(0, colon), static_cast<uint16_t>(std::stoi(s.substr(colon + 1))));
-    } catch (...) {
-      spdlog::warn("cluster: ignoring seed {}", s);
-    }
+    if (auto hp = parse_host_port(s)) st.seeds.emplace_back(hp->host, hp->port);
+    else spdlog::warn("cluster: ignoring seed {} (not host:port)", s);
   }
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& m = self->state.members;

@@ -12,6 +12,7 @@
 #include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/names.hpp"
 #include "net/http_session.hpp"
 
 namespace herald {
@@ -62,22 +63,13 @@ server_state& server::state() { return impl_->state; }
 
 result<std::unique_ptr<server>> server::start(node& n, const std::string& listen,
                                               std::string admin_token, int io_threads) {
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos) return error{errc::bad_request, "node.listen must be host:port"};
+  auto hp = parse_host_port(listen);
+  if (!hp) return error{errc::bad_request, "node.listen must be host:port (port 0..65535), got " + listen};
   auto p = std::make_unique<impl>(n, std::move(admin_token));
   boost::system::error_code ec;
-  auto host = listen.substr(0, colon);
-  if (!host.empty() && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  auto addr = net::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
-  if (ec) return error{errc::bad_request, "node.listen: bad address " + host};
-  int port = 0;
-  try {
-    port = std::stoi(listen.substr(colon + 1));
-  } catch (...) {
-    port = -1;
-  }
-  if (port < 0 || port > 65535) return error{errc::bad_request, "node.listen: bad port in " + listen};
-  tcp::endpoint ep{addr, static_cast<unsigned short>(port)};
+  auto addr = net::ip::make_address(hp->host.empty() ? "0.0.0.0" : hp->host, ec);
+  if (ec) return error{errc::bad_request, "node.listen: bad address " + hp->host};
+  tcp::endpoint ep{addr, hp->port};
   auto& a = p->acceptor;
   a.open(ep.protocol(), ec);
   if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);

@@ -28,3 +28,20 @@ TEST_CASE("user, device and room ids: 1..128 bytes of UTF-8, no control characte
   CHECK_FALSE(valid_id("\xc0\xaf"));      // overlong
   CHECK_FALSE(valid_id("\xed\xa0\x80"));  // surrogate
 }
+
+TEST_CASE("host:port addresses") {
+  auto a = parse_host_port("127.0.0.1:8080");
+  REQUIRE(a);
+  CHECK(a->host == "127.0.0.1");
+  CHECK(a->port == 8080);
+  auto v6 = parse_host_port("[::1]:7400");
+  REQUIRE(v6);
+  CHECK(v6->host == "::1");
+  CHECK(parse_host_port(":0")->host.empty());
+  CHECK(parse_host_port("h:65535")->port == 65535);
+  CHECK_FALSE(parse_host_port("h:65536"));
+  CHECK_FALSE(parse_host_port("h:"));
+  CHECK_FALSE(parse_host_port("h:8o"));
+  CHECK_FALSE(parse_host_port("h:-1"));
+  CHECK_FALSE(parse_host_port("no-port"));
+}
