@@ -25,13 +25,18 @@ metrics::metrics()
     refused_family(counter_family(*registry, "herald_connections_refused_total", "WebSocket upgrades refused, by reason")),
     http_family(counter_family(*registry, "herald_http_requests_total", "HTTP API requests, by status")),
     internode_family(counter_family(*registry, "herald_internode_messages_total", "Messages sent to actors on other nodes, by kind")),
-    passivated_family(counter_family(*registry, "herald_actors_passivated_total", "Idle user and room actors passivated, by kind")) {}
+    passivated_family(counter_family(*registry, "herald_actors_passivated_total", "Idle user and room actors passivated, by kind")),
+    handoff_family(counter_family(*registry, "herald_handoffs_total", "Keys whose durable state moved to a new owner, by kind and side")),
+    handoff_records(counter_family(*registry, "herald_handoff_records_total", "Records merged from a previous owner that were new here").Add({})) {}
 
 Counter& metrics::closed(uint16_t code) { return closed_family.Add({{"code", std::to_string(code)}}); }
 Counter& metrics::refused(const std::string& reason) { return refused_family.Add({{"reason", reason}}); }
 Counter& metrics::http(int status) { return http_family.Add({{"status", std::to_string(status)}}); }
 Counter& metrics::internode(const std::string& kind) { return internode_family.Add({{"kind", kind}}); }
 Counter& metrics::passivated(const std::string& kind) { return passivated_family.Add({{"kind", kind}}); }
+Counter& metrics::handoff(const std::string& kind, const std::string& side) {
+  return handoff_family.Add({{"kind", kind}, {"side", side}});
+}
 
 std::string metrics::text() const {
   TextSerializer s;

@@ -21,6 +21,10 @@ struct metrics {
   prometheus::Counter& internode(const std::string& kind);
   // User / room actors passivated after being idle, by kind.
   prometheus::Counter& passivated(const std::string& kind);
+  // Keys whose durable state this node handed to their new owner (`sent`,
+  // by kind) or merged from the old one (`merged`), and records that were
+  // new to the receiving side.
+  prometheus::Counter& handoff(const std::string& kind, const std::string& side);
 
   std::shared_ptr<prometheus::Registry> registry;
   prometheus::Gauge& connections;
@@ -35,6 +39,8 @@ struct metrics {
   prometheus::Family<prometheus::Counter>& http_family;
   prometheus::Family<prometheus::Counter>& internode_family;
   prometheus::Family<prometheus::Counter>& passivated_family;
+  prometheus::Family<prometheus::Counter>& handoff_family;
+  prometheus::Counter& handoff_records;  // declared after registry: initialised from it
 };
 
 }  // namespace herald

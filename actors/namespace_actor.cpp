@@ -65,6 +65,8 @@ void ask_into(self_ptr self, const gather_ptr& g, const caf::actor& dest, Ts&&..
 bool is_self(self_ptr self, const caf::actor& a) { return a && a.address() == self->address(); }
 
 caf::actor activate(self_ptr self, key_kind kind, const std::string& key);
+caf::actor owner_elsewhere(self_ptr self, key_kind kind, const std::string& key);
+void schedule_sweep(self_ptr self);
 
 // The actor that handles `key`: this node's activated user/room actor when
 // the key is homed here, else the namespace actor on its home node.
@@ -104,7 +106,13 @@ bool from_other_node(self_ptr self) {
 template <class... Ts>
 void forward(self_ptr self, key_kind kind, const std::string& key, Ts&&... xs) {
   auto rp = self->make_response_promise();
-  auto dest = from_other_node(self) ? activate(self, kind, key) : target(self, kind, key);
+  caf::actor dest;
+  if (from_other_node(self)) {
+    dest = activate(self, kind, key);
+    if (owner_elsewhere(self, kind, key)) schedule_sweep(self);
+  } else {
+    dest = target(self, kind, key);
+  }
   if (dest.node() != self->node()) self->state.ctx->stats->internode("route").Increment();
   rp.delegate(dest, std::forward<Ts>(xs)...);
 }
@@ -161,6 +169,71 @@ void erase_activated(self_ptr self, const caf::actor_addr& who, bool is_room, co
   if (i != table.end() && i->second.actor.address() == who) table.erase(i);
 }
 
+constexpr size_t max_handoffs = 64;
+
+// The home of (kind, key) when it is another node, else an invalid handle.
+caf::actor owner_elsewhere(self_ptr self, key_kind kind, const std::string& key) {
+  auto home = self->state.ctx->dir->home(self->state.ns, kind, key);
+  return home && !is_self(self, home) ? home : caf::actor{};
+}
+
+void start_handoff(self_ptr self, activated_actor& a, caf::actor to) {
+  a.leaving = true;
+  ++self->state.handoffs_running;
+  self->send(a.actor, handoff_atom_v, std::move(to));
+}
+
+// Active user/room actors whose key another node owns now hand their
+// state to it (they forward what still reaches them meanwhile).
+void hand_off_moved(self_ptr self) {
+  auto& st = self->state;
+  for (auto* table : {&st.users, &st.rooms}) {
+    auto kind = table == &st.users ? key_kind::user : key_kind::room;
+    for (auto& [key, a] : *table)
+      if (!a.leaving)
+        if (auto to = owner_elsewhere(self, kind, key)) start_handoff(self, a, std::move(to));
+  }
+}
+
+// Keys the store holds and another node owns: activated one batch at a
+// time (each loads its state) and handed off.
+void pump_handoffs(self_ptr self) {
+  auto& st = self->state;
+  while (st.handoffs_running < max_handoffs && !st.handoff_queue.empty()) {
+    auto [is_room, key] = std::move(st.handoff_queue.front());
+    st.handoff_queue.pop_front();
+    auto kind = is_room ? key_kind::room : key_kind::user;
+    auto& table = is_room ? st.rooms : st.users;
+    if (table.count(key)) continue;  // active: hand_off_moved sees to it
+    auto to = owner_elsewhere(self, kind, key);
+    if (!to) continue;
+    activate(self, kind, key);
+    start_handoff(self, table[key], std::move(to));
+  }
+}
+
+// Lists the keys the store holds, off the actor's thread; the answer is (keys).
+void scan_store(self_ptr self) {
+  auto* store = self->state.ctx->store;
+  caf::actor me{self};
+  store->read([store, me, ns = self->state.ns] {
+    auto k = store->keys(ns);
+    if (!k) {
+      spdlog::error("cannot list the keys of {}: {}", ns, k.err().message);
+      return;
+    }
+    caf::anon_send(me, keys_atom_v, std::move(k.value().users), std::move(k.value().rooms));
+  });
+}
+
+// One placement pass after 2 s, for actors activated here by a node that
+// still thought this one owned their key.
+void schedule_sweep(self_ptr self) {
+  if (self->state.sweep_scheduled) return;
+  self->state.sweep_scheduled = true;
+  self->delayed_send(self, std::chrono::seconds(2), ring_atom_v, uint64_t{0});
+}
+
 void reattach_all(self_ptr self) {
   auto& st = self->state;
   for (auto& [id, s] : st.sessions) {
@@ -193,8 +266,16 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
   self->set_exit_handler([self](caf::exit_msg& em) {
     auto child = self->state.children.find(em.source);
     if (child != self->state.children.end()) {
-      erase_activated(self, em.source, child->second.first, child->second.second);
+      auto [is_room, key] = child->second;
+      auto& table = is_room ? self->state.rooms : self->state.users;
+      auto i = table.find(key);
+      bool was_leaving = i != table.end() && i->second.actor.address() == em.source && i->second.leaving;
+      erase_activated(self, em.source, is_room, key);
       self->state.children.erase(child);
+      if (was_leaving) {
+        --self->state.handoffs_running;
+        pump_handoffs(self);
+      }
       return;
     }
     close_all(self, close_code::going_away, "namespace closed");
@@ -332,12 +413,40 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
       // so the pass is repeated after 1 s and 5 s: a message sent while CAF
       // still routed to a node through the one that just died is lost, and
       // the repeats make up for it.
+      // Keys that moved away hand their durable state to the new owner:
+      // the active ones now, the stored ones as the scan finds them; the
+      // later passes catch what arrived here through a stale route.
       ++self->state.ring_epoch;
       reattach_all(self);
+      hand_off_moved(self);
+      scan_store(self);
       self->delayed_send(self, std::chrono::seconds(1), ring_atom_v, uint64_t{1});
       self->delayed_send(self, std::chrono::seconds(5), ring_atom_v, uint64_t{2});
+      self->delayed_send(self, std::chrono::seconds(30), ring_atom_v, uint64_t{3});
     },
-    [self](ring_atom, uint64_t) { reattach_all(self); },
+    [self](ring_atom, uint64_t pass) {
+      if (pass == 0) {
+        self->state.sweep_scheduled = false;
+        return hand_off_moved(self);
+      }
+      reattach_all(self);
+      hand_off_moved(self);
+      scan_store(self);
+    },
+    [self](keys_atom, const std::vector<std::string>& users, const std::vector<std::string>& rooms) {
+      auto& q = self->state.handoff_queue;
+      for (auto& u : users)
+        if (owner_elsewhere(self, key_kind::user, u)) q.emplace_back(false, u);
+      for (auto& r : rooms)
+        if (owner_elsewhere(self, key_kind::room, r)) q.emplace_back(true, r);
+      pump_handoffs(self);
+    },
+    [self](u_merge_atom a, const std::string& user, handoff_state& in) {
+      forward(self, key_kind::user, user, a, user, std::move(in));
+    },
+    [self](r_merge_atom a, const std::string& room, handoff_state& in) {
+      forward(self, key_kind::room, room, a, room, std::move(in));
+    },
     // -- home side: forwarded to the user/room actor --------------------------
     [self](u_attach_atom a, const std::string& user, session_ref& ref) {
       forward(self, key_kind::user, user, a, user, std::move(ref));
@@ -370,7 +479,7 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
       auto& table = is_room ? self->state.rooms : self->state.users;
       auto i = table.find(key);
       // Only when nothing we forwarded is still in its mailbox.
-      if (i == table.end() || i->second.sent != seen) return;
+      if (i == table.end() || i->second.sent != seen || i->second.leaving) return;
       self->send(i->second.actor, stop_atom_v);
       table.erase(i);
       self->state.ctx->stats->passivated(is_room ? "room" : "user").Increment();

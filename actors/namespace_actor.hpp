@@ -21,7 +21,12 @@
 //   (deliver, message, session_ids), (deliver, messages, session_id) [replay],
 //   (r_deliver, room, message, exclude),
 //   (a_deliver, message) -> uint64, (c_deliver, message, clients) -> uint64
+// Placement (cluster): (ring) re-attaches sessions to the current owners and
+// hands the durable state of keys owned elsewhere to their owners, for the
+// actors active here and for what the store holds (keys); (u_merge|r_merge)
+// from a previous owner go to the user/room actor here.
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -44,7 +49,8 @@ struct local_session {
 
 struct activated_actor {
   caf::actor actor;
-  uint64_t sent = 0;  // messages forwarded; compared with the actor's count on idle
+  uint64_t sent = 0;     // messages forwarded; compared with the actor's count on idle
+  bool leaving = false;  // handing its state to the key's new owner
 };
 
 struct namespace_state {
@@ -56,6 +62,11 @@ struct namespace_state {
   std::unordered_map<std::string, activated_actor> users, rooms;                       // homed here
   std::unordered_set<std::string> online_users, active_rooms;                          // homed here
   uint64_t ring_epoch = 0;  // placement changes seen (ring_atom)
+  // Keys stored here that another node owns, waiting for their handoff
+  // (is_room, key); at most `max_handoffs` actors hand off at a time.
+  std::deque<std::pair<bool, std::string>> handoff_queue;
+  size_t handoffs_running = 0;
+  bool sweep_scheduled = false;  // a placement pass for misplaced actors is due
   // Every user/room actor spawned and not yet ended: (is_room, key).
   std::unordered_map<caf::actor_addr, std::pair<bool, std::string>> children;
   window_counter published, delivered, acked;

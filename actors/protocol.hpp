@@ -12,6 +12,7 @@
 #include <caf/type_id.hpp>
 
 #include "actors/connection.hpp"
+#include "actors/handoff.hpp"
 #include "actors/message.hpp"
 #include "actors/window_counter.hpp"
 #include "actors/wire.hpp"
@@ -118,6 +119,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(herald, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(herald, (std::vector<herald::message>))
   CAF_ADD_TYPE_ID(herald, (herald::node_info))
   CAF_ADD_TYPE_ID(herald, (std::vector<herald::node_info>))
+  CAF_ADD_TYPE_ID(herald, (herald::handoff_state))
 
   // session <-> its node's namespace actor
   CAF_ADD_ATOM(herald, herald, attach_atom, "attach")
@@ -138,6 +140,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(herald, caf::first_custom_type_id)
   CAF_ADD_ATOM(herald, herald, r_publish_atom, "r_publish")
   CAF_ADD_ATOM(herald, herald, r_info_atom, "r_info")
   CAF_ADD_ATOM(herald, herald, r_history_atom, "r_history")
+  // handing a key's durable state to its new owner (actors/handoff.hpp)
+  CAF_ADD_ATOM(herald, herald, handoff_atom, "handoff")
+  CAF_ADD_ATOM(herald, herald, u_merge_atom, "u_merge")
+  CAF_ADD_ATOM(herald, herald, r_merge_atom, "r_merge")
+  CAF_ADD_ATOM(herald, herald, keys_atom, "keys")
   // storage -> user / room actor
   CAF_ADD_ATOM(herald, herald, loaded_atom, "loaded")
   CAF_ADD_ATOM(herald, herald, committed_atom, "committed")

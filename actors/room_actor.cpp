@@ -57,6 +57,89 @@ auto after(room_state& s, const std::string& since) {
   return it == s.history.end() ? s.history.begin() : it + 1;
 }
 
+seq_records history_records(const room_state& s) {
+  seq_records out;
+  for (auto& [seq, m] : s.history) out.emplace_back(seq, to_record(m, 0));
+  return out;
+}
+
+// The old owner's side: everything goes to the new owner from now on; once
+// it has merged the history, the history is deleted here. When it does not
+// answer, the history stays and the next placement pass hands it again.
+caf::behavior handing_off(self_ptr self, caf::actor to) {
+  auto forward = [self, to](auto&&... xs) {
+    auto rp = self->make_response_promise();
+    rp.delegate(to, std::forward<decltype(xs)>(xs)...);
+  };
+  return {
+    [forward](r_join_atom a, const std::string& room, session_ref& ref, const std::string& since) {
+      forward(a, room, std::move(ref), since);
+    },
+    [forward](r_leave_atom a, const std::string& room, const std::string& session) { forward(a, room, session); },
+    [forward](r_publish_atom a, const std::string& room, message& msg, const std::string& exclude) {
+      forward(a, room, std::move(msg), exclude);
+    },
+    [forward](r_info_atom a, const std::string& room) { forward(a, room); },
+    [forward](r_history_atom a, const std::string& room, uint64_t limit, const std::string& since) {
+      forward(a, room, limit, since);
+    },
+    [forward](r_merge_atom a, const std::string& room, handoff_state& in) { forward(a, room, std::move(in)); },
+    [self](committed_atom, uint64_t token, uint64_t n, const std::string& failure) {
+      self->state.waiting.finish(token, n, failure);
+    },
+    [](tick_atom, uint64_t) {},
+    [self](stop_atom) { self->quit(); },
+  };
+}
+
+void start_handoff(self_ptr self, caf::actor to) {
+  auto& s = self->state;
+  if (!s.members.empty()) self->send(s.parent, online_atom_v, true, s.room, false);
+  for (auto& kv : s.nodes) self->demonitor(kv.first);
+  s.members.clear();
+  s.nodes.clear();
+  auto out = export_history(history_records(s));
+  self->become(handing_off(self, to));
+  if (out.empty()) return self->quit();
+  s.ctx->stats->handoff("room", "sent").Increment();
+  self->request(to, std::chrono::seconds(10), r_merge_atom_v, s.room, std::move(out))
+    .then(
+      [self](uint64_t) {
+        // Every history write of this actor is queued before this one.
+        auto& s = self->state;
+        auto b = s.ctx->store->make_batch();
+        b.trim_history(s.ns, s.room, s.last_seq + 1);
+        caf::actor me{self};
+        s.ctx->store->commit(std::move(b), [me](status) { caf::anon_send(me, stop_atom_v); });
+      },
+      [self](caf::error& e) {
+        spdlog::warn("handing room {}/{} to its new owner failed ({}); kept here for the next pass",
+                     self->state.ns, self->state.room, caf::to_string(e));
+        self->quit();
+      });
+}
+
+// The new owner's side: the history in memory is the stored one, so the
+// merge is written at once; the answer waits for the write.
+caf::result<uint64_t> merge(self_ptr self, const handoff_state& in) {
+  auto& s = self->state;
+  auto w = merge_history(history_records(s), s.last_seq, in, history_limit(s));
+  if (!w) return uint64_t{0};
+  auto b = s.ctx->store->make_batch();
+  b.trim_history(s.ns, s.room, w->keep_from);
+  s.history.clear();
+  for (auto& [seq, r] : w->put) {
+    b.put_history(s.ns, s.room, seq, r);
+    s.history.emplace_back(seq, to_message(r));
+  }
+  s.last_seq = w->put.empty() ? w->keep_from - 1 : w->put.back().first;
+  s.ctx->stats->handoff("room", "merged").Increment();
+  s.ctx->stats->handoff_records.Increment(static_cast<double>(w->added));
+  auto rp = self->make_response_promise<uint64_t>();
+  s.waiting.commit(caf::actor{self}, *s.ctx->store, std::move(b), w->added, rp);
+  return rp;
+}
+
 caf::behavior running(self_ptr self) {
   return {
     [self](r_join_atom, const std::string&, session_ref& ref, const std::string& since) -> uint64_t {
@@ -134,6 +217,11 @@ caf::behavior running(self_ptr self) {
     },
     [self](stop_atom) {
       if (idle(self)) self->quit();
+    },
+    [self](handoff_atom, caf::actor& to) { start_handoff(self, std::move(to)); },
+    [self](r_merge_atom, const std::string&, const handoff_state& in) {
+      ++self->state.seen;
+      return merge(self, in);
     },
   };
 }

@@ -18,11 +18,13 @@ struct loaded_data {
 };
 using loaded_ptr = std::shared_ptr<loaded_data>;
 using replay_ptr = std::shared_ptr<result<std::vector<storage::record>>>;
+using rewrite_ptr = std::shared_ptr<inbox_rewrite>;
 }  // namespace
 }  // namespace herald
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::loaded_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::replay_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::rewrite_ptr)
 
 namespace herald {
 namespace {
@@ -99,6 +101,173 @@ void finish_page(self_ptr self, const std::string& sid, replay_ptr& recs) {
   auto rest = st.inbox.page(ref->second.info.client, cu->second.after, now_ms(), 1, more);
   if (rest.empty()) st.replaying.erase(cu);  // caught up
   if (idle(self)) schedule_idle(self);
+}
+
+// Reads the user's whole stored state once every write queued so far has
+// committed (an empty batch behind them is the barrier), then sends
+// (atom, loaded_ptr) to this actor.
+template <class Atom>
+void read_all(self_ptr self, Atom atom) {
+  auto* store = self->state.ctx->store;
+  caf::actor me{self};
+  store->commit(store->make_batch(), [store, me, atom, ns = self->state.ns, user = self->state.user](status) {
+    store->read([store, me, atom, ns, user] {
+      auto d = std::make_shared<loaded_data>();
+      d->entries = store->inbox(ns, user);
+      d->cursors = store->cursors(ns, user);
+      caf::anon_send(me, atom, d);
+    });
+  });
+}
+
+caf::behavior running(self_ptr self);
+
+// The old owner's side: everything goes to the new owner from now on; once
+// it has merged this user's records and cursors, they are deleted here.
+// When it does not answer, the data stays and the next placement pass
+// hands it again (merging is idempotent).
+caf::behavior handing_off(self_ptr self, caf::actor to) {
+  auto forward = [self, to](auto&&... xs) {
+    auto rp = self->make_response_promise();
+    rp.delegate(to, std::forward<decltype(xs)>(xs)...);
+  };
+  return {
+    [self, to](handoff_atom, loaded_ptr& d) {
+      auto& s = self->state;
+      if (!d->entries || !d->cursors) {
+        auto& e = !d->entries ? d->entries.err() : d->cursors.err();
+        spdlog::error("cannot read {}/{} to hand it off: {}", s.ns, s.user, e.message);
+        self->quit();
+        return;
+      }
+      auto out = export_inbox(d->entries.value(), d->cursors.value(), now_ms());
+      if (out.empty()) {
+        self->quit();
+        return;
+      }
+      s.ctx->stats->handoff("user", "sent").Increment();
+      self->request(to, std::chrono::seconds(10), u_merge_atom_v, s.user, std::move(out))
+        .then(
+          [self, d](uint64_t added) {
+            auto& s = self->state;
+            spdlog::debug("handed {}/{} to its new owner ({} new there)", s.ns, s.user, added);
+            auto b = s.ctx->store->make_batch();
+            for (auto& [seq, r] : d->entries.value()) b.delete_inbox(s.ns, s.user, seq);
+            for (auto& [device, c] : d->cursors.value()) b.delete_cursor(s.ns, s.user, device);
+            caf::actor me{self};
+            s.ctx->store->commit(std::move(b), [me](status) { caf::anon_send(me, stop_atom_v); });
+          },
+          [self](caf::error& e) {
+            spdlog::warn("handing {}/{} to its new owner failed ({}); kept here for the next pass",
+                         self->state.ns, self->state.user, caf::to_string(e));
+            self->quit();
+          });
+    },
+    [forward](u_attach_atom a, const std::string& user, session_ref& ref) { forward(a, user, std::move(ref)); },
+    [forward](u_push_atom a, const std::string& user, message& msg, int64_t ttl_ms) {
+      forward(a, user, std::move(msg), ttl_ms);
+    },
+    [forward](u_info_atom a, const std::string& user) { forward(a, user); },
+    [forward](u_kick_atom a, const std::string& user, uint16_t code) { forward(a, user, code); },
+    [forward](u_ack_atom a, const std::string& user, const std::string& device, std::vector<std::string>& ids) {
+      forward(a, user, device, std::move(ids));
+    },
+    [forward](u_merge_atom a, const std::string& user, handoff_state& in) { forward(a, user, std::move(in)); },
+    [self](committed_atom, uint64_t token, uint64_t n, const std::string& failure) {
+      self->state.waiting.finish(token, n, failure);
+    },
+    [](loaded_atom, const std::string&, replay_ptr&) {},  // replays are the new owner's now
+    [](tick_atom, uint64_t) {},
+    [self](stop_atom) { self->quit(); },
+  };
+}
+
+void start_handoff(self_ptr self, caf::actor to) {
+  auto& s = self->state;
+  if (!s.sessions.empty()) self->send(s.parent, online_atom_v, false, s.user, false);
+  s.sessions.clear();
+  s.replaying.clear();
+  self->become(handing_off(self, to));
+  read_all(self, handoff_atom_v);
+}
+
+// The new owner's side: reads the inbox as stored, merges, rewrites it, and
+// only then takes other messages again (they wait in the mailbox), so no
+// push lands between the read and the rewrite. Devices online here get what
+// they have not acked through the replay pages.
+caf::result<uint64_t> start_merge(self_ptr self, handoff_state in) {
+  auto rp = self->make_response_promise<uint64_t>();
+  self->set_default_handler(caf::skip);
+  auto resume = [self] {
+    self->set_default_handler(caf::print_and_drop);
+    self->become(running(self));
+  };
+  auto incoming = std::make_shared<handoff_state>(std::move(in));
+  self->become(caf::behavior{
+    [self, rp, incoming, resume](u_merge_atom, loaded_ptr& d) mutable {
+      auto& s = self->state;
+      if (!d->entries || !d->cursors) {
+        auto& e = !d->entries ? d->entries.err() : d->cursors.err();
+        rp.deliver(caf::make_error(caf::sec::runtime_error, e.message));
+        return resume();
+      }
+      auto w = merge_inbox(d->entries.value(), d->cursors.value(), s.inbox.last_seq(), *incoming, now_ms());
+      if (!w) {
+        rp.deliver(uint64_t{0});
+        return resume();
+      }
+      auto b = s.ctx->store->make_batch();
+      for (auto seq : w->erase) b.delete_inbox(s.ns, s.user, seq);
+      for (auto& [seq, r] : w->put) b.put_inbox(s.ns, s.user, seq, r);
+      for (auto& [device, c] : w->cursors) b.put_cursor(s.ns, s.user, device, c);
+      auto rw = std::make_shared<inbox_rewrite>(std::move(*w));
+      caf::actor me{self};
+      s.ctx->store->commit(std::move(b), [me, rw](status st) {
+        caf::anon_send(me, u_merge_atom_v, rw, st ? std::string{} : st.err().message);
+      });
+    },
+    [self, rp, resume](u_merge_atom, rewrite_ptr& w, const std::string& failure) mutable {
+      auto& s = self->state;
+      if (!failure.empty()) {
+        spdlog::error("merging a handoff into {}/{} failed: {}", s.ns, s.user, failure);
+        rp.deliver(caf::make_error(caf::sec::runtime_error, failure));
+        return resume();
+      }
+      // The records new here, for the sessions that are live already.
+      std::vector<std::pair<uint64_t, message>> fresh;
+      auto a = w->added_seqs.begin();
+      for (auto& [seq, r] : w->put)
+        if (a != w->added_seqs.end() && *a == seq) {
+          fresh.emplace_back(seq, to_message(r));
+          ++a;
+        }
+      s.inbox = user_inbox{};
+      s.inbox.load(std::move(w->put), std::move(w->cursors));
+      s.ctx->stats->handoff("user", "merged").Increment();
+      s.ctx->stats->handoff_records.Increment(static_cast<double>(w->added));
+      rp.deliver(static_cast<uint64_t>(w->added));
+      resume();
+      if (fresh.empty()) return;
+      for (auto& [sid, ref] : s.sessions) {
+        if (ref.info.client.empty()) continue;
+        auto cu = s.replaying.find(sid);
+        if (cu != s.replaying.end()) {
+          // Its position is in the old seqs: start over (it may see again
+          // what it has not acked yet, never miss anything).
+          cu->second.after = 0;
+          if (!cu->second.reading) next_page(self, ref);
+          continue;
+        }
+        // Live: it has had everything this inbox held; only the new records.
+        std::vector<message> msgs;
+        for (auto& [seq, m] : fresh)
+          if (!s.inbox.acked(ref.info.client, seq)) msgs.push_back(m);
+        if (!msgs.empty()) self->send(ref.node_ns, deliver_atom_v, std::move(msgs), sid);
+      }
+    },
+  });
+  read_all(self, u_merge_atom_v);
+  return rp;
 }
 
 caf::behavior running(self_ptr self) {
@@ -179,6 +348,11 @@ caf::behavior running(self_ptr self) {
     },
     [self](stop_atom) {
       if (idle(self)) self->quit();
+    },
+    [self](handoff_atom, caf::actor& to) { start_handoff(self, std::move(to)); },
+    [self](u_merge_atom, const std::string&, handoff_state& in) {
+      ++self->state.seen;
+      return start_merge(self, std::move(in));
     },
   };
 }

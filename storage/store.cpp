@@ -139,6 +139,9 @@ void batch::delete_inbox(const std::string& ns, const std::string& user, uint64_
 void batch::put_cursor(const std::string& ns, const std::string& user, const std::string& device, const cursor& c) {
   wb_->Put(owner_->cursors_cf_, key3(ns, user, device), encode(c));
 }
+void batch::delete_cursor(const std::string& ns, const std::string& user, const std::string& device) {
+  wb_->Delete(owner_->cursors_cf_, key3(ns, user, device));
+}
 void batch::put_history(const std::string& ns, const std::string& room, uint64_t seq, const record& r) {
   wb_->Put(owner_->history_cf_, key_seq(ns, room, seq), encode(r));
 }
@@ -440,6 +443,44 @@ result<std::optional<counts>> store::receipt(const std::string& ns, const std::s
   if (st.IsNotFound()) return std::optional<counts>{};
   if (!st.ok()) return io_error(st, "read receipt");
   return decode_counts(v);
+}
+
+namespace {
+// The distinct second components of the keys under `ns \0`, one seek per
+// component: (ns, user, ...) -> user.
+rocksdb::Status distinct_names(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf, const std::string& ns,
+                               std::vector<std::string>& out) {
+  auto p = prefix(ns);
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions{}, cf));
+  it->Seek(p);
+  while (it->Valid()) {
+    std::string_view k(it->key().data(), it->key().size());
+    if (k.compare(0, p.size(), p) != 0) break;
+    auto end = k.find('\0', p.size());
+    if (end == std::string_view::npos) break;
+    std::string name(k.substr(p.size(), end - p.size()));
+    // Past every key of this name: "ns \0 name \1" sorts after "ns \0 name \0 ...".
+    auto next = p + name;
+    next.push_back('\1');
+    out.push_back(std::move(name));
+    it->Seek(next);
+  }
+  return it->status();
+}
+}  // namespace
+
+result<store::held_keys> store::keys(const std::string& ns) const {
+  held_keys out;
+  std::vector<std::string> with_cursors;
+  for (auto [cf, list] : {std::pair{inbox_cf_, &out.users}, std::pair{cursors_cf_, &with_cursors},
+                          std::pair{history_cf_, &out.rooms}}) {
+    auto st = distinct_names(*db_, cf, ns, *list);
+    if (!st.ok()) return io_error(st, "list keys");
+  }
+  out.users.insert(out.users.end(), with_cursors.begin(), with_cursors.end());
+  std::sort(out.users.begin(), out.users.end());
+  out.users.erase(std::unique(out.users.begin(), out.users.end()), out.users.end());
+  return out;
 }
 
 // -- namespaces --------------------------------------------------------------

@@ -43,6 +43,7 @@ class batch {
   void put_inbox(const std::string& ns, const std::string& user, uint64_t seq, const record& r);
   void delete_inbox(const std::string& ns, const std::string& user, uint64_t seq);
   void put_cursor(const std::string& ns, const std::string& user, const std::string& device, const cursor& c);
+  void delete_cursor(const std::string& ns, const std::string& user, const std::string& device);
   void put_history(const std::string& ns, const std::string& room, uint64_t seq, const record& r);
   // Deletes the room's history records with seq < keep_from.
   void trim_history(const std::string& ns, const std::string& room, uint64_t keep_from);
@@ -88,6 +89,12 @@ class store {
   result<std::vector<std::pair<uint64_t, record>>> history(const std::string& ns, const std::string& room,
                                                            size_t last_n) const;
   result<std::optional<counts>> receipt(const std::string& ns, const std::string& id) const;
+  // Every user with inbox records or cursors, and every room with history,
+  // in `ns`: what a node holds, for handing keys to their owners.
+  struct held_keys {
+    std::vector<std::string> users, rooms;
+  };
+  result<held_keys> keys(const std::string& ns) const;
 
   // Namespaces: name -> settings document (opaque bytes to this layer).
   status put_namespace(const std::string& name, const std::string& doc);

@@ -178,3 +178,28 @@ TEST_CASE("group commit and one sync per write both make every batch durable") {
     std::filesystem::remove_all(dir);
   }
 }
+
+TEST_CASE("keys lists each user and room a namespace holds, once") {
+  auto dir = temp_dir("keys");
+  auto opened = store::open(dir);
+  REQUIRE(opened);
+  auto& s = opened.value();
+  auto b = s->make_batch();
+  b.put_inbox("ns", "alice", 1, rec("m1"));
+  b.put_inbox("ns", "alice", 2, rec("m2"));
+  b.put_inbox("ns", "bob", 1, rec("m3"));
+  b.put_cursor("ns", "carol", "phone", cursor{});
+  b.put_cursor("ns", "alice", "phone", cursor{});
+  b.put_history("ns", "lobby", 1, rec("m4"));
+  b.put_inbox("nsx", "dave", 1, rec("m5"));  // another namespace sharing a prefix
+  b.put_inbox("n", "erin", 1, rec("m6"));
+  REQUIRE(commit_wait(*s, std::move(b)));
+  auto k = s->keys("ns").value();
+  CHECK(k.users == std::vector<std::string>{"alice", "bob", "carol"});
+  CHECK(k.rooms == std::vector<std::string>{"lobby"});
+  auto d = s->make_batch();
+  d.delete_inbox("ns", "bob", 1);
+  d.delete_cursor("ns", "carol", "phone");
+  REQUIRE(commit_wait(*s, std::move(d)));
+  CHECK(s->keys("ns").value().users == std::vector<std::string>{"alice"});
+}
