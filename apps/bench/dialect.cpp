@@ -1,0 +1,88 @@
+#include "apps/bench/dialect.hpp"
+
+#include <charconv>
+
+namespace herald::bench {
+
+std::optional<server> parse_server(std::string_view name) {
+  if (name == "herald") return server::herald;
+  if (name == "socketio") return server::socketio;
+  if (name == "nchan") return server::nchan;
+  return std::nullopt;
+}
+
+const char* name_of(server s) {
+  switch (s) {
+    case server::herald: return "herald";
+    case server::socketio: return "socketio";
+    case server::nchan: return "nchan";
+  }
+  return "?";
+}
+
+std::string stamp(uint64_t t_us, uint32_t seq, size_t pad) {
+  std::string out = "{\"t\":" + std::to_string(t_us) + ",\"s\":" + std::to_string(seq);
+  if (pad > 0) out += ",\"p\":\"" + std::string(pad, 'x') + "\"";
+  out += "}";
+  return out;
+}
+
+namespace {
+template <class T>
+std::optional<T> number_after(std::string_view frame, std::string_view key) {
+  auto at = frame.rfind(key);
+  if (at == std::string_view::npos) return std::nullopt;
+  auto p = frame.data() + at + key.size();
+  T v{};
+  auto [end, ec] = std::from_chars(p, frame.data() + frame.size(), v);
+  if (ec != std::errc{} || end == p) return std::nullopt;
+  return v;
+}
+}  // namespace
+
+std::optional<stamp_view> find_stamp(std::string_view frame) {
+  auto t = number_after<uint64_t>(frame, "\"t\":");
+  auto s = number_after<uint32_t>(frame, "\"s\":");
+  if (!t || !s) return std::nullopt;
+  return stamp_view{*t, *s};
+}
+
+std::string user_name(const naming& n, size_t i) { return "b" + n.run + "-" + std::to_string(n.offset + i); }
+std::string room_name(const naming& n, size_t r) { return "r" + n.run + "-" + std::to_string(r); }
+
+std::string ws_target(const ws_target_args& a) {
+  switch (a.kind) {
+    case server::herald: {
+      std::string t = "/v1/ws?ns=" + a.ns + "&token=" + a.token;
+      if (!a.client.empty()) t += "&client=" + a.client;
+      return t;
+    }
+    case server::socketio:
+      return "/socket.io/?EIO=4&transport=websocket&user=" + a.user + (a.room.empty() ? "" : "&room=" + a.room);
+    case server::nchan:
+      return "/sub/" + (a.room.empty() ? a.user : a.room);
+  }
+  return "/";
+}
+
+http_publish publish_request(const publish_args& a) {
+  switch (a.kind) {
+    case server::herald: {
+      std::string to = a.room.empty() ? "{\"users\":[\"" + a.user + "\"]}" : "{\"rooms\":[\"" + a.room + "\"]}";
+      return {"/v1/push", "{\"to\":" + to + ",\"data\":" + a.payload + ",\"ttl\":" + std::to_string(a.ttl) + "}"};
+    }
+    case server::socketio: {
+      std::string to = a.room.empty() ? a.user : a.room;
+      return {"/push", "{\"room\":\"" + to + "\",\"data\":" + a.payload + "}"};
+    }
+    case server::nchan:
+      return {"/pub/" + (a.room.empty() ? a.user : a.room), a.payload};
+  }
+  return {};
+}
+
+std::string herald_join(const std::string& room) {
+  return "{\"type\":\"join\",\"id\":1,\"rooms\":[\"" + room + "\"]}";
+}
+
+}  // namespace herald::bench

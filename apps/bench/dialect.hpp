@@ -1,0 +1,64 @@
+#pragma once
+// What differs between the servers herald-bench drives: the WebSocket path a
+// connection opens, what it must say before it is subscribed, how a publish
+// looks over HTTP, and where the bench's stamp sits in a delivered frame.
+// Pure: tested without sockets.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace herald::bench {
+
+enum class server { herald, socketio, nchan };
+std::optional<server> parse_server(std::string_view name);
+const char* name_of(server s);
+
+// The stamp every published payload carries: send time (µs since epoch)
+// and the publish sequence number. `pad` bytes of filler make it bigger.
+std::string stamp(uint64_t t_us, uint32_t seq, size_t pad = 0);
+// Finds the stamp in a delivered frame (the last "t": and "s": in it).
+struct stamp_view {
+  uint64_t t_us = 0;
+  uint32_t seq = 0;
+};
+std::optional<stamp_view> find_stamp(std::string_view frame);
+
+struct naming {
+  std::string run;   // makes channel/user names unique per run (nchan keeps old messages)
+  size_t offset = 0; // first connection number (several bench processes)
+};
+// The user (herald), socket room (Socket.IO) or channel (nchan) of
+// connection i for point-to-point, and room r's name.
+std::string user_name(const naming& n, size_t i);
+std::string room_name(const naming& n, size_t r);
+
+// The request target of the WebSocket upgrade for connection i.
+struct ws_target_args {
+  server kind;
+  std::string ns;     // herald namespace
+  std::string token;  // herald JWT for user_name(i)
+  std::string user;
+  std::string room;   // empty: no room (herald joins by frame after welcome)
+  std::string client; // herald device id (durable pushes)
+};
+std::string ws_target(const ws_target_args& a);
+
+// One HTTP publish: target path and JSON body (`payload` is the stamp).
+struct publish_args {
+  server kind;
+  std::string room;   // exactly one of room / user
+  std::string user;
+  std::string payload;
+  int64_t ttl = 0;    // herald only
+};
+struct http_publish {
+  std::string target;
+  std::string body;
+};
+http_publish publish_request(const publish_args& a);
+
+// herald: the join frame for a room.
+std::string herald_join(const std::string& room);
+
+}  // namespace herald::bench

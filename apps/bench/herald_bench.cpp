@@ -1,0 +1,671 @@
+// herald-bench: opens N WebSocket connections to herald, a Socket.IO 4
+// server or nginx+nchan, subscribes them to rooms (or one channel each),
+// publishes over HTTP at a target rate (or as fast as accepted) and reports
+// connect rate, deliveries per second, lost and duplicate messages and
+// delivery latency from the stamp each payload carries. Every phase is
+// bounded in time; the process stops by itself.
+//
+// Threads: one io_context per thread; a connection lives on one of them and
+// its state is touched only there. Publishers run on the first.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/program_options.hpp>
+
+#include "apps/bench/dialect.hpp"
+#include "apps/bench/histogram.hpp"
+#include "net/token.hpp"
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using namespace herald::bench;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+uint64_t now_us() {
+  using namespace std::chrono;
+  return static_cast<uint64_t>(duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+struct options {
+  server kind = server::herald;
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  uint16_t pub_port = 0;  // 0: same as port
+  std::string ports;      // several nodes: connections spread over these
+  std::string ns = "bench", secret = "bench-secret";
+  size_t conns = 1000;
+  size_t rooms = 1;
+  std::string mode = "room";  // room | users | idle
+  double rate = 0;            // publishes/s; 0 = as fast as accepted
+  double duration = 10;
+  double drain = 5;
+  double hold = 2;  // idle: seconds to hold before measuring
+  size_t publishers = 4;
+  int64_t ttl = 0;
+  size_t pad = 0;
+  std::string src = "127.0.0.2-127.0.0.254";
+  size_t window = 256;  // connects in flight
+  double connect_timeout = 120;
+  std::vector<int> pids;
+  std::string run;
+  size_t offset = 0;
+  unsigned threads = 1;
+  std::string json;
+};
+
+// -- shared counters ----------------------------------------------------------
+
+struct totals {
+  std::atomic<uint64_t> ready{0}, failed{0}, closed{0};
+  std::atomic<uint64_t> delivered{0}, foreign{0};
+  std::atomic<uint64_t> sent{0}, accepted{0}, rejected{0};
+  std::atomic<uint64_t> last_delivery_us{0};
+};
+
+// -- one WebSocket connection -------------------------------------------------
+
+struct connection : std::enable_shared_from_this<connection> {
+  connection(asio::io_context& io, size_t index) : ws(io), index(index) {}
+  websocket::stream<tcp::socket> ws;
+  beast::flat_buffer buf;
+  size_t index;
+  std::vector<uint32_t> seqs;  // received publish seqs (loss and duplicates at the end)
+  histogram* latency = nullptr; // this thread's
+  std::vector<std::string> writes;  // pending control writes (Socket.IO pongs)
+  bool writing = false;
+  bool is_ready = false;
+  bool failed = false;  // before it was ready
+  bool joined = false;
+};
+
+struct bench {
+  options opt;
+  naming names;
+  std::vector<std::unique_ptr<asio::io_context>> ios;
+  std::vector<std::unique_ptr<histogram>> lat;  // per thread
+  histogram api_lat;                            // publish round trips (thread 0)
+  std::vector<std::shared_ptr<connection>> conns;
+  std::vector<asio::ip::address_v4> sources;
+  std::vector<tcp::endpoint> ws_eps;  // connection i goes to ws_eps[i % size]
+  tcp::endpoint pub_ep;
+  totals t;
+  std::vector<uint64_t> room_accepted;  // per room
+  std::vector<uint32_t> user_accepted;  // per connection (users mode)
+  std::mt19937_64 rng{12345};
+
+  // connect phase
+  size_t next_conn = 0, in_flight = 0;
+  std::function<void()> on_all_connected;
+  steady::time_point connect_start, connect_end;
+
+  // publish phase
+  bool publishing = false;
+  double credits = 0;
+  uint32_t next_seq = 0;
+  steady::time_point pub_start, pub_end;
+  uint64_t pub_start_us = 0;
+  std::vector<std::function<void()>> idle_pubs;
+};
+
+bench* B = nullptr;
+
+void connect_more();
+
+void fail_conn(const std::shared_ptr<connection>& c, const char* where, const beast::error_code& ec) {
+  if (c->failed) return;
+  if (!c->is_ready) {
+    static std::atomic<int> shown{0};
+    if (shown++ < 5) std::fprintf(stderr, "connection %zu: %s: %s\n", c->index, where, ec.message().c_str());
+    B->t.failed++;
+    c->failed = true;  // counted once
+    asio::post(*B->ios[0], [] {
+      B->in_flight--;
+      connect_more();
+    });
+  } else {
+    B->t.closed++;
+    c->failed = true;
+  }
+  beast::error_code ignore;
+  c->ws.next_layer().close(ignore);
+}
+
+void became_ready(const std::shared_ptr<connection>& c) {
+  c->is_ready = true;
+  B->t.ready++;
+  // Posting keeps the connect loop on thread 0.
+  asio::post(*B->ios[0], [] {
+    B->in_flight--;
+    connect_more();
+  });
+}
+
+void flush_writes(const std::shared_ptr<connection>& c) {
+  if (c->writing || c->writes.empty()) return;
+  c->writing = true;
+  c->ws.async_write(asio::buffer(c->writes.front()), [c](beast::error_code ec, size_t) {
+    c->writing = false;
+    c->writes.erase(c->writes.begin());
+    if (!ec) flush_writes(c);
+  });
+}
+
+void on_frame(const std::shared_ptr<connection>& c, std::string_view f) {
+  auto kind = B->opt.kind;
+  if (kind == server::socketio) {
+    // Engine.IO: 0 open, 2 ping, 4 message; Socket.IO 40 connect, 42 event.
+    if (f == "2") {
+      c->writes.emplace_back("3");
+      return flush_writes(c);
+    }
+    if (f.size() >= 1 && f[0] == '0') {
+      c->writes.emplace_back("40");
+      return flush_writes(c);
+    }
+    if (f.rfind("40", 0) == 0) {
+      if (!c->is_ready) became_ready(c);
+      return;
+    }
+  } else if (kind == server::herald && !c->is_ready) {
+    if (f.find("\"type\":\"welcome\"") != std::string_view::npos) {
+      if (B->opt.mode == "room") {
+        c->writes.push_back(herald_join(room_name(B->names, c->index % B->opt.rooms)));
+        return flush_writes(c);
+      }
+      return became_ready(c);
+    }
+    if (f.find("\"type\":\"reply\"") != std::string_view::npos) return became_ready(c);
+    if (f.find("\"type\":\"error\"") != std::string_view::npos)
+      std::fprintf(stderr, "connection %zu: %.*s\n", c->index, static_cast<int>(f.size()), f.data());
+    return;
+  }
+  auto s = find_stamp(f);
+  if (!s) return;
+  auto now = now_us();
+  c->latency->record(now > s->t_us ? now - s->t_us : 0);
+  c->seqs.push_back(s->seq);
+  B->t.delivered.fetch_add(1, std::memory_order_relaxed);
+  B->t.last_delivery_us.store(now, std::memory_order_relaxed);
+}
+
+void read_loop(const std::shared_ptr<connection>& c) {
+  c->ws.async_read(c->buf, [c](beast::error_code ec, size_t) {
+    if (ec) return fail_conn(c, "read", ec);
+    auto data = c->buf.cdata();
+    on_frame(c, std::string_view(static_cast<const char*>(data.data()), data.size()));
+    c->buf.consume(c->buf.size());
+    read_loop(c);
+  });
+}
+
+void start_conn(size_t i) {
+  auto& io = *B->ios[i % B->ios.size()];
+  auto c = std::make_shared<connection>(io, i);
+  c->latency = B->lat[i % B->ios.size()].get();
+  B->conns[i] = c;
+  asio::post(io, [c] {
+    auto& sock = c->ws.next_layer();
+    beast::error_code ec;
+    sock.open(tcp::v4(), ec);
+    if (!ec && !B->sources.empty()) {
+      sock.set_option(asio::socket_base::reuse_address(true), ec);
+      sock.bind(tcp::endpoint(B->sources[c->index % B->sources.size()], 0), ec);
+    }
+    if (ec) return fail_conn(c, "bind", ec);
+    auto& ep = B->ws_eps[c->index % B->ws_eps.size()];
+    sock.async_connect(ep, [c, &ep](beast::error_code ec) {
+      if (ec) return fail_conn(c, "connect", ec);
+      c->ws.set_option(websocket::stream_base::decorator([](websocket::request_type& r) {
+        r.set(beast::http::field::user_agent, "herald-bench");
+      }));
+      ws_target_args a{B->opt.kind, B->opt.ns, "", user_name(B->names, c->index), "", ""};
+      if (B->opt.mode == "room" && B->opt.kind != server::herald) a.room = room_name(B->names, c->index % B->opt.rooms);
+      if (B->opt.kind == server::herald) {
+        a.token = herald::token::mint(B->opt.secret, a.user, 0);
+        if (B->opt.ttl > 0) a.client = "d";
+      }
+      auto target = ws_target(a);
+      c->ws.async_handshake(B->opt.host + ":" + std::to_string(ep.port()), target, [c](beast::error_code ec) {
+        if (ec) return fail_conn(c, "handshake", ec);
+        if (B->opt.kind == server::nchan) became_ready(c);
+        read_loop(c);
+      });
+    });
+  });
+}
+
+void connect_more() {
+  while (B->in_flight < B->opt.window && B->next_conn < B->opt.conns) {
+    ++B->in_flight;
+    start_conn(B->next_conn++);
+  }
+  if (B->next_conn == B->opt.conns && B->in_flight == 0 && B->on_all_connected) {
+    auto f = std::move(B->on_all_connected);
+    B->on_all_connected = nullptr;
+    B->connect_end = steady::now();
+    f();
+  }
+}
+
+// -- publishers (thread 0) ----------------------------------------------------
+
+struct publisher : std::enable_shared_from_this<publisher> {
+  explicit publisher(asio::io_context& io) : sock(io) {}
+  tcp::socket sock;
+  beast::flat_buffer buf;
+  http::request<http::string_body> req;
+  http::response<http::string_body> res;
+  uint32_t seq = 0;
+  size_t target_room = 0, target_user = 0;
+  uint64_t t0 = 0;
+  bool connected = false;
+
+  void next() {
+    if (!B->publishing) return;
+    if (B->opt.rate > 0) {
+      if (B->credits < 1) {
+        B->idle_pubs.push_back([self = shared_from_this()] { self->next(); });
+        return;
+      }
+      B->credits -= 1;
+    }
+    send();
+  }
+
+  void send() {
+    seq = B->next_seq++;
+    publish_args a{B->opt.kind, "", "", "", B->opt.ttl};
+    if (B->opt.mode == "room") {
+      target_room = seq % B->opt.rooms;
+      a.room = room_name(B->names, target_room);
+    } else {
+      target_user = std::uniform_int_distribution<size_t>(0, B->opt.conns - 1)(B->rng);
+      a.user = user_name(B->names, target_user);
+    }
+    t0 = now_us();
+    a.payload = stamp(t0, seq, B->opt.pad);
+    auto p = publish_request(a);
+    req = {};
+    req.method(http::verb::post);
+    req.target(p.target);
+    req.version(11);
+    req.set(http::field::host, B->opt.host);
+    req.set(http::field::content_type, B->opt.kind == server::nchan ? "text/plain" : "application/json");
+    if (B->opt.kind == server::herald) {
+      std::string cred = B->opt.ns + ":" + B->opt.secret;
+      std::string enc(beast::detail::base64::encoded_size(cred.size()), '\0');
+      enc.resize(beast::detail::base64::encode(enc.data(), cred.data(), cred.size()));
+      req.set(http::field::authorization, "Basic " + enc);
+    }
+    req.body() = std::move(p.body);
+    req.prepare_payload();
+    B->t.sent++;
+    auto self = shared_from_this();
+    http::async_write(sock, req, [self](beast::error_code ec, size_t) {
+      if (ec) return self->broken("write", ec);
+      self->res = {};
+      http::async_read(self->sock, self->buf, self->res, [self](beast::error_code ec, size_t) {
+        if (ec) return self->broken("read", ec);
+        self->answered();
+      });
+    });
+  }
+
+  void answered() {
+    auto st = res.result_int();
+    if (st >= 200 && st < 300) {
+      B->t.accepted++;
+      B->api_lat.record(now_us() - t0);
+      if (B->opt.mode == "room") ++B->room_accepted[target_room];
+      else ++B->user_accepted[target_user];
+    } else {
+      if (B->t.rejected++ < 3) std::fprintf(stderr, "publish answered %u: %s\n", st, res.body().c_str());
+    }
+    if (res.need_eof()) return broken("close", {});
+    next();
+  }
+
+  void broken(const char* where, beast::error_code ec) {
+    if (B->t.rejected++ < 3) std::fprintf(stderr, "publisher %s: %s\n", where, ec.message().c_str());
+    beast::error_code ignore;
+    sock.close(ignore);
+    // Reconnect and go on: a publisher never stops the run.
+    auto self = shared_from_this();
+    sock = tcp::socket(sock.get_executor());
+    sock.async_connect(B->pub_ep, [self](beast::error_code ec) {
+      if (ec) return;  // the run goes on with the others
+      self->next();
+    });
+  }
+};
+
+void rate_tick(std::shared_ptr<asio::steady_timer> timer, steady::time_point last) {
+  timer->expires_after(std::chrono::milliseconds(1));
+  timer->async_wait([timer, last](beast::error_code ec) {
+    if (ec || !B->publishing) return;
+    auto now = steady::now();
+    B->credits += B->opt.rate * std::chrono::duration<double>(now - last).count();
+    // Bounded burst: at most 20 ms worth of credit piles up.
+    B->credits = std::min(B->credits, std::max(1.0, B->opt.rate * 0.02) + B->opt.publishers);
+    while (B->credits >= 1 && !B->idle_pubs.empty()) {
+      auto f = std::move(B->idle_pubs.back());
+      B->idle_pubs.pop_back();
+      f();
+    }
+    rate_tick(timer, now);
+  });
+}
+
+// -- measurement helpers ------------------------------------------------------
+
+uint64_t rss_bytes(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  return 0;
+}
+uint64_t servers_rss() {
+  uint64_t sum = 0;
+  for (int p : B->opt.pids) sum += rss_bytes(p);
+  return sum;
+}
+
+void raise_nofile() {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);
+  }
+  getrlimit(RLIMIT_NOFILE, &r);
+  if (B->opt.conns + 64 > r.rlim_cur)
+    std::fprintf(stderr, "warning: open file limit %llu < %zu connections + 64: run several bench processes\n",
+                 static_cast<unsigned long long>(r.rlim_cur), B->opt.conns);
+}
+
+std::vector<asio::ip::address_v4> parse_sources(const std::string& spec) {
+  std::vector<asio::ip::address_v4> out;
+  if (spec.empty() || spec == "none") return out;
+  auto dash = spec.find('-');
+  auto from = asio::ip::make_address_v4(spec.substr(0, dash));
+  auto to = dash == std::string::npos ? from : asio::ip::make_address_v4(spec.substr(dash + 1));
+  for (auto a = from.to_uint(); a <= to.to_uint(); ++a) {
+    auto addr = asio::ip::address_v4(a);
+    // Loopback only: the bench never aims anywhere else.
+    if ((a >> 24) != 127) throw std::runtime_error("source addresses must be in 127.0.0.0/8");
+    out.push_back(addr);
+  }
+  return out;
+}
+
+std::string fmt(double v, int prec = 0) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%.*f", prec, v);
+  return b;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  namespace po = boost::program_options;
+  bench b;
+  B = &b;
+  auto& o = b.opt;
+  std::string kind = "herald", pids;
+  po::options_description desc("herald-bench options");
+  desc.add_options()
+    ("help", "this text")
+    ("server", po::value(&kind)->default_value("herald"), "herald | socketio | nchan")
+    ("host", po::value(&o.host)->default_value("127.0.0.1"), "server address (loopback only)")
+    ("port", po::value(&o.port)->default_value(8080), "WebSocket port")
+    ("pub-port", po::value(&o.pub_port)->default_value(0), "HTTP publish port (default: --port)")
+    ("ports", po::value(&o.ports)->default_value(""), "comma-separated WebSocket ports of several nodes: connection i goes to the (i % n)th")
+    ("ns", po::value(&o.ns)->default_value("bench"), "herald namespace")
+    ("secret", po::value(&o.secret)->default_value("bench-secret"), "herald namespace secret")
+    ("conns", po::value(&o.conns)->default_value(1000), "WebSocket connections")
+    ("rooms", po::value(&o.rooms)->default_value(1), "rooms (connection i joins room i % rooms)")
+    ("mode", po::value(&o.mode)->default_value("room"), "room: publish to rooms; users: to random connections' users; idle: connect, hold, measure memory")
+    ("rate", po::value(&o.rate)->default_value(0), "publishes per second (0: as fast as accepted)")
+    ("duration", po::value(&o.duration)->default_value(10), "seconds of publishing")
+    ("drain", po::value(&o.drain)->default_value(5), "seconds to wait for the last deliveries")
+    ("hold", po::value(&o.hold)->default_value(2), "idle mode: seconds to hold the connections before measuring")
+    ("publishers", po::value(&o.publishers)->default_value(4), "HTTP keep-alive connections publishing")
+    ("ttl", po::value(&o.ttl)->default_value(0), "herald push ttl (seconds; > 0 = durable)")
+    ("pad", po::value(&o.pad)->default_value(0), "extra payload bytes")
+    ("src", po::value(&o.src)->default_value("127.0.0.2-127.0.0.254"), "source address range (none: kernel's choice)")
+    ("window", po::value(&o.window)->default_value(256), "connects in flight")
+    ("connect-timeout", po::value(&o.connect_timeout)->default_value(120), "seconds allowed for connecting")
+    ("pids", po::value(&pids)->default_value(""), "server pids (comma separated) whose RSS to report")
+    ("run", po::value(&o.run)->default_value(""), "name tag making rooms/users unique (default: pid)")
+    ("offset", po::value(&o.offset)->default_value(0), "first connection number (several bench processes)")
+    ("threads", po::value(&o.threads)->default_value(1), "io threads")
+    ("json", po::value(&o.json)->default_value(""), "append the result as one JSON line to this file");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    po::notify(vm);
+  } catch (const std::exception& e) {
+    std::cerr << "herald-bench: " << e.what() << "\n" << desc;
+    return 2;
+  }
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  auto k = parse_server(kind);
+  if (!k || o.conns == 0 || o.rooms == 0 || o.threads == 0 || (o.mode != "room" && o.mode != "users" && o.mode != "idle")) {
+    std::cerr << "herald-bench: bad --server, --mode, --conns, --rooms or --threads\n";
+    return 2;
+  }
+  o.kind = *k;
+  if (o.pub_port == 0) o.pub_port = o.port;
+  if (o.run.empty()) o.run = std::to_string(::getpid());
+  for (std::stringstream ss(pids); ss.good();) {
+    std::string p;
+    std::getline(ss, p, ',');
+    if (!p.empty()) o.pids.push_back(std::stoi(p));
+  }
+  b.names = naming{o.run, o.offset};
+  try {
+    b.sources = parse_sources(o.src);
+    auto host = asio::ip::make_address_v4(o.host);
+    if ((host.to_uint() >> 24) != 127) throw std::runtime_error("--host must be in 127.0.0.0/8");
+    if (o.ports.empty()) o.ports = std::to_string(o.port);
+    for (std::stringstream ss(o.ports); ss.good();) {
+      std::string p;
+      std::getline(ss, p, ',');
+      if (!p.empty()) b.ws_eps.emplace_back(host, static_cast<uint16_t>(std::stoi(p)));
+    }
+    b.pub_ep = tcp::endpoint(host, o.pub_port);
+  } catch (const std::exception& e) {
+    std::cerr << "herald-bench: " << e.what() << "\n";
+    return 2;
+  }
+  raise_nofile();
+  for (unsigned i = 0; i < o.threads; ++i) {
+    b.ios.push_back(std::make_unique<asio::io_context>(1));
+    b.lat.push_back(std::make_unique<histogram>());
+  }
+  b.conns.resize(o.conns);
+  b.room_accepted.assign(o.rooms, 0);
+  b.user_accepted.assign(o.conns, 0);
+  auto& io0 = *b.ios[0];
+  auto rss0 = servers_rss();
+  uint64_t rss_connected = 0;
+  std::vector<std::shared_ptr<publisher>> pubs;
+  auto run_start = steady::now();
+  auto deadline = run_start + std::chrono::duration_cast<steady::duration>(
+                                  std::chrono::duration<double>(o.connect_timeout + o.duration + o.drain + o.hold + 5));
+  bool finished = false;
+  auto finish = [&] {
+    if (finished) return;
+    finished = true;
+    b.publishing = false;
+    for (auto& io : b.ios) io->stop();
+  };
+
+  auto start_drain = [&] {
+    b.publishing = false;
+    b.pub_end = steady::now();
+    // Wait until every accepted message arrived everywhere, or --drain.
+    // Answers to publishes in flight may still come: recount each time.
+    auto expected = std::make_shared<uint64_t>(0);
+    auto timer = std::make_shared<asio::steady_timer>(io0);
+    auto until = steady::now() + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(o.drain));
+    auto check = std::make_shared<std::function<void()>>();
+    *check = [&, timer, until, expected, check] {
+      *expected = 0;
+      if (o.mode == "room") {
+        for (size_t r = 0; r < o.rooms; ++r) {
+          uint64_t members = o.conns / o.rooms + (r < o.conns % o.rooms ? 1 : 0);
+          *expected += b.room_accepted[r] * members;
+        }
+      } else {
+        for (auto n : b.user_accepted) *expected += n;
+      }
+      if (b.t.delivered.load() >= *expected || steady::now() >= until) return finish();
+      timer->expires_after(std::chrono::milliseconds(20));
+      timer->async_wait([check](beast::error_code) { (*check)(); });
+    };
+    (*check)();
+  };
+
+  auto start_publishing = [&] {
+    b.publishing = true;
+    b.pub_start = steady::now();
+    b.pub_start_us = now_us();
+    auto connected = std::make_shared<size_t>(0);
+    for (size_t i = 0; i < o.publishers; ++i) {
+      auto p = std::make_shared<publisher>(io0);
+      pubs.push_back(p);
+      p->sock.async_connect(b.pub_ep, [p](beast::error_code ec) {
+        if (ec) {
+          std::fprintf(stderr, "publisher connect: %s\n", ec.message().c_str());
+          return;
+        }
+        p->sock.set_option(tcp::no_delay(true));
+        p->next();
+      });
+    }
+    if (o.rate > 0) rate_tick(std::make_shared<asio::steady_timer>(io0), steady::now());
+    auto stop = std::make_shared<asio::steady_timer>(io0);
+    stop->expires_after(std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(o.duration)));
+    stop->async_wait([&, stop](beast::error_code) { start_drain(); });
+  };
+
+  b.on_all_connected = [&] {
+    // Let the server settle (allocations after the handshake) before measuring.
+    auto t = std::make_shared<asio::steady_timer>(io0);
+    t->expires_after(std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(o.mode == "idle" ? o.hold : 0.5)));
+    t->async_wait([&, t](beast::error_code) {
+      rss_connected = servers_rss();
+      if (o.mode == "idle") return finish();
+      start_publishing();
+    });
+  };
+
+  // Progress line every second; the overall deadline ends a stuck run.
+  auto progress = std::make_shared<asio::steady_timer>(io0);
+  auto last_delivered = std::make_shared<uint64_t>(0);
+  auto tick = std::make_shared<std::function<void()>>();
+  *tick = [&, progress, last_delivered, tick] {
+    progress->expires_after(std::chrono::seconds(1));
+    progress->async_wait([&, progress, last_delivered, tick](beast::error_code ec) {
+      if (ec || finished) return;
+      auto d = b.t.delivered.load();
+      std::fprintf(stderr, "[%5.1fs] conns %llu/%zu (failed %llu, closed %llu)  published %llu  deliveries %llu (+%llu/s)\n",
+                   std::chrono::duration<double>(steady::now() - run_start).count(),
+                   static_cast<unsigned long long>(b.t.ready.load()), o.conns,
+                   static_cast<unsigned long long>(b.t.failed.load()), static_cast<unsigned long long>(b.t.closed.load()),
+                   static_cast<unsigned long long>(b.t.accepted.load()), static_cast<unsigned long long>(d),
+                   static_cast<unsigned long long>(d - *last_delivered));
+      *last_delivered = d;
+      if (steady::now() > deadline) {
+        std::fprintf(stderr, "herald-bench: overall deadline reached\n");
+        return finish();
+      }
+      if (steady::now() - run_start > std::chrono::duration<double>(o.connect_timeout) && b.on_all_connected) {
+        std::fprintf(stderr, "herald-bench: connect timeout (%llu ready)\n", static_cast<unsigned long long>(b.t.ready.load()));
+        b.next_conn = o.conns;
+        b.in_flight = 0;
+        connect_more();
+      }
+      (*tick)();
+    });
+  };
+  (*tick)();
+
+  b.connect_start = steady::now();
+  asio::post(io0, [] { connect_more(); });
+  std::vector<std::thread> threads;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for (auto& io : b.ios) guards.emplace_back(io->get_executor());
+  for (size_t i = 1; i < b.ios.size(); ++i) threads.emplace_back([&, i] { b.ios[i]->run(); });
+  b.ios[0]->run();
+  for (auto& io : b.ios) io->stop();
+  for (auto& th : threads) th.join();
+
+  // -- results ----------------------------------------------------------------
+  histogram lat;
+  for (auto& h : b.lat) lat.merge(*h);
+  uint64_t unique = 0, dups = 0, expected = 0;
+  for (size_t i = 0; i < b.conns.size(); ++i) {
+    auto& c = b.conns[i];
+    if (!c) continue;
+    auto& s = c->seqs;
+    std::sort(s.begin(), s.end());
+    auto u = static_cast<uint64_t>(std::unique(s.begin(), s.end()) - s.begin());
+    unique += u;
+    dups += s.size() - u;
+    if (!c->is_ready) continue;
+    expected += o.mode == "room" ? b.room_accepted[i % o.rooms] : b.user_accepted[i];
+  }
+  double connect_s = std::chrono::duration<double>(b.connect_end - b.connect_start).count();
+  double pub_s = std::chrono::duration<double>(b.pub_end - b.pub_start).count();
+  // Deliveries per second over the publishing window plus the time the last
+  // deliveries took to arrive after it.
+  double deliver_s = b.t.last_delivery_us > b.pub_start_us ? (b.t.last_delivery_us - b.pub_start_us) / 1e6 : pub_s;
+  uint64_t ready = b.t.ready.load();
+  uint64_t lost = expected > unique ? expected - unique : 0;
+  std::ostringstream js;
+  js << "{\"server\":\"" << name_of(o.kind) << "\",\"mode\":\"" << o.mode << "\",\"conns\":" << o.conns
+     << ",\"ready\":" << ready << ",\"failed\":" << b.t.failed.load() << ",\"rooms\":" << o.rooms
+     << ",\"connect_s\":" << fmt(connect_s, 3) << ",\"connect_rate\":" << fmt(connect_s > 0 ? ready / connect_s : 0)
+     << ",\"published\":" << b.t.accepted.load() << ",\"rejected\":" << b.t.rejected.load()
+     << ",\"publish_rate\":" << fmt(pub_s > 0 ? b.t.accepted.load() / pub_s : 0)
+     << ",\"api_p50_us\":" << b.api_lat.percentile(0.5) << ",\"api_p99_us\":" << b.api_lat.percentile(0.99)
+     << ",\"delivered\":" << b.t.delivered.load() << ",\"expected\":" << expected
+     << ",\"deliveries_per_s\":" << fmt(deliver_s > 0 ? b.t.delivered.load() / deliver_s : 0)
+     << ",\"lost\":" << lost << ",\"duplicates\":" << dups
+     << ",\"lat_p50_us\":" << lat.percentile(0.5) << ",\"lat_p99_us\":" << lat.percentile(0.99)
+     << ",\"lat_p999_us\":" << lat.percentile(0.999) << ",\"lat_max_us\":" << lat.max()
+     << ",\"server_rss_before\":" << rss0 << ",\"server_rss_connected\":" << rss_connected
+     << ",\"rss_per_conn\":" << (ready > 0 && rss_connected > rss0 ? (rss_connected - rss0) / ready : 0) << "}";
+  std::printf("%s\n", js.str().c_str());
+  if (!o.json.empty()) std::ofstream(o.json, std::ios::app) << js.str() << "\n";
+  std::fflush(stdout);
+  // Sockets close with the process; nothing else to clean up.
+  std::_Exit(b.t.failed.load() == 0 ? 0 : 1);
+}
