@@ -77,6 +77,8 @@ inline status ok() { return ok_t{}; }
 namespace close_code {
 constexpr uint16_t normal = 1000;         // client or server ended normally
 constexpr uint16_t going_away = 1001;     // server shutting down: reconnect elsewhere
+constexpr uint16_t protocol_error = 1002; // broken WebSocket framing (unmasked, bad opcode, ...)
+constexpr uint16_t invalid_data = 1007;   // text that is not UTF-8
 constexpr uint16_t policy = 1008;         // protocol abuse: do not reconnect blindly
 constexpr uint16_t too_big = 1009;        // frame over limits.max_frame
 constexpr uint16_t try_again = 1013;      // too slow to keep up: reconnect with backoff

@@ -9,6 +9,7 @@
 #include "actors/names.hpp"
 #include "net/token.hpp"
 #include "net/url.hpp"
+#include "net/ws_codec.hpp"
 #include "net/ws_session.hpp"
 
 namespace herald {
@@ -76,6 +77,11 @@ void http_session::upgrade(http::request<http::string_body> req) {
   auto t = url::parse_target(req.target());
   if (t.path != "/v1/ws") return refuse({errc::not_found, "no WebSocket endpoint at " + t.path}, "not_found");
   if (!t.ok) return refuse({errc::bad_request, "malformed query string"}, "bad_url");
+  if (req.method() != http::verb::get) return refuse({errc::bad_request, "a WebSocket upgrade is a GET"}, "bad_upgrade");
+  if (req[http::field::sec_websocket_version] != "13")
+    return refuse({errc::bad_request, "Sec-WebSocket-Version must be 13"}, "bad_upgrade");
+  if (!ws::valid_client_key(std::string_view(req[http::field::sec_websocket_key])))
+    return refuse({errc::bad_request, "missing or malformed Sec-WebSocket-Key"}, "bad_upgrade");
   if (srv_.stopping) return refuse({errc::unavailable, "server is shutting down"}, "stopping");
   if (srv_.sessions.load() >= srv_.lim.max_connections)
     return refuse({errc::unavailable, "node is at its connection limit"}, "full");
@@ -111,7 +117,7 @@ void http_session::upgrade(http::request<http::string_body> req) {
   info.since = now_ms();
   stream_.expires_never();
   auto ws = std::make_shared<ws_session>(stream_.release_socket(), srv_);
-  ws->run(std::move(req), *ns, std::move(info));
+  ws->run(req, *ns, std::move(info));
 }
 
 void http_session::respond(api_response res, bool keep_alive) {

@@ -1,91 +1,161 @@
 #include "net/ws_session.hpp"
 
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http.hpp>
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
 namespace herald {
 
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 namespace net = boost::asio;
+using tcp = net::ip::tcp;
 
 namespace {
 // Consecutive frames the server could not accept before it calls it abuse.
 constexpr int max_bad_frames = 20;
 // How long a close may take before the socket is simply shut.
 constexpr auto close_grace = std::chrono::seconds(3);
+// Frames per batch; each write call takes up to 64 buffers (Asio's limit).
+constexpr size_t max_batch = 256;
+// Reads per readiness before yielding to other connections.
+constexpr int max_reads = 16;
+
+// One read buffer per Asio thread: idle connections hold none.
+char* read_buffer() {
+  thread_local std::vector<char> buf(64 * 1024);
+  return buf.data();
+}
+constexpr size_t read_buffer_size = 64 * 1024;
+
+// The unwritten buffers [from, to) as a buffer sequence for write_some.
+struct buffer_range {
+  const net::const_buffer* from;
+  const net::const_buffer* to;
+  const net::const_buffer* begin() const { return from; }
+  const net::const_buffer* end() const { return to; }
+};
 }  // namespace
 
-ws_session::ws_session(net::ip::tcp::socket&& socket, server_state& srv)
-  : ws_(std::move(socket)), srv_(srv), heartbeat_(ws_.get_executor()), close_deadline_(ws_.get_executor()) {}
+ws_session::ws_session(tcp::socket&& socket, server_state& srv)
+  : socket_(std::move(socket)),
+    srv_(srv),
+    reader_(srv.lim.max_frame),
+    heartbeat_(socket_.get_executor()),
+    close_deadline_(socket_.get_executor()) {}
 
 ws_session::~ws_session() = default;
 
-void ws_session::run(beast::http::request<beast::http::string_body> req, std::string ns,
+void ws_session::run(const boost::beast::http::request<boost::beast::http::string_body>& req, std::string ns,
                      session_info info) {
   ns_ = std::move(ns);
   info_ = std::move(info);
   srv_.sessions.fetch_add(1);
-  websocket::stream_base::timeout t{};
-  t.handshake_timeout = std::chrono::seconds(10);
-  t.idle_timeout = websocket::stream_base::none();  // our heartbeat decides
-  t.keep_alive_pings = false;
-  ws_.set_option(t);
-  ws_.read_message_max(srv_.lim.max_frame);
-  ws_.auto_fragment(false);
-  ws_.set_option(websocket::stream_base::decorator(
-    [](websocket::response_type& res) { res.set(beast::http::field::server, "herald"); }));
-  ws_.control_callback([this](websocket::frame_type, beast::string_view) { last_seen_ = clock::now(); });
-  beast::get_lowest_layer(ws_).expires_never();
-  ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+  auto key = std::string(req[boost::beast::http::field::sec_websocket_key]);
+  auto response = std::make_shared<std::string>(
+    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    "Sec-WebSocket-Accept: " + ws::accept_key(key) + "\r\nServer: herald\r\n\r\n");
+  net::async_write(socket_, net::buffer(*response),
+                   [self = shared_from_this(), response](boost::system::error_code ec, std::size_t) {
+                     if (ec) return self->teardown(1006);
+                     self->start();
+                   });
 }
 
-void ws_session::on_accept(beast::error_code ec) {
-  if (ec) return teardown(close_code::normal);
+void ws_session::start() {
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);
+  if (ec) return teardown(1006);
   actor_ = srv_.n.spawn_session(ns_, info_, shared_from_this());
   if (!actor_) return begin_close(close_code::going_away, "namespace is gone");
   last_seen_ = clock::now();
   arm_heartbeat();
-  do_read();
+  wait_readable();
 }
 
-void ws_session::do_read() {
-  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-    self->on_read(ec, n);
+// -- reading ----------------------------------------------------------------
+
+void ws_session::wait_readable() {
+  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
+    if (self->closed_) return;
+    if (ec) return self->teardown(self->closing_ ? self->close_code_ : 1006);
+    self->on_readable();
   });
 }
 
-void ws_session::on_read(beast::error_code ec, std::size_t) {
-  if (ec) {
-    uint16_t code = ec == websocket::error::message_too_big ? close_code::too_big : close_code::normal;
-    if (ec == websocket::error::closed)  // 1005: the peer's close frame had no code
-      code = ws_.reason().code ? static_cast<uint16_t>(ws_.reason().code) : uint16_t{1005};
-    return teardown(closing_ ? close_code_ : code);
+void ws_session::on_readable() {
+  std::vector<ws::event> events;
+  for (int i = 0; i < max_reads; ++i) {
+    boost::system::error_code ec;
+    auto n = socket_.read_some(net::buffer(read_buffer(), read_buffer_size), ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) return wait_readable();
+    // The peer went without a close frame (or after ours).
+    if (ec) return teardown(closing_ ? close_code_ : 1006);
+    last_seen_ = clock::now();
+    reader_.feed(read_buffer(), n, events);
+    for (auto& e : events) {
+      handle(e);
+      if (closed_) return;
+    }
+    events.clear();
   }
-  last_seen_ = clock::now();
-  if (!ws_.got_text()) {
-    buffer_.consume(buffer_.size());
-    send_text(wire::error_frame({errc::bad_frame, "frames must be JSON text, not binary"}));
-  } else {
-    auto data = buffer_.cdata();
-    auto p = wire::parse_client_frame(
-      std::string_view(static_cast<const char*>(data.data()), data.size()), srv_.lim.max_targets);
-    buffer_.consume(buffer_.size());
-    if (p.frame) {
-      bad_frames_ = 0;
-      caf::anon_send(actor_, std::move(*p.frame));
-    } else {
+  // A busy peer: let other connections have the thread.
+  net::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (!self->closed_) self->on_readable();
+  });
+}
+
+void ws_session::handle(ws::event& e) {
+  switch (e.kind) {
+    case ws::event::text: {
+      if (closing_) return;
+      auto p = wire::parse_client_frame(e.data, srv_.lim.max_targets);
+      if (p.frame) {
+        bad_frames_ = 0;
+        caf::anon_send(actor_, std::move(*p.frame));
+        return;
+      }
       auto& f = *p.failure;
       send_text(f.req_id.empty() ? wire::error_frame(f.err) : wire::reply_error(f.req_id, f.err));
-      if (++bad_frames_ >= max_bad_frames)
-        begin_close(close_code::policy, "too many invalid frames");
+      if (++bad_frames_ >= max_bad_frames) begin_close(close_code::policy, "too many invalid frames");
+      return;
     }
+    case ws::event::binary:
+      if (closing_) return;
+      send_text(wire::error_frame({errc::bad_frame, "frames must be JSON text, not binary"}));
+      if (++bad_frames_ >= max_bad_frames) begin_close(close_code::policy, "too many invalid frames");
+      return;
+    case ws::event::ping:
+      if (!closing_) push_control(ws::op_pong, std::move(e.data));
+      return;
+    case ws::event::pong:
+      return;  // a sign of life, counted on read
+    case ws::event::close:
+      if (close_sent_) return teardown(close_code_);  // the answer to ours
+      peer_closed_ = true;
+      if (closing_) return;  // ours is on its way: shut once it is written
+      // The peer closes first: answer with its code, then shut.
+      closing_ = true;
+      close_code_ = e.code;
+      {
+        std::lock_guard lock(mtx_);
+        rejecting_ = true;
+      }
+      push_control(ws::op_close, e.code == 1005 ? std::string{} : ws::close_payload(e.code, ""));
+      close_deadline_.expires_after(close_grace);
+      close_deadline_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (!ec) self->teardown(self->close_code_);
+      });
+      return;
+    case ws::event::error:
+      // The reader stops here; no close from the peer will be read.
+      spdlog::debug("session {}: {} ({})", info_.session, e.data, e.code);
+      reader_failed_ = true;
+      return begin_close(e.code, e.data);
   }
-  if (!closed_) do_read();
 }
+
+// -- writing ----------------------------------------------------------------
 
 void ws_session::send_text(std::string text) { send(std::make_shared<const std::string>(std::move(text))); }
 
@@ -101,25 +171,34 @@ bool ws_session::send(frame_ptr frame) {
       clear_queue();
     } else {
       queued_bytes_ += frame->size();
-      queue_.push_back(std::move(frame));
+      queue_.push_back(out_frame{std::move(frame), ws::op_text});
       if (flush_posted_) return true;
       flush_posted_ = true;
     }
   }
   if (overflow) {
     srv_.n.context()->stats->slow_closed.Increment();
-    net::post(ws_.get_executor(), [self = shared_from_this()] {
+    net::post(socket_.get_executor(), [self = shared_from_this()] {
       self->begin_close(close_code::try_again, "too slow to keep up");
     });
     return false;
   }
-  net::post(ws_.get_executor(), [self = shared_from_this()] { self->flush(); });
+  net::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
   return true;
+}
+
+// Control frames skip the bound (they are tiny) and the closing check.
+void ws_session::push_control(uint8_t op, std::string payload) {
+  {
+    std::lock_guard lock(mtx_);
+    queue_.push_back(out_frame{std::make_shared<const std::string>(std::move(payload)), op});
+  }
+  if (!writing_) write_batch();
 }
 
 // Call with mtx_ held.
 void ws_session::clear_queue() {
-  if (queue_.capacity() > 64) std::vector<frame_ptr>().swap(queue_);
+  if (queue_.capacity() > 64) std::vector<out_frame>().swap(queue_);
   else queue_.clear();
   head_ = 0;
   queued_bytes_ = 0;
@@ -130,55 +209,94 @@ void ws_session::flush() {
     std::lock_guard lock(mtx_);
     flush_posted_ = false;
   }
-  if (!writing_) write_next();
+  if (!writing_) write_batch();
 }
 
-void ws_session::write_next() {
-  if (closed_) return;
+void ws_session::write_batch() {
+  if (closed_ || close_sent_) return;
   {
     std::lock_guard lock(mtx_);
-    if (head_ < queue_.size()) {
-      in_flight_ = std::move(queue_[head_++]);
-      queued_bytes_ -= in_flight_->size();
-      if (head_ == queue_.size()) {
-        clear_queue();  // drained: start over, release a big backlog
-      } else if (head_ >= 32 && head_ * 2 >= queue_.size()) {
-        // Never drained under steady load: drop the written prefix.
-        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
-        head_ = 0;
-      }
-    } else {
-      in_flight_.reset();
+    auto n = std::min(queue_.size() - head_, max_batch);
+    for (size_t i = 0; i < n; ++i) {
+      auto& f = queue_[head_++];
+      if (f.op == ws::op_text) queued_bytes_ -= f.data->size();
+      batch_.push_back(std::move(f));
+    }
+    if (head_ == queue_.size()) {
+      clear_queue();  // drained: start over, release a big backlog
+    } else if (head_ >= 32 && head_ * 2 >= queue_.size()) {
+      // Never drained under steady load: drop the written prefix.
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
     }
   }
-  if (!in_flight_) {
-    if (closing_) {
-      // Everything before the close is written: now the close frame.
-      writing_ = true;
-      websocket::close_reason cr;
-      cr.code = close_code_;
-      cr.reason = close_reason_.substr(0, cr.reason.max_size());
-      ws_.async_close(cr,
-                      [self = shared_from_this()](beast::error_code) { self->writing_ = false; });
+  if (batch_.empty()) return;
+  headers_.resize(batch_.size() * ws::max_header);
+  bufs_.clear();
+  bufs_.reserve(batch_.size() * 2);
+  for (size_t i = 0; i < batch_.size(); ++i) {
+    auto& f = batch_[i];
+    auto* h = headers_.data() + i * ws::max_header;
+    bool raw = f.op == ws::op_pong || f.op == ws::op_ping || f.op == ws::op_close;
+    auto hn = ws::frame_header(f.op, raw ? std::min<size_t>(f.data->size(), 125) : f.data->size(), h);
+    bufs_.emplace_back(h, hn);
+    if (!f.data->empty()) bufs_.emplace_back(f.data->data(), raw ? std::min<size_t>(f.data->size(), 125) : f.data->size());
+  }
+  buf_at_ = 0;
+  writing_ = true;
+  written();
+}
+
+// Writes what it can now; waits for room when the socket is full.
+void ws_session::written() {
+  while (buf_at_ < bufs_.size()) {
+    boost::system::error_code ec;
+    auto end = bufs_.data() + std::min(bufs_.size(), buf_at_ + 64);
+    auto n = socket_.write_some(buffer_range{bufs_.data() + buf_at_, end}, ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) return wait_writable();
+    if (ec) return teardown(closing_ ? close_code_ : 1006);
+    while (n > 0) {
+      auto& b = bufs_[buf_at_];
+      if (n >= b.size()) {
+        n -= b.size();
+        ++buf_at_;
+      } else {
+        b += n;
+        n = 0;
+      }
     }
+  }
+  writing_ = false;
+  bool had_close = false;
+  for (auto& f : batch_) had_close |= f.op == ws::op_close;
+  batch_.clear();
+  if (batch_.capacity() > 64) {
+    std::vector<out_frame>().swap(batch_);
+    std::vector<uint8_t>().swap(headers_);
+    std::vector<net::const_buffer>().swap(bufs_);
+  }
+  if (had_close) {
+    close_sent_ = true;
+    // Answering the peer's close, or no close can be read after a protocol
+    // error: done. Otherwise the peer's answer (or the grace period) ends it.
+    if (peer_closed_ || reader_failed_) teardown(close_code_);
     return;
   }
-  writing_ = true;
-  ws_.text(true);
-  ws_.async_write(net::buffer(*in_flight_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-    self->on_write(ec);
+  write_batch();
+}
+
+void ws_session::wait_writable() {
+  socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](boost::system::error_code ec) {
+    if (self->closed_) return;
+    if (ec) return self->teardown(self->closing_ ? self->close_code_ : 1006);
+    self->written();
   });
 }
 
-void ws_session::on_write(beast::error_code ec) {
-  writing_ = false;
-  in_flight_.reset();
-  if (ec) return teardown(closing_ ? close_code_ : close_code::normal);
-  write_next();
-}
+// -- closing ----------------------------------------------------------------
 
 void ws_session::close(uint16_t code, std::string reason) {
-  net::post(ws_.get_executor(), [self = shared_from_this(), code, r = std::move(reason)]() mutable {
+  net::post(socket_.get_executor(), [self = shared_from_this(), code, r = std::move(reason)]() mutable {
     self->begin_close(code, std::move(r));
   });
 }
@@ -188,24 +306,24 @@ void ws_session::begin_close(uint16_t code, std::string reason) {
   closing_ = true;
   close_code_ = code;
   close_reason_ = std::move(reason);
-  bool drop_queue = code == close_code::try_again;
   {
     std::lock_guard lock(mtx_);
     rejecting_ = true;
-    if (drop_queue) clear_queue();
+    if (code == close_code::try_again) clear_queue();
   }
+  // Everything queued before it is written first.
+  push_control(ws::op_close, ws::close_payload(code, close_reason_));
   // A peer that does not read never lets a pending write finish: after the
   // grace period the socket is shut regardless.
   close_deadline_.expires_after(close_grace);
-  close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+  close_deadline_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->teardown(self->close_code_);
   });
-  if (!writing_) write_next();
 }
 
 void ws_session::arm_heartbeat() {
   heartbeat_.expires_after(std::chrono::seconds(srv_.lim.heartbeat));
-  heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+  heartbeat_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec || self->closed_ || self->closing_) return;
     auto silent = clock::now() - self->last_seen_;
     // A peer silent for 3 heartbeats would not answer a close frame either:
@@ -214,10 +332,7 @@ void ws_session::arm_heartbeat() {
       spdlog::debug("session {} closed: no heartbeat", self->info_.session);
       return self->teardown(1006);
     }
-    if (!self->pinging_) {
-      self->pinging_ = true;
-      self->ws_.async_ping({}, [self](beast::error_code) { self->pinging_ = false; });
-    }
+    self->push_control(ws::op_ping, {});
     self->arm_heartbeat();
   });
 }
@@ -227,14 +342,16 @@ void ws_session::teardown(uint16_t code) {
   closed_ = true;
   heartbeat_.cancel();
   close_deadline_.cancel();
-  beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
-  beast::get_lowest_layer(ws_).close();
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
   {
     std::lock_guard lock(mtx_);
     rejecting_ = true;
     clear_queue();
   }
+  batch_.clear();
+  bufs_.clear();
   if (actor_) {
     caf::anon_send(actor_, closed_atom_v);
     actor_ = nullptr;  // breaks the actor <-> connection cycle

@@ -1,22 +1,26 @@
 #pragma once
 // One WebSocket connection: owns its socket and one bounded write queue,
-// nothing else. Implements `connection` for its session actor. Internal to
-// net/ (includes Beast).
+// nothing else. Implements `connection` for its session actor. Framing is
+// net/ws_codec (see there why not Beast's stream). Internal to net/.
+//
+// Reads wait for readability and read into a buffer shared by the thread,
+// so an idle connection holds no read buffer. Writes take every frame
+// queued so far (up to a batch) and write them with one writev, directly
+// when the socket has room, else when it becomes writable.
 #include <chrono>
-#include <vector>
 #include <mutex>
+#include <vector>
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/websocket/stream.hpp>
 #include <caf/actor.hpp>
 
 #include "actors/connection.hpp"
 #include "actors/protocol.hpp"
 #include "net/server.hpp"
+#include "net/ws_codec.hpp"
 
 namespace herald {
 
@@ -25,8 +29,8 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   ws_session(boost::asio::ip::tcp::socket&& socket, server_state& srv);
   ~ws_session() override;
 
-  // Completes the upgrade, then starts the session actor.
-  void run(boost::beast::http::request<boost::beast::http::string_body> req, std::string ns,
+  // Answers the upgrade, then starts the session actor.
+  void run(const boost::beast::http::request<boost::beast::http::string_body>& req, std::string ns,
            session_info info);
 
   bool send(frame_ptr frame) override;
@@ -34,40 +38,53 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
 
  private:
   using clock = std::chrono::steady_clock;
-  void on_accept(boost::beast::error_code ec);
-  void do_read();
-  void on_read(boost::beast::error_code ec, std::size_t n);
+  struct out_frame {
+    frame_ptr data;
+    uint8_t op;  // ws::opcode
+  };
+
+  void start();
+  void wait_readable();
+  void on_readable();
+  void handle(ws::event& e);
+  void push_control(uint8_t op, std::string payload);
   void flush();
-  void write_next();
-  void on_write(boost::beast::error_code ec);
+  void write_batch();
+  void wait_writable();
+  void written();
   void begin_close(uint16_t code, std::string reason);
   void arm_heartbeat();
   void teardown(uint16_t code);
   void send_text(std::string text);
   void clear_queue();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
-  boost::beast::flat_buffer buffer_;
+  boost::asio::ip::tcp::socket socket_;
   server_state& srv_;
   std::string ns_;
   session_info info_;
   caf::actor actor_;
+  ws::reader reader_;
 
   // Shared with other threads (send/close), under mtx_.
   std::mutex mtx_;
   // Frames waiting to be written, oldest at queue_[head_]. A vector, not a
   // deque: libstdc++ gives every deque a 512-byte block even while empty,
   // and most sessions are idle.
-  std::vector<frame_ptr> queue_;
+  std::vector<out_frame> queue_;
   size_t head_ = 0;
   size_t queued_bytes_ = 0;
   bool flush_posted_ = false;
   bool rejecting_ = false;  // closing: no more frames accepted
 
-  // Strand-only.
-  frame_ptr in_flight_;
+  // Executor-only.
+  std::vector<out_frame> batch_;                  // being written
+  std::vector<uint8_t> headers_;                  // their headers
+  std::vector<boost::asio::const_buffer> bufs_;   // what is left to write
+  size_t buf_at_ = 0;                             // first unwritten buffer
   bool writing_ = false;
-  bool pinging_ = false;
+  bool close_sent_ = false;
+  bool peer_closed_ = false;    // the peer sent its close frame
+  bool reader_failed_ = false;  // protocol error: nothing more is read
   bool closing_ = false;
   bool closed_ = false;
   uint16_t close_code_ = close_code::normal;
