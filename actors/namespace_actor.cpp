@@ -370,6 +370,7 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
         auto& s = self->state;
         auto b = s.ctx->store->make_batch();
         b.add_counts(s.ns, id, {total, 0});
+        b.relax();  // counts, not the message: no WAL sync to wait for
         s.waiting.commit(me, *s.ctx->store, std::move(b), total, rp);
       });
       for (auto& user : req.users)

@@ -96,6 +96,7 @@ void finish_page(self_ptr self, const std::string& sid, replay_ptr& recs) {
     spdlog::error("cannot read backlog of {}/{}: {}", st.ns, st.user, recs->err().message);
   }
   if (!msgs.empty()) self->send(ref->second.node_ns, deliver_atom_v, std::move(msgs), sid);
+  b.relax();
   if (!b.empty()) st.ctx->store->commit(std::move(b), nullptr);
   bool more = false;
   auto rest = st.inbox.page(ref->second.info.client, cu->second.after, now_ms(), 1, more);

@@ -287,24 +287,34 @@ void store::writer_loop() {
       t.in_progress = jobs.size();
     }
     if (opts_.group_commit) {
-      // One WAL sync covers every batch written before it.
+      // One WAL sync covers every batch written before it; relaxed batches
+      // are answered as soon as they are written.
       rocksdb::WriteOptions wo;
       wo.sync = false;
       std::vector<status> results;
       results.reserve(jobs.size());
+      bool need_sync = false;
       for (auto& j : jobs) {
         auto st = db_->Write(wo, j.b.wb_.get());
         results.push_back(st.ok() ? ok() : status{io_error(st, "write")});
+        if (j.b.relaxed()) {
+          if (j.done) j.done(results.back());
+        } else {
+          need_sync = true;
+        }
       }
-      auto synced = db_->SyncWAL();
-      for (size_t i = 0; i < jobs.size(); ++i) {
-        status st = !synced.ok() && results[i] ? status{io_error(synced, "sync WAL")} : results[i];
-        if (jobs[i].done) jobs[i].done(st);
+      if (need_sync) {
+        auto synced = db_->SyncWAL();
+        for (size_t i = 0; i < jobs.size(); ++i) {
+          if (jobs[i].b.relaxed()) continue;
+          status st = !synced.ok() && results[i] ? status{io_error(synced, "sync WAL")} : results[i];
+          if (jobs[i].done) jobs[i].done(st);
+        }
       }
     } else {
       for (auto& j : jobs) {
         rocksdb::WriteOptions wo;
-        wo.sync = true;
+        wo.sync = !j.b.relaxed();
         auto st = db_->Write(wo, j.b.wb_.get());
         if (j.done) j.done(st.ok() ? ok() : status{io_error(st, "write")});
       }

@@ -49,11 +49,17 @@ class batch {
   void trim_history(const std::string& ns, const std::string& room, uint64_t keep_from);
   void add_counts(const std::string& ns, const std::string& id, counts c);
   bool empty() const;
+  // Written to the WAL without waiting for its sync: visible to reads at
+  // once and kept if the process dies, lost only if the machine does.
+  // For counts (receipts), not for messages.
+  void relax() { relaxed_ = true; }
+  bool relaxed() const { return relaxed_; }
 
  private:
   friend class store;
   store* owner_ = nullptr;
   std::unique_ptr<rocksdb::WriteBatch> wb_;
+  bool relaxed_ = false;
 };
 
 class store {

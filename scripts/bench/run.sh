@@ -5,6 +5,7 @@
 #
 #   scripts/bench/run.sh [runs] [scenario ...]
 #   scenarios: idle idle-cluster fanout saturation p2p cluster   (default: all)
+#   HERALD_WORKERS=n sets herald's CAF worker threads (default 2)
 #
 # Results: one JSON line per run in bench-results/<date>.jsonl, then a
 # table of medians (min-max) and ratios by scripts/bench/summarize.mjs.
@@ -57,7 +58,7 @@ start_herald() { # $1 = port, $2 = name, then extra --key=value args
 name = $name
 listen = 127.0.0.1:$port
 data_dir = $work/$name/data
-workers = 2
+workers = ${HERALD_WORKERS:-2}
 log_level = warn
 [admin]
 token = bench-admin
@@ -119,7 +120,7 @@ for run in $(seq "$runs"); do
         for n in 5000 10000 19000; do
           for srv in herald socketio nchan; do
             port=$((port + 1)); on_server $srv $port
-            measure "idle-$n" $srv "$run" --port $port --mode idle --conns $n --hold 3
+            measure "idle-$n" $srv "$run" --port $port --mode idle --conns $n --hold 5
             stop_server
           done
         done ;;
@@ -150,6 +151,10 @@ for run in $(seq "$runs"); do
           port=$((port + 1)); on_server $srv $port
           measure fanout $srv "$run" --port $port --conns 10000 --rooms 1 --rate 50 --duration 10 --drain 5
           stop_server
+          # The same room at a tenth of the rate: latency below saturation.
+          port=$((port + 1)); on_server $srv $port
+          measure fanout-5hz $srv "$run" --port $port --conns 10000 --rooms 1 --rate 5 --duration 10 --drain 5
+          stop_server
         done ;;
       saturation)
         for srv in herald socketio nchan; do
@@ -160,9 +165,9 @@ for run in $(seq "$runs"); do
       p2p)
         for srv in herald socketio nchan; do
           port=$((port + 1)); on_server $srv $port
-          measure p2p $srv "$run" --port $port --conns 10000 --mode users --rate 0 --duration 10 --publishers 32
+          measure p2p $srv "$run" --port $port --conns 10000 --mode users --rate 0 --duration 10 --publishers 64
           if [ $srv = herald ]; then
-            measure p2p-durable $srv "$run" --port $port --conns 10000 --mode users --rate 0 --duration 10 --publishers 32 --ttl 3600
+            measure p2p-durable $srv "$run" --port $port --conns 10000 --mode users --rate 0 --duration 10 --publishers 64 --ttl 3600
           fi
           stop_server
         done ;;

@@ -203,3 +203,24 @@ TEST_CASE("keys lists each user and room a namespace holds, once") {
   REQUIRE(commit_wait(*s, std::move(d)));
   CHECK(s->keys("ns").value().users == std::vector<std::string>{"alice"});
 }
+
+TEST_CASE("relaxed batches are written and answered, with or without group commit") {
+  for (bool group : {true, false}) {
+    auto dir = temp_dir(group ? "relaxed-g" : "relaxed-s");
+    store_options o;
+    o.group_commit = group;
+    auto opened = store::open(dir, o);
+    REQUIRE(opened);
+    auto& s = opened.value();
+    auto synced = s->make_batch();
+    synced.put_inbox("ns", "u", 1, rec("m1"));
+    auto relaxed = s->make_batch();
+    relaxed.add_counts("ns", "m1", {3, 0});
+    relaxed.relax();
+    CHECK(relaxed.relaxed());
+    REQUIRE(commit_wait(*s, std::move(synced)));
+    REQUIRE(commit_wait(*s, std::move(relaxed)));
+    CHECK(s->receipt("ns", "m1").value()->sent == 3);
+    CHECK(s->inbox("ns", "u").value().size() == 1);
+  }
+}
