@@ -1,5 +1,7 @@
 #include "actors/node.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <caf/all.hpp>
 
 #include "actors/namespace_actor.hpp"
@@ -73,8 +75,21 @@ void node::close_all(uint16_t code, const std::string& reason) {
   for (auto& a : dir_->all_local()) caf::anon_send(a, shutdown_atom_v, code, reason);
 }
 
-void node::stop() {
-  for (auto& a : dir_->all_local()) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+void node::stop(std::chrono::milliseconds wait) {
+  // Waits for the namespace actors to end: their exit closes every
+  // connection they hold, which must happen while the sockets' executor
+  // still exists.
+  caf::scoped_actor self{sys_};
+  auto all = dir_->all_local();
+  for (auto& a : all) {
+    self->monitor(a);
+    self->send_exit(a, caf::exit_reason::user_shutdown);
+  }
+  size_t left = all.size();
+  bool late = false;
+  while (left > 0 && !late)
+    self->receive([&](caf::down_msg&) { --left; }, caf::after(wait) >> [&] { late = true; });
+  if (late) spdlog::warn("{} namespace actors still running at shutdown", left);
 }
 
 }  // namespace herald

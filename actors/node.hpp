@@ -1,4 +1,5 @@
 #pragma once
+#include <chrono>
 // The actor side of one herald process: spawns a namespace actor per known
 // namespace, creates and deletes namespaces, and spawns session actors for
 // new connections. Thread-safe; called from Asio threads.
@@ -34,7 +35,7 @@ class node {
   // Closes every session with `code` (shutdown: 1001).
   void close_all(uint16_t code, const std::string& reason);
   // Ends every namespace actor (and with them user and room actors).
-  void stop();
+  void stop(std::chrono::milliseconds wait = std::chrono::seconds(5));
 
   caf::actor_system& system() { return sys_; }
   const context_ptr& context() const { return ctx_; }

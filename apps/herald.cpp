@@ -206,9 +206,9 @@ int server_main(const std::vector<std::string>& args) {
                  cfg.workers, cfg.lim.max_connections);
     srv.value()->wait_for_signal();
     srv.value()->shutdown(3000);
+    n.stop();             // namespace actors close what they hold while Asio runs
     st.value()->drain();  // queued API work refers to the server
     srv.value().reset();
-    n.stop();
     if (ctx->membership) caf::anon_send_exit(ctx->membership, caf::exit_reason::user_shutdown);
     // Commit callbacks message actors: let them run while the system lives.
     st.value()->drain();

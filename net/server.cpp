@@ -14,6 +14,7 @@
 
 #include "actors/names.hpp"
 #include "net/http_session.hpp"
+#include "net/ws_session.hpp"
 
 namespace herald {
 
@@ -24,14 +25,45 @@ struct server::impl {
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
   net::steady_timer retry{ioc};
+  net::steady_timer heartbeat{ioc};
   server_state state;
+  bool one_thread = true;  // then sockets need no strand
   std::vector<std::thread> threads;
   net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
 
   impl(node& n, std::string admin_token) : state(n, std::move(admin_token)) {}
 
+  // Every `heartbeat` seconds each live session pings (and drops a silent
+  // peer); sessions that ended leave the list here.
+  void sweep() {
+    heartbeat.expires_after(std::chrono::seconds(state.lim.heartbeat));
+    heartbeat.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      std::vector<std::shared_ptr<ws_session>> live;
+      {
+        std::lock_guard lock(state.heartbeat_mtx);
+        auto& v = state.heartbeat_sessions;
+        live.reserve(v.size());
+        size_t keep = 0;
+        for (size_t i = 0; i < v.size(); ++i)
+          if (auto p = v[i].lock()) {
+            live.push_back(std::move(p));
+            if (keep != i) v[keep] = std::move(v[i]);  // a self-move would empty it
+            ++keep;
+          }
+        v.resize(keep);
+        if (v.capacity() > 2 * keep + 64) v.shrink_to_fit();
+      }
+      for (auto& p : live) p->heartbeat();
+      sweep();
+    });
+  }
+
   void do_accept() {
-    acceptor.async_accept(net::make_strand(ioc), [this](boost::system::error_code ec, tcp::socket s) {
+    // With one Asio thread, handlers never run concurrently: no strand
+    // (saves its wrapper in every pending operation).
+    auto ex = one_thread ? net::any_io_executor(ioc.get_executor()) : net::any_io_executor(net::make_strand(ioc));
+    acceptor.async_accept(ex, [this](boost::system::error_code ec, tcp::socket s) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
       if (ec) {
         // Out of file descriptors and the like: back off instead of spinning.
@@ -53,6 +85,11 @@ struct server::impl {
 server::server(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
 server::~server() {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (impl_->state.session_objects.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (impl_->state.session_objects.load() > 0)
+    spdlog::warn("{} WebSocket sessions still referenced at exit", impl_->state.session_objects.load());
   impl_->work.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads)
@@ -76,7 +113,9 @@ result<std::unique_ptr<server>> server::start(node& n, const std::string& listen
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(4096, ec);  // somaxconn here
   if (ec) return error{errc::unavailable, "cannot listen on " + listen + ": " + ec.message()};
+  p->one_thread = io_threads <= 1;
   p->do_accept();
+  p->sweep();
   for (int i = 0; i < std::max(1, io_threads); ++i)
     p->threads.emplace_back([io = &p->ioc] { io->run(); });
   return std::unique_ptr<server>(new server(std::move(p)));
@@ -97,6 +136,7 @@ void server::shutdown(int wait_ms) {
   net::post(impl_->ioc, [this] {
     boost::system::error_code ec;
     impl_->acceptor.close(ec);
+    impl_->heartbeat.cancel();
   });
   st.n.close_all(close_code::going_away, "server shutting down");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);

@@ -4,12 +4,16 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "actors/node.hpp"
 #include "net/api.hpp"
 
 namespace herald {
+
+class ws_session;
 
 // What listener, http_session and ws_session share.
 struct server_state {
@@ -17,7 +21,12 @@ struct server_state {
   api routes;
   limits lim;
   std::atomic<size_t> sessions{0};  // open WebSocket sessions
+  std::atomic<size_t> session_objects{0};  // ws_session objects alive (they use the executor)
   std::atomic<bool> stopping{false};
+  // Sessions the heartbeat visits: one timer for the node, not one per
+  // connection (a timer and its pending wait cost ~0.5 KB each).
+  std::mutex heartbeat_mtx;
+  std::vector<std::weak_ptr<ws_session>> heartbeat_sessions;
   server_state(node& nd, std::string admin_token)
     : n(nd), routes(nd, std::move(admin_token)), lim(nd.context()->lim) {}
 };
@@ -29,7 +38,8 @@ class server {
                                                std::string admin_token, int io_threads);
   ~server();
   // Stops accepting, closes every session with 1001 and waits (bounded) for
-  // them to go; then stops the Asio threads.
+  // them to go. The destructor waits (bounded) until no ws_session object is
+  // left (actors may still hold them), then stops the Asio threads.
   void shutdown(int wait_ms);
   // Blocks until SIGINT/SIGTERM.
   void wait_for_signal();

@@ -40,11 +40,11 @@ struct buffer_range {
 ws_session::ws_session(tcp::socket&& socket, server_state& srv)
   : socket_(std::move(socket)),
     srv_(srv),
-    reader_(srv.lim.max_frame),
-    heartbeat_(socket_.get_executor()),
-    close_deadline_(socket_.get_executor()) {}
+    reader_(srv.lim.max_frame) {
+  srv_.session_objects.fetch_add(1);
+}
 
-ws_session::~ws_session() = default;
+ws_session::~ws_session() { srv_.session_objects.fetch_sub(1); }
 
 void ws_session::run(const boost::beast::http::request<boost::beast::http::string_body>& req, std::string ns,
                      session_info info) {
@@ -69,7 +69,10 @@ void ws_session::start() {
   actor_ = srv_.n.spawn_session(ns_, info_, shared_from_this());
   if (!actor_) return begin_close(close_code::going_away, "namespace is gone");
   last_seen_ = clock::now();
-  arm_heartbeat();
+  {
+    std::lock_guard lock(srv_.heartbeat_mtx);
+    srv_.heartbeat_sessions.push_back(weak_from_this());
+  }
   wait_readable();
 }
 
@@ -142,10 +145,7 @@ void ws_session::handle(ws::event& e) {
         rejecting_ = true;
       }
       push_control(ws::op_close, e.code == 1005 ? std::string{} : ws::close_payload(e.code, ""));
-      close_deadline_.expires_after(close_grace);
-      close_deadline_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-        if (!ec) self->teardown(self->close_code_);
-      });
+      arm_close_deadline();
       return;
     case ws::event::error:
       // The reader stops here; no close from the peer will be read.
@@ -313,35 +313,39 @@ void ws_session::begin_close(uint16_t code, std::string reason) {
   }
   // Everything queued before it is written first.
   push_control(ws::op_close, ws::close_payload(code, close_reason_));
-  // A peer that does not read never lets a pending write finish: after the
-  // grace period the socket is shut regardless.
-  close_deadline_.expires_after(close_grace);
-  close_deadline_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+  arm_close_deadline();
+}
+
+// A peer that does not read never lets a pending write finish: after the
+// grace period the socket is shut regardless.
+void ws_session::arm_close_deadline() {
+  if (close_deadline_) return;
+  close_deadline_ = std::make_unique<net::steady_timer>(socket_.get_executor());
+  close_deadline_->expires_after(close_grace);
+  close_deadline_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->teardown(self->close_code_);
   });
 }
 
-void ws_session::arm_heartbeat() {
-  heartbeat_.expires_after(std::chrono::seconds(srv_.lim.heartbeat));
-  heartbeat_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (ec || self->closed_ || self->closing_) return;
-    auto silent = clock::now() - self->last_seen_;
-    // A peer silent for 3 heartbeats would not answer a close frame either:
-    // drop it (1006 in the metrics: closed without a close frame).
-    if (silent > std::chrono::seconds(3 * self->srv_.lim.heartbeat)) {
-      spdlog::debug("session {} closed: no heartbeat", self->info_.session);
-      return self->teardown(1006);
-    }
-    self->push_control(ws::op_ping, {});
-    self->arm_heartbeat();
-  });
+void ws_session::heartbeat() {
+  net::post(socket_.get_executor(), [self = shared_from_this()] { self->on_heartbeat(); });
+}
+
+void ws_session::on_heartbeat() {
+  if (closed_ || closing_) return;
+  // A peer silent for 3 heartbeats would not answer a close frame either:
+  // drop it (1006 in the metrics: closed without a close frame).
+  if (clock::now() - last_seen_ > std::chrono::seconds(3 * srv_.lim.heartbeat)) {
+    spdlog::debug("session {} closed: no heartbeat", info_.session);
+    return teardown(1006);
+  }
+  push_control(ws::op_ping, {});
 }
 
 void ws_session::teardown(uint16_t code) {
   if (closed_) return;
   closed_ = true;
-  heartbeat_.cancel();
-  close_deadline_.cancel();
+  if (close_deadline_) close_deadline_->cancel();
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);

@@ -35,6 +35,9 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
 
   bool send(frame_ptr frame) override;
   void close(uint16_t code, std::string reason) override;
+  // From the server's heartbeat sweep, any thread: ping, or drop a peer
+  // silent for 3 heartbeats.
+  void heartbeat();
 
  private:
   using clock = std::chrono::steady_clock;
@@ -53,7 +56,8 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   void wait_writable();
   void written();
   void begin_close(uint16_t code, std::string reason);
-  void arm_heartbeat();
+  void arm_close_deadline();
+  void on_heartbeat();
   void teardown(uint16_t code);
   void send_text(std::string text);
   void clear_queue();
@@ -91,8 +95,8 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   std::string close_reason_;
   int bad_frames_ = 0;
   clock::time_point last_seen_;
-  boost::asio::steady_timer heartbeat_;
-  boost::asio::steady_timer close_deadline_;
+  // Only while closing: most sessions never need it.
+  std::unique_ptr<boost::asio::steady_timer> close_deadline_;
 };
 
 }  // namespace herald
