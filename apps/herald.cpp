@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -213,6 +214,15 @@ int server_main(const std::vector<std::string>& args) {
     // Commit callbacks message actors: let them run while the system lives.
     st.value()->drain();
     sys.await_actors_before_shutdown(false);
+    // Everything is written and synced by now. CAF 0.17's middleman can
+    // wait forever in its own shutdown while a remote connection lingers
+    // (seen with six loaded nodes stopping together): do not hang on it.
+    std::thread([] {
+      std::this_thread::sleep_for(std::chrono::seconds(5));
+      spdlog::warn("the actor system did not stop within 5 s; exiting anyway");
+      spdlog::default_logger()->flush();
+      std::_Exit(0);
+    }).detach();
   }
   spdlog::info("herald node {} stopped", cfg.name);
   return rc;
