@@ -30,7 +30,7 @@ const rows = readFileSync(args[0], 'utf8').trim().split('\n').filter(Boolean).ma
 // `better` says which way is good.
 const families = [
   { match: /^idle/, figures: [['rss_per_conn', 'server RSS / conn (B)', 'lower'], ['ready', 'connected'], ['connect_rate', 'connects/s']] },
-  { match: /fanout$/, figures: [['lat_p99_us', 'p99 latency (µs)', 'lower'], ['lat_p50_us', 'p50 (µs)'], ['lat_p999_us', 'p99.9 (µs)'], ['lat_max_us', 'max (µs)'], ['deliveries_per_s', 'deliveries/s'], ['lost', 'lost'], ['duplicates', 'dups']] },
+  { match: /fanout/, figures: [['lat_p99_us', 'p99 latency (µs)', 'lower'], ['lat_p50_us', 'p50 (µs)'], ['lat_p999_us', 'p99.9 (µs)'], ['lat_max_us', 'max (µs)'], ['publish_rate', 'publishes/s'], ['deliveries_per_s', 'deliveries/s'], ['lost', 'lost'], ['duplicates', 'dups']] },
   { match: /saturation$/, figures: [['deliveries_per_s', 'deliveries/s', 'higher'], ['published', 'published'], ['lat_p99_us', 'p99 latency (µs)'], ['lost', 'lost'], ['duplicates', 'dups']] },
   { match: /^p2p/, figures: [['publish_rate', 'pushes/s', 'higher'], ['api_p99_us', 'API p99 (µs)'], ['deliveries_per_s', 'deliveries/s'], ['lat_p99_us', 'p99 latency (µs)'], ['lost', 'lost'], ['duplicates', 'dups']] },
 ];
