@@ -450,7 +450,7 @@ int main(int argc, char** argv) {
     ("rate", po::value(&o.rate)->default_value(0), "publishes per second (0: as fast as accepted)")
     ("duration", po::value(&o.duration)->default_value(10), "seconds of publishing")
     ("drain", po::value(&o.drain)->default_value(5), "seconds to wait for the last deliveries")
-    ("hold", po::value(&o.hold)->default_value(2), "idle mode: seconds to hold the connections before measuring")
+    ("hold", po::value(&o.hold)->default_value(2), "idle mode: seconds to hold the connections; server RSS is read after min(hold, 5)")
     ("publishers", po::value(&o.publishers)->default_value(4), "HTTP keep-alive connections publishing")
     ("ttl", po::value(&o.ttl)->default_value(0), "herald push ttl (seconds; > 0 = durable)")
     ("pad", po::value(&o.pad)->default_value(0), "extra payload bytes")
@@ -577,12 +577,19 @@ int main(int argc, char** argv) {
 
   b.on_all_connected = [&] {
     // Let the server settle (allocations after the handshake) before measuring.
+    // Idle: measure after min(hold, 5 s), then keep holding the rest of
+    // --hold (so several bench processes can hold their connections at once).
+    auto settle = o.mode == "idle" ? std::min(o.hold, 5.0) : 0.5;
+    auto secs = [](double x) { return std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(x)); };
     auto t = std::make_shared<asio::steady_timer>(io0);
-    t->expires_after(std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(o.mode == "idle" ? o.hold : 0.5)));
-    t->async_wait([&, t](beast::error_code) {
+    t->expires_after(secs(settle));
+    t->async_wait([&, t, settle, secs](beast::error_code) {
       rss_connected = servers_rss();
-      if (o.mode == "idle") return finish();
-      start_publishing();
+      if (o.mode != "idle") return start_publishing();
+      std::fprintf(stderr, "measured server RSS: %llu bytes; holding %.0f s more\n",
+                   static_cast<unsigned long long>(rss_connected), o.hold - settle);
+      t->expires_after(secs(o.hold - settle));
+      t->async_wait([&, t](beast::error_code) { finish(); });
     });
   };
 
