@@ -170,7 +170,7 @@ int server_main(const std::vector<std::string>& args) {
     // down message when that node dies (shared/notes/toolchain.md).
     caf_cfg.set("middleman.enable-automatic-connections", true);
     caf_cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(200)});
-    caf_cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(1)});
+    caf_cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(3)});
   }
   int rc = 0;
   {
