@@ -163,10 +163,14 @@ uint64_t fan_out(self_ptr self, const message& msg, const Range& range, Pick pic
 
 // Forgets a child that ended. A passivated one has left its table already,
 // and a newer actor may hold its key by now: erase only the same actor.
-void erase_activated(self_ptr self, const caf::actor_addr& who, bool is_room, const std::string& key) {
+// Returns whether it was handing its key off.
+bool erase_activated(self_ptr self, const caf::actor_addr& who, bool is_room, const std::string& key) {
   auto& table = is_room ? self->state.rooms : self->state.users;
   auto i = table.find(key);
-  if (i != table.end() && i->second.actor.address() == who) table.erase(i);
+  if (i == table.end() || i->second.actor.address() != who) return false;
+  bool leaving = i->second.leaving;
+  table.erase(i);
+  return leaving;
 }
 
 constexpr size_t max_handoffs = 64;
@@ -246,6 +250,15 @@ void reattach_all(self_ptr self) {
   }
 }
 
+// One placement pass: sessions to their current homes, and the durable
+// state of keys that moved away (active ones now, stored ones as the scan
+// finds them) to their new owners.
+void placement_pass(self_ptr self) {
+  reattach_all(self);
+  hand_off_moved(self);
+  scan_store(self);
+}
+
 uint64_t close_all(self_ptr self, uint16_t code, const std::string& reason) {
   for (auto& kv : self->state.sessions) kv.second.conn->close(code, reason);
   return self->state.sessions.size();
@@ -267,10 +280,7 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
     auto child = self->state.children.find(em.source);
     if (child != self->state.children.end()) {
       auto [is_room, key] = child->second;
-      auto& table = is_room ? self->state.rooms : self->state.users;
-      auto i = table.find(key);
-      bool was_leaving = i != table.end() && i->second.actor.address() == em.source && i->second.leaving;
-      erase_activated(self, em.source, is_room, key);
+      bool was_leaving = erase_activated(self, em.source, is_room, key);
       self->state.children.erase(child);
       if (was_leaving) {
         --self->state.handoffs_running;
@@ -409,18 +419,12 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
     // Counts answering our own re-attach / leave messages: nothing to do.
     [](uint64_t) {},
     [self](ring_atom) {
-      // Placement may have changed: attach every local session to its user's
-      // (possibly new) home and re-join its rooms there. Both are idempotent,
-      // so the pass is repeated after 1 s and 5 s: a message sent while CAF
+      // Placement may have changed. Every step of the pass is idempotent,
+      // so it is repeated after 1 s, 5 s and 30 s: a message sent while CAF
       // still routed to a node through the one that just died is lost, and
-      // the repeats make up for it.
-      // Keys that moved away hand their durable state to the new owner:
-      // the active ones now, the stored ones as the scan finds them; the
-      // later passes catch what arrived here through a stale route.
+      // what arrived here through a stale route must move on.
       ++self->state.ring_epoch;
-      reattach_all(self);
-      hand_off_moved(self);
-      scan_store(self);
+      placement_pass(self);
       self->delayed_send(self, std::chrono::seconds(1), ring_atom_v, uint64_t{1});
       self->delayed_send(self, std::chrono::seconds(5), ring_atom_v, uint64_t{2});
       self->delayed_send(self, std::chrono::seconds(30), ring_atom_v, uint64_t{3});
@@ -430,9 +434,7 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
         self->state.sweep_scheduled = false;
         return hand_off_moved(self);
       }
-      reattach_all(self);
-      hand_off_moved(self);
-      scan_store(self);
+      placement_pass(self);
     },
     [self](keys_atom, const std::vector<std::string>& users, const std::vector<std::string>& rooms) {
       auto& q = self->state.handoff_queue;

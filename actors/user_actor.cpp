@@ -15,6 +15,8 @@ using self_ptr = caf::stateful_actor<user_state>*;
 struct loaded_data {
   result<std::vector<std::pair<uint64_t, storage::record>>> entries{error{errc::internal, "not read"}};
   result<std::vector<std::pair<std::string, storage::cursor>>> cursors{error{errc::internal, "not read"}};
+  // The first read that failed, if any.
+  const error* failure() const { return !entries ? &entries.err() : !cursors ? &cursors.err() : nullptr; }
 };
 using loaded_ptr = std::shared_ptr<loaded_data>;
 using replay_ptr = std::shared_ptr<result<std::vector<storage::record>>>;
@@ -135,9 +137,8 @@ caf::behavior handing_off(self_ptr self, caf::actor to) {
   return {
     [self, to](handoff_atom, loaded_ptr& d) {
       auto& s = self->state;
-      if (!d->entries || !d->cursors) {
-        auto& e = !d->entries ? d->entries.err() : d->cursors.err();
-        spdlog::error("cannot read {}/{} to hand it off: {}", s.ns, s.user, e.message);
+      if (auto e = d->failure()) {
+        spdlog::error("cannot read {}/{} to hand it off: {}", s.ns, s.user, e->message);
         self->quit();
         return;
       }
@@ -207,9 +208,8 @@ caf::result<uint64_t> start_merge(self_ptr self, handoff_state in) {
   self->become(caf::behavior{
     [self, rp, incoming, resume](u_merge_atom, loaded_ptr& d) mutable {
       auto& s = self->state;
-      if (!d->entries || !d->cursors) {
-        auto& e = !d->entries ? d->entries.err() : d->cursors.err();
-        rp.deliver(caf::make_error(caf::sec::runtime_error, e.message));
+      if (auto e = d->failure()) {
+        rp.deliver(caf::make_error(caf::sec::runtime_error, e->message));
         return resume();
       }
       auto w = merge_inbox(d->entries.value(), d->cursors.value(), s.inbox.last_seq(), *incoming, now_ms());
@@ -392,10 +392,9 @@ caf::behavior user_actor(self_ptr self, std::string ns, std::string user, caf::a
   return {
     [self](loaded_atom, loaded_ptr& d) {
       auto& s = self->state;
-      if (!d->entries || !d->cursors) {
-        auto& e = !d->entries ? d->entries.err() : d->cursors.err();
-        spdlog::error("cannot load inbox of {}/{}: {}", s.ns, s.user, e.message);
-        self->quit(caf::make_error(caf::sec::runtime_error, e.message));
+      if (auto e = d->failure()) {
+        spdlog::error("cannot load inbox of {}/{}: {}", s.ns, s.user, e->message);
+        self->quit(caf::make_error(caf::sec::runtime_error, e->message));
         return;
       }
       s.inbox.load(std::move(d->entries.value()), std::move(d->cursors.value()));

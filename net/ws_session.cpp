@@ -78,11 +78,14 @@ void ws_session::start() {
 
 // -- reading ----------------------------------------------------------------
 
-void ws_session::wait_readable() {
-  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
+void ws_session::wait_readable() { wait_for(tcp::socket::wait_read, &ws_session::on_readable); }
+
+// Runs `then` once the socket is ready for `what`.
+void ws_session::wait_for(tcp::socket::wait_type what, void (ws_session::*then)()) {
+  socket_.async_wait(what, [self = shared_from_this(), then](boost::system::error_code ec) {
     if (self->closed_) return;
     if (ec) return self->teardown(self->closing_ ? self->close_code_ : 1006);
-    self->on_readable();
+    ((*self).*then)();
   });
 }
 
@@ -237,10 +240,10 @@ void ws_session::write_batch() {
   for (size_t i = 0; i < batch_.size(); ++i) {
     auto& f = batch_[i];
     auto* h = headers_.data() + i * ws::max_header;
-    bool raw = f.op == ws::op_pong || f.op == ws::op_ping || f.op == ws::op_close;
-    auto hn = ws::frame_header(f.op, raw ? std::min<size_t>(f.data->size(), 125) : f.data->size(), h);
-    bufs_.emplace_back(h, hn);
-    if (!f.data->empty()) bufs_.emplace_back(f.data->data(), raw ? std::min<size_t>(f.data->size(), 125) : f.data->size());
+    // Control frames carry at most 125 bytes.
+    size_t len = f.op == ws::op_text ? f.data->size() : std::min<size_t>(f.data->size(), 125);
+    bufs_.emplace_back(h, ws::frame_header(f.op, len, h));
+    if (len > 0) bufs_.emplace_back(f.data->data(), len);
   }
   buf_at_ = 0;
   writing_ = true;
@@ -285,13 +288,7 @@ void ws_session::written() {
   write_batch();
 }
 
-void ws_session::wait_writable() {
-  socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](boost::system::error_code ec) {
-    if (self->closed_) return;
-    if (ec) return self->teardown(self->closing_ ? self->close_code_ : 1006);
-    self->written();
-  });
-}
+void ws_session::wait_writable() { wait_for(tcp::socket::wait_write, &ws_session::written); }
 
 // -- closing ----------------------------------------------------------------
 

@@ -48,6 +48,7 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
 
   void start();
   void wait_readable();
+  void wait_for(boost::asio::ip::tcp::socket::wait_type what, void (ws_session::*then)());
   void on_readable();
   void handle(ws::event& e);
   void push_control(uint8_t op, std::string payload);

@@ -79,7 +79,7 @@ struct options {
 
 struct totals {
   std::atomic<uint64_t> ready{0}, failed{0}, closed{0};
-  std::atomic<uint64_t> delivered{0}, foreign{0};
+  std::atomic<uint64_t> delivered{0};
   std::atomic<uint64_t> sent{0}, accepted{0}, rejected{0};
   std::atomic<uint64_t> last_delivery_us{0};
 };
@@ -97,7 +97,6 @@ struct connection : std::enable_shared_from_this<connection> {
   bool writing = false;
   bool is_ready = false;
   bool failed = false;  // before it was ready
-  bool joined = false;
 };
 
 struct bench {
@@ -280,7 +279,6 @@ struct publisher : std::enable_shared_from_this<publisher> {
   uint32_t seq = 0;
   size_t target_room = 0, target_user = 0;
   uint64_t t0 = 0;
-  bool connected = false;
 
   void next() {
     if (!B->publishing) return;
@@ -379,6 +377,11 @@ void rate_tick(std::shared_ptr<asio::steady_timer> timer, steady::time_point las
 }
 
 // -- measurement helpers ------------------------------------------------------
+
+// Messages accepted for connection i so far.
+uint64_t expected_of(const bench& b, size_t i) {
+  return b.opt.mode == "room" ? b.room_accepted[i % b.opt.rooms] : b.user_accepted[i];
+}
 
 uint64_t rss_bytes(int pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/status");
@@ -531,21 +534,13 @@ int main(int argc, char** argv) {
     b.pub_end = steady::now();
     // Wait until every accepted message arrived everywhere, or --drain.
     // Answers to publishes in flight may still come: recount each time.
-    auto expected = std::make_shared<uint64_t>(0);
     auto timer = std::make_shared<asio::steady_timer>(io0);
     auto until = steady::now() + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(o.drain));
     auto check = std::make_shared<std::function<void()>>();
-    *check = [&, timer, until, expected, check] {
-      *expected = 0;
-      if (o.mode == "room") {
-        for (size_t r = 0; r < o.rooms; ++r) {
-          uint64_t members = o.conns / o.rooms + (r < o.conns % o.rooms ? 1 : 0);
-          *expected += b.room_accepted[r] * members;
-        }
-      } else {
-        for (auto n : b.user_accepted) *expected += n;
-      }
-      if (b.t.delivered.load() >= *expected || steady::now() >= until) return finish();
+    *check = [&, timer, until, check] {
+      uint64_t expected = 0;
+      for (size_t i = 0; i < o.conns; ++i) expected += expected_of(b, i);
+      if (b.t.delivered.load() >= expected || steady::now() >= until) return finish();
       timer->expires_after(std::chrono::milliseconds(20));
       timer->async_wait([check](beast::error_code) { (*check)(); });
     };
@@ -556,7 +551,6 @@ int main(int argc, char** argv) {
     b.publishing = true;
     b.pub_start = steady::now();
     b.pub_start_us = now_us();
-    auto connected = std::make_shared<size_t>(0);
     for (size_t i = 0; i < o.publishers; ++i) {
       auto p = std::make_shared<publisher>(io0);
       pubs.push_back(p);
@@ -647,7 +641,7 @@ int main(int argc, char** argv) {
     unique += u;
     dups += s.size() - u;
     if (!c->is_ready) continue;
-    expected += o.mode == "room" ? b.room_accepted[i % o.rooms] : b.user_accepted[i];
+    expected += expected_of(b, i);
   }
   double connect_s = std::chrono::duration<double>(b.connect_end - b.connect_start).count();
   double pub_s = std::chrono::duration<double>(b.pub_end - b.pub_start).count();
