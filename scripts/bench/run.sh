@@ -137,14 +137,14 @@ for run in $(seq "$runs"); do
         rss_pids=$(IFS=,; echo "${allpids[*]}")
         benchpids=()
         # Staggered, 12 s apart, with few connects in flight: all six at
-        # once overload the two cores. Connecting is slow here (about 1k/s
-        # in all: 5 of 6 sessions attach to a user homed on another node),
-        # so each process may take minutes and holds its connections long
-        # enough for all six to overlap; each reads its node's RSS 5 s after
-        # its own connections are up.
+        # once overload the two cores. Each process connects its share in
+        # seconds (5 of 6 sessions attach to a user homed on another node),
+        # gets up to 300 s for it, and holds long enough for all six to
+        # overlap; each reads its node's RSS 5 s after its own connections
+        # are up.
         for i in 0 1 2 3 4 5; do
           "$bench" --server herald --port "${ports[$i]}" --mode idle --conns 16667 --offset $((i * 16667)) \
-            --window 64 --connect-timeout 300 --hold $(( (5 - i) * 12 + 200 )) --run "cl$run" \
+            --window 64 --connect-timeout 300 --hold $(( (5 - i) * 12 + 60 )) --run "cl$run" \
             --pids "${allpids[$i]}" > "$work/cl$i.json" 2> "$work/cl$i.err" &
           benchpids+=($!)
           sleep 12
