@@ -150,6 +150,7 @@ template <class Range, class Pick>
 uint64_t fan_out(self_ptr self, const message& msg, const Range& range, Pick pick) {
   frame_ptr frame;
   uint64_t n = 0;
+  send_batch batch;
   for (auto& x : range) {
     const connection_ptr* conn = pick(x);
     if (!conn) continue;

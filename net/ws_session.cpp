@@ -1,5 +1,6 @@
 #include "net/ws_session.hpp"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
@@ -186,8 +187,19 @@ bool ws_session::send(frame_ptr frame) {
     });
     return false;
   }
-  net::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+  if (auto* batch = send_batch::current()) batch->defer(shared_from_this());
+  else net::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
   return true;
+}
+
+void ws_session::wake_all(std::vector<connection_ptr>&& conns) {
+  net::post(socket_.get_executor(), [conns = std::move(conns)] {
+    for (auto& c : conns) {
+      auto s = std::static_pointer_cast<ws_session>(c);  // a batch holds one kind
+      // Inline with one Asio thread; through the session's strand otherwise.
+      net::dispatch(s->socket_.get_executor(), [s] { s->flush(); });
+    }
+  });
 }
 
 // Control frames skip the bound (they are tiny) and the closing check.

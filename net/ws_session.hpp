@@ -35,6 +35,7 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
 
   bool send(frame_ptr frame) override;
   void close(uint16_t code, std::string reason) override;
+  void wake_all(std::vector<connection_ptr>&& conns) override;
   // From the server's heartbeat sweep, any thread: ping, or drop a peer
   // silent for 3 heartbeats.
   void heartbeat();
