@@ -28,6 +28,9 @@ using reply_fn = std::function<void(api_response)>;
 class api {
  public:
   api(node& n, std::string admin_token);
+  ~api();
+  api(const api&) = delete;
+  api& operator=(const api&) = delete;
   void handle(api_request req, reply_fn reply);
 
  private:
@@ -45,6 +48,7 @@ class api {
 
   node& node_;
   std::string admin_token_;
+  caf::actor gateway_;  // makes the requests (see api.cpp)
 };
 
 // Body of an API error.
