@@ -110,8 +110,12 @@ test('a fourth node joins under a stream of durable pushes: nothing is lost, not
     await until(async () => (await metric(hd, /herald_handoffs_total\{kind="room",side="merged"\} (\d+)/)) >= 1,
       { timeout: 15000, what: 'hd to merge the room' });
     // Every online device got every message of its user.
-    for (const { user, c } of devices)
-      await until(async () => pushed[user].every((id) => receivedIds(c).includes(id)), { timeout: 15000, what: `${user}'s phone to get all` });
+    for (const { user, c } of devices) {
+      const missing = () => pushed[user].filter((id) => !receivedIds(c).includes(id));
+      await until(async () => missing().length === 0, { timeout: 15000, what: `${user}'s phone to get all` }).catch((e) => {
+        throw new Error(`${e.message}: missing ${missing().length} of ${pushed[user].length} (${missing().slice(0, 5)}), got ${receivedIds(c).length}`);
+      });
+    }
     // A device connecting now, on any node, gets each message once, in order.
     for (let i = 0; i < all.length; i++) await backlogIsExactly(nodes[i % nodes.length], all[i], pushed[all[i]], 'after the join');
     // The acking phones got nothing twice and are owed nothing.
