@@ -44,7 +44,7 @@ bool starts_with(const std::string& s, const char* p) { return s.rfind(p, 0) == 
 
 // A request the gateway makes for a thread outside the actor system.
 struct api_job {
-  std::function<void(caf::event_based_actor*)> run;
+  std::function<void(caf::event_based_actor*, caf::timespan)> run;
 };
 using api_job_ptr = std::shared_ptr<api_job>;
 
@@ -56,20 +56,20 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::api_job_ptr)
 namespace herald {
 namespace {
 
-// One long-lived actor makes the API's requests: spawning an actor per HTTP
-// call cost a spawn, a registration and a teardown per push.
-caf::behavior api_gateway(caf::event_based_actor* self) {
-  return {[self](const api_job_ptr& job) { job->run(self); }};
+// One long-lived actor makes the API's requests, each with `timeout`:
+// spawning an actor per HTTP call cost a spawn, a registration and a
+// teardown per push.
+caf::behavior api_gateway(caf::event_based_actor* self, caf::timespan timeout) {
+  return {[self, timeout](const api_job_ptr& job) { job->run(self, timeout); }};
 }
 
 // Runs one request against an actor from outside any actor, through the
 // gateway; `done` gets the answer or an error.
 template <class T, class... Ts>
-void ask(const caf::actor& gateway, caf::timespan timeout, caf::actor dest, std::function<void(result<T>)> done,
-         Ts... xs) {
+void ask(const caf::actor& gateway, caf::actor dest, std::function<void(result<T>)> done, Ts... xs) {
   if (!dest) return done(error{errc::unavailable, "namespace is not active on this node"});
   auto job = std::make_shared<api_job>();
-  job->run = [=](caf::event_based_actor* self) {
+  job->run = [=](caf::event_based_actor* self, caf::timespan timeout) {
     self->request(dest, timeout, xs...)
       .then([done](T& v) { done(std::move(v)); },
             [done](caf::error& e) { done(error{errc::unavailable, caf::to_string(e)}); });
@@ -95,7 +95,7 @@ json totals_json(const window_totals& t) {
 }  // namespace
 
 api::api(node& n, std::string admin_token)
-  : node_(n), admin_token_(std::move(admin_token)), gateway_(n.system().spawn(api_gateway)) {}
+  : node_(n), admin_token_(std::move(admin_token)), gateway_(n.system().spawn(api_gateway, caf::timespan{n.context()->ask_timeout})) {}
 
 api::~api() { caf::anon_send_exit(gateway_, caf::exit_reason::user_shutdown); }
 
@@ -207,7 +207,7 @@ void api::push(call& c) {
   req.msg.data = data->dump(-1, ' ', false, json::error_handler_t::replace);
   auto id = req.msg.id;
   auto reply = c.reply;
-  ask<uint64_t>(gateway_, node_.context()->ask_timeout, node_.dir().local(c.ns),
+  ask<uint64_t>(gateway_, node_.dir().local(c.ns),
                 std::function<void(result<uint64_t>)>([reply, id](result<uint64_t> r) {
                   call c2{{}, reply, {}, {}};
                   if (!r) return c2.fail(r.err());
@@ -218,7 +218,7 @@ void api::push(call& c) {
 
 void api::user_info(call& c, const std::string& user) {
   auto reply = c.reply;
-  ask<std::vector<session_info>>(gateway_, node_.context()->ask_timeout, node_.dir().local(c.ns),
+  ask<std::vector<session_info>>(gateway_, node_.dir().local(c.ns),
     std::function<void(result<std::vector<session_info>>)>([reply](auto r) {
       call c2{{}, reply, {}, {}};
       if (!r) return c2.fail(r.err());
@@ -229,7 +229,7 @@ void api::user_info(call& c, const std::string& user) {
 
 void api::user_disconnect(call& c, const std::string& user) {
   auto reply = c.reply;
-  ask<uint64_t>(gateway_, node_.context()->ask_timeout, node_.dir().local(c.ns),
+  ask<uint64_t>(gateway_, node_.dir().local(c.ns),
                 std::function<void(result<uint64_t>)>([reply](auto r) {
                   call c2{{}, reply, {}, {}};
                   if (!r) return c2.fail(r.err());
@@ -240,7 +240,7 @@ void api::user_disconnect(call& c, const std::string& user) {
 
 void api::room_info(call& c, const std::string& room) {
   auto reply = c.reply;
-  ask<std::vector<session_info>>(gateway_, node_.context()->ask_timeout, node_.dir().local(c.ns),
+  ask<std::vector<session_info>>(gateway_, node_.dir().local(c.ns),
     std::function<void(result<std::vector<session_info>>)>([reply](auto r) {
       call c2{{}, reply, {}, {}};
       if (!r) return c2.fail(r.err());
@@ -270,7 +270,7 @@ void api::room_history(call& c, const std::string& room) {
   std::string since;
   if (auto q = c.target.query.find("since"); q != c.target.query.end()) since = q->second;
   auto reply = c.reply;
-  ask<std::vector<message>>(gateway_, node_.context()->ask_timeout, node_.dir().local(c.ns),
+  ask<std::vector<message>>(gateway_, node_.dir().local(c.ns),
     std::function<void(result<std::vector<message>>)>([reply](auto r) {
       call c2{{}, reply, {}, {}};
       if (!r) return c2.fail(r.err());
@@ -348,7 +348,7 @@ void api::cluster(call& c) {
     return c.ok({{"self", self},
                  {"nodes", json::array({{{"name", self}, {"state", "up"}, {"self", true}}})}});
   auto reply = c.reply;
-  ask<std::vector<node_info>>(gateway_, node_.context()->ask_timeout, ctx.membership,
+  ask<std::vector<node_info>>(gateway_, ctx.membership,
                               std::function<void(result<std::vector<node_info>>)>([reply, self](auto r) {
                                 call c2{{}, reply, {}, {}};
                                 if (!r) return c2.fail(r.err());
