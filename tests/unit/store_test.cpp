@@ -202,6 +202,8 @@ TEST_CASE("keys lists each user and room a namespace holds, once") {
   d.delete_cursor("ns", "carol", "phone");
   REQUIRE(commit_wait(*s, std::move(d)));
   CHECK(s->keys("ns").value().users == std::vector<std::string>{"alice"});
+  s.reset();
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("relaxed batches are written and answered, with or without group commit") {
@@ -222,5 +224,7 @@ TEST_CASE("relaxed batches are written and answered, with or without group commi
     REQUIRE(commit_wait(*s, std::move(relaxed)));
     CHECK(s->receipt("ns", "m1").value()->sent == 3);
     CHECK(s->inbox("ns", "u").value().size() == 1);
+    s.reset();
+    std::filesystem::remove_all(dir);
   }
 }
