@@ -110,6 +110,8 @@ export async function api(node, method, path, { body, auth = 'demo', raw, header
   const res = await fetch(node.base + path, {
     method, headers: h, body: raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(10000),
+  }).catch((e) => {
+    throw new Error(`${method} ${path} on ${node.name ?? node.base}: ${e.message}`);
   });
   const text = await res.text();
   let json;
