@@ -173,9 +173,10 @@ int server_main(const std::vector<std::string>& args) {
   add_message_types(caf_cfg);
   if (clustered) {
     caf_cfg.load<caf::io::middleman>();
-    // Without these a monitor on a node learned through a third one gets no
-    // down message when that node dies (shared/notes/toolchain.md).
-    caf_cfg.set("middleman.enable-automatic-connections", true);
+    // No automatic connections: they listen on a second, random port on
+    // every interface. The membership actor dials each member on its
+    // node.cluster_listen instead, so every link is direct and a member's
+    // death is a down message (shared/notes/toolchain.md).
     caf_cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(200)});
     caf_cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(3)});
   }

@@ -44,8 +44,14 @@ std::vector<node_info> all(self_ptr self) {
   return out;
 }
 
-// `direct`: the member speaks for itself. Others' reports of it may be stale,
-// so they only introduce members this node does not know yet.
+// Connects to a node's cluster address and greets it there. Every member
+// is dialled this way, so links are direct and on node.cluster_listen
+// (CAF's automatic connections listened on every interface).
+void dial_address(self_ptr self, const std::string& addr);
+
+// `direct`: the member speaks for itself. Others' reports of it may be stale
+// (a node that just died), so they only make this node dial the ones it
+// does not know; they join once they answer.
 void learn(self_ptr self, const node_info& n, bool direct);
 
 // Introduces ourselves to `agent` and learns the members it knows.
@@ -62,7 +68,10 @@ void learn(self_ptr self, const node_info& n, bool direct) {
   if (n.name == st.self.name || !n.agent) return;
   auto i = st.members.find(n.name);
   bool known = i != st.members.end() && i->second.agent == n.agent;
-  if (known && !direct) return;
+  if (!direct) {
+    if (!known) dial_address(self, n.cluster);
+    return;
+  }
   if (known && i->second.ns_names == n.ns_names && i->second.ns_actors == n.ns_actors) return;
   if (i != st.members.end() && !known) self->demonitor(i->second.agent);  // restarted: a new incarnation
   st.members[n.name] = n;
@@ -91,27 +100,41 @@ bool is_member_address(self_ptr self, const std::string& addr) {
   return false;
 }
 
+void dial_address(self_ptr self, const std::string& addr) {
+  auto& st = self->state;
+  auto hp = parse_host_port(addr);
+  if (!hp || addr == st.self.cluster || !st.dialing.insert(addr).second) return;
+  auto mm = caf::actor_cast<caf::actor>(self->home_system().middleman().actor_handle());
+  self->request(mm, ask_timeout, caf::connect_atom_v, hp->host, hp->port)
+    .then(
+      [self, addr](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+        self->state.dialing.erase(addr);
+        if (ptr) greet(self, caf::actor_cast<caf::actor>(ptr));
+      },
+      [self, addr](caf::error&) { self->state.dialing.erase(addr); });
+}
+
+// Runs `dial` after `ms`, replacing the one scheduled before.
+void schedule_dial(self_ptr self, int ms) {
+  self->delayed_send(self, std::chrono::milliseconds(ms), dial_atom_v, ++self->state.dial_token);
+}
+
 void dial(self_ptr self) {
   auto& st = self->state;
-  auto mm = caf::actor_cast<caf::actor>(self->home_system().middleman().actor_handle());
   bool missing = false;
   for (auto& [host, port] : st.seeds) {
     auto addr = host + ":" + std::to_string(port);
     if (addr == st.self.cluster || is_member_address(self, addr)) continue;
     missing = true;
-    if (!st.dialing.insert(addr).second) continue;
-    self->request(mm, ask_timeout, caf::connect_atom_v, host, port)
-      .then(
-        [self, addr](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
-          self->state.dialing.erase(addr);
-          if (ptr) greet(self, caf::actor_cast<caf::actor>(ptr));
-        },
-        [self, addr](caf::error&) { self->state.dialing.erase(addr); });
+    dial_address(self, addr);
   }
+  // Gossip: the members' lists bring back a member this node lost while
+  // others still see it (a broken link between two of them), and new ones.
+  for (auto& kv : st.members) greet(self, kv.second.agent);
   // Back off while seeds are missing; check every few seconds once joined
   // so that partitions heal.
   st.backoff_ms = missing ? std::min(st.backoff_ms * 2, max_backoff_ms) : max_backoff_ms;
-  self->delayed_send(self, std::chrono::milliseconds(st.backoff_ms), dial_atom_v);
+  schedule_dial(self, st.backoff_ms);
 }
 }  // namespace
 
@@ -132,19 +155,22 @@ caf::behavior membership_actor(self_ptr self, node_info info, std::vector<std::s
       if (i->second.agent.address() == dm.source) {
         spdlog::info("cluster: {} left ({})", i->first, caf::to_string(dm.reason));
         m.erase(i);
-        self->state.backoff_ms = 250;  // look for it again soon
         update_directory(self);
+        self->state.backoff_ms = 250;  // look for it again soon
+        schedule_dial(self, 250);
         return;
       }
   });
-  self->send(self, dial_atom_v);
+  self->send(self, dial_atom_v, st.dial_token);
   return {
     [self](hello_atom, node_info& other) {
       learn(self, other, true);
       return all(self);
     },
     [self](members_atom) { return all(self); },
-    [self](dial_atom) { dial(self); },
+    [self](dial_atom, uint64_t token) {
+      if (token == self->state.dial_token) dial(self);
+    },
     [self](announce_atom) {
       for (auto& kv : self->state.members) greet(self, kv.second.agent);
     },

@@ -3,13 +3,15 @@
 // Dials the seeds (again and again, with backoff, so a node that starts
 // before its seeds, a restarted node and a healed partition all find their
 // way back), exchanges member lists so that knowing one member is enough to
-// learn all, and monitors every member: a dead node is a down message, and
-// it leaves the membership.
+// learn all (every few seconds, so a member lost over one broken link comes
+// back), dials every member it learns of directly on its cluster address,
+// and monitors every member: a dead node is a down message, and it leaves
+// the membership.
 //
 // Protocol:
 //   (hello, node_info)  -> vector<node_info>   the sender joins; answer: all members
 //   (members)           -> vector<node_info>   this node first
-//   (dial)                                     internal timer: dial missing seeds
+//   (dial, token)                              internal timer: dial missing seeds, gossip
 //   (announce)                                 this node's namespaces changed: tell all
 //   (ns_delete, name, bool spread)             a namespace was deleted (spread: tell all)
 //
@@ -35,6 +37,7 @@ struct membership_state {
   std::map<std::string, node_info> members;  // by name, without this node
   std::set<std::string> dialing;             // seeds with a connect in flight
   int backoff_ms = 250;
+  uint64_t dial_token = 0;  // only the latest scheduled dial runs
   std::set<std::string> deleted;  // namespaces deleted while this node ran: never re-adopted
   std::shared_ptr<cluster_directory> dir;
   herald::node* local = nullptr;

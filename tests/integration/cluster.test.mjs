@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { startNode, freePort, api, until } from './lib/herald.mjs';
 
 const names = async (node) => {
@@ -62,5 +63,33 @@ test('a node whose seeds are not up yet keeps trying and joins when they come', 
     await until(async () => (await names(b)) === 'late-b', { timeout: 10000, what: 'b to see a leave' });
   } finally {
     await b.stop();
+  }
+});
+
+// Closes the TCP connections accepted on these ports (`ss -K`: root and a
+// kernel with INET_DIAG_DESTROY); false where that is not possible.
+function closeAccepted(...ports) {
+  try {
+    const out = execFileSync('ss', ['-K', '-tn', `( ${ports.map((p) => `sport = :${p}`).join(' or ')} )`], { encoding: 'utf8' });
+    return out.includes('ESTAB');
+  } catch { return false; }
+}
+
+test('two members that lose their direct link while both still see a third find each other again', async (t) => {
+  const [ca, cb, cc] = [await freePort(), await freePort(), await freePort()];
+  const a = await startNode({ name: 'la', cluster: { port: ca } });
+  const b = await startNode({ name: 'lb', cluster: { port: cb, seeds: [ca] } });
+  const c = await startNode({ name: 'lc', cluster: { port: cc, seeds: [ca] } });
+  try {
+    for (const n of [a, b, c])
+      await until(async () => (await names(n)) === 'la,lb,lc', { timeout: 10000, what: `${n.name} to see all` });
+    // b and c dialled a; only their link to each other was accepted on b's
+    // or c's cluster port.
+    if (!closeAccepted(cb, cc)) return t.skip('ss -K cannot close sockets here');
+    await until(async () => (await names(b)) !== 'la,lb,lc' || (await names(c)) !== 'la,lb,lc', { timeout: 10000, what: 'b or c to notice the cut' });
+    for (const n of [a, b, c])
+      await until(async () => (await names(n)) === 'la,lb,lc', { timeout: 10000, what: `${n.name} to see all again` });
+  } finally {
+    await Promise.all([a.stop(), b.stop(), c.stop()]);
   }
 });

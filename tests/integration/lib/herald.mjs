@@ -55,7 +55,7 @@ export async function startNode({ extra = '', args = [], dataDir, name = 'n1', k
   }
   const dir = dataDir || mkdtempSync(join(tmpdir(), 'herald-it-'));
   const cfg = join(dir, 'herald.ini');
-  writeFileSync(cfg, `[node]\nname = ${name}\nlisten = 127.0.0.1:${port}\ndata_dir = ${join(dir, 'data')}\nlog_level = warn\n[admin]\ntoken = admin-token\n${DEFAULT_NS}\n${extra}\n`);
+  writeFileSync(cfg, `[node]\nname = ${name}\nlisten = 127.0.0.1:${port}\ndata_dir = ${join(dir, 'data')}\nlog_level = ${process.env.HERALD_LOG_LEVEL || 'warn'}\n[admin]\ntoken = admin-token\n${DEFAULT_NS}\n${extra}\n`);
   const proc = spawn(BIN, ['--config', cfg, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   let log = '';
@@ -69,6 +69,8 @@ export async function startNode({ extra = '', args = [], dataDir, name = 'n1', k
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const r = await Promise.race([exited, sleep(8000).then(() => null)]);
       if (!r) { proc.kill('SIGKILL'); await exited; }
+      // HERALD_LOG_DIR=dir keeps each node's log there (to read after a failure).
+      if (process.env.HERALD_LOG_DIR) writeFileSync(join(process.env.HERALD_LOG_DIR, `${name}-${proc.pid}.log`), log);
       if (!keepData && !dataDir) rmSync(dir, { recursive: true, force: true });
       return r;
     },
