@@ -33,26 +33,19 @@ struct gather {
 };
 using gather_ptr = std::shared_ptr<gather>;
 
-void answer(caf::response_promise& rp, uint64_t total, bool failed) {
-  if (failed)
-    rp.deliver(caf::make_error(caf::sec::request_timeout, "a recipient did not answer"));
-  else
-    rp.deliver(total);
-}
-
-// Gathers n answers, then runs `done`.
-gather_ptr make_gather(size_t n, std::function<void(uint64_t, bool)> done) {
-  auto g = std::make_shared<gather>();
-  g->done = std::move(done);
-  g->remaining = n;
-  if (n == 0) g->done(0, false);
-  return g;
-}
-
 // Gathers n answers into the answer to the current request.
 gather_ptr make_gather(self_ptr self, size_t n) {
   auto rp = self->make_response_promise();
-  return make_gather(n, [rp](uint64_t total, bool failed) mutable { answer(rp, total, failed); });
+  auto g = std::make_shared<gather>();
+  g->done = [rp](uint64_t total, bool failed) mutable {
+    if (failed)
+      rp.deliver(caf::make_error(caf::sec::request_timeout, "a recipient did not answer"));
+    else
+      rp.deliver(total);
+  };
+  g->remaining = n;
+  if (n == 0) g->done(0, false);
+  return g;
 }
 
 // Asks `dest` for a uint64 and feeds the answer into `g`.
@@ -160,6 +153,17 @@ uint64_t fan_out(self_ptr self, const message& msg, const Range& range, Pick pic
   }
   count_delivered(self, n);
   return n;
+}
+
+// Answers n once the receipt counts of n deliveries of `id` are stored.
+caf::result<uint64_t> counted(self_ptr self, const std::string& id, uint64_t n) {
+  auto& st = self->state;
+  auto b = st.ctx->store->make_batch();
+  b.add_counts(st.ns, id, {n, 0});
+  b.relax();  // counts, not the message: no WAL sync to wait for
+  auto rp = self->make_response_promise<uint64_t>();
+  st.waiting.commit(caf::actor{self}, *st.ctx->store, std::move(b), n, rp);
+  return rp;
 }
 
 // Forgets a child that ended. A passivated one has left its table already,
@@ -371,22 +375,19 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
       size_t n = req.users.size() + req.rooms.size() + (req.all ? nodes.size() : 0) +
                  (req.clients.empty() ? 0 : nodes.size());
       auto settings = st.ctx->catalog->get(st.ns);
-      int64_t ttl_s = req.ttl >= 0 ? req.ttl : settings ? settings->message_ttl : 0;
-      // Answer once the recipients have it and its receipt is stored, so a
-      // receipt lookup right after the answer finds it.
-      auto rp = self->make_response_promise();
-      caf::actor me{self};
-      auto g = make_gather(n, [self, me, rp, id = req.msg.id](uint64_t total, bool failed) mutable {
-        if (failed) return answer(rp, total, failed);
-        auto& s = self->state;
-        auto b = s.ctx->store->make_batch();
-        b.add_counts(s.ns, id, {total, 0});
-        b.relax();  // counts, not the message: no WAL sync to wait for
-        s.waiting.commit(me, *s.ctx->store, std::move(b), total, rp);
-      });
+      int64_t ttl_ms = (req.ttl >= 0 ? req.ttl : settings ? settings->message_ttl : 0) * int64_t{1000};
+      // Each recipient answers once its deliveries and their receipt counts
+      // are stored, so a receipt lookup right after the answer finds them.
+      // One recipient answers the caller itself: a hop and a timer less.
+      if (n == 1 && req.users.size() == 1) {
+        auto& user = req.users.front();
+        auto rp = self->make_response_promise();
+        rp.delegate(target(self, key_kind::user, user), u_push_atom_v, user, std::move(req.msg), ttl_ms);
+        return;
+      }
+      auto g = make_gather(self, n);
       for (auto& user : req.users)
-        ask_into(self, g, target(self, key_kind::user, user), u_push_atom_v, user, req.msg,
-                 ttl_s * int64_t{1000});
+        ask_into(self, g, target(self, key_kind::user, user), u_push_atom_v, user, req.msg, ttl_ms);
       for (auto& room : req.rooms) {
         auto m = req.msg;
         m.room = room;
@@ -515,15 +516,41 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
         return kv.first == exclude ? nullptr : &kv.second;
       });
     },
-    [self](all_deliver_atom, const message& msg) -> uint64_t {
-      return fan_out(self, msg, self->state.sessions,
-                     [](const auto& kv) -> const connection_ptr* { return &kv.second.conn; });
+    [self](all_deliver_atom, const message& msg) {
+      auto n = fan_out(self, msg, self->state.sessions,
+                       [](const auto& kv) -> const connection_ptr* { return &kv.second.conn; });
+      return counted(self, msg.id, n);
     },
-    [self](c_deliver_atom, const message& msg, const std::vector<std::string>& clients) -> uint64_t {
+    [self](c_deliver_atom, const message& msg, const std::vector<std::string>& clients) {
       std::unordered_set<std::string> want(clients.begin(), clients.end());
-      return fan_out(self, msg, self->state.sessions, [&](const auto& kv) -> const connection_ptr* {
+      auto n = fan_out(self, msg, self->state.sessions, [&](const auto& kv) -> const connection_ptr* {
         return want.count(kv.second.info.client) ? &kv.second.conn : nullptr;
       });
+      return counted(self, msg.id, n);
+    },
+    // -- receipts: this node's counts of a message -----------------------------
+    [self](receipt_atom, const std::string& id) {
+      auto& st = self->state;
+      auto token = ++st.next_read;
+      auto rp = self->make_response_promise<receipt_counts>();
+      st.reading.emplace(token, rp);
+      auto* store = st.ctx->store;
+      caf::actor me{self};
+      store->read([store, me, token, ns = st.ns, id] {
+        auto r = store->receipt(ns, id);
+        receipt_counts out;
+        if (r && r.value()) out = {true, r.value()->sent, r.value()->acked};
+        caf::anon_send(me, receipt_atom_v, token, out, r ? std::string{} : r.err().message);
+      });
+      return rp;
+    },
+    [self](receipt_atom, uint64_t token, receipt_counts& out, const std::string& failure) {
+      auto& reading = self->state.reading;
+      auto i = reading.find(token);
+      if (i == reading.end()) return;
+      if (failure.empty()) i->second.deliver(out);
+      else i->second.deliver(caf::make_error(caf::sec::runtime_error, "store: " + failure));
+      reading.erase(i);
     },
   };
 }

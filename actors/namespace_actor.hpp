@@ -16,11 +16,14 @@
 //   (ack, user, client, ids)                         -> (no reply)
 //   (u_info|u_kick|r_info ...)                       -> forwarded to the home
 //   (stats)                                          -> ns_stats
+//   (receipt, message_id)                            -> receipt_counts (this node's)
 //   (shutdown, code, reason)                         -> uint64 sessions closed
 // Fan-out side (from user/room actors anywhere):
 //   (deliver, message, session_ids), (deliver, messages, session_id) [replay],
 //   (r_deliver, room, message, exclude),
 //   (a_deliver, message) -> uint64, (c_deliver, message, clients) -> uint64
+//   (each recipient writes the receipt counts of its deliveries before it
+//   answers; a receipt is the sum of every node's counts)
 // Placement (cluster): (ring) re-attaches sessions to the current owners and
 // hands the durable state of keys owned elsewhere to their owners, for the
 // actors active here and for what the store holds (keys); (u_merge|r_merge)
@@ -70,7 +73,10 @@ struct namespace_state {
   // Every user/room actor spawned and not yet ended: (is_room, key).
   std::unordered_map<caf::actor_addr, std::pair<bool, std::string>> children;
   window_counter published, delivered, acked;
-  pending_commits waiting;  // publish answers waiting for the receipt write
+  pending_commits waiting;  // a_deliver / c_deliver answers waiting for their receipt counts
+  // Receipt reads on the store's reader thread, by token.
+  std::unordered_map<uint64_t, caf::response_promise> reading;
+  uint64_t next_read = 0;
   static inline const char* name = "herald.namespace";
 };
 

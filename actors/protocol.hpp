@@ -100,6 +100,19 @@ typename Inspector::result_type inspect(Inspector& f, ns_stats& x) {
            x.published, x.delivered, x.acked);
 }
 
+// One node's share of a message's receipt. Counts are written where the
+// deliveries and acks happen, so the receipt is the sum over all nodes.
+struct receipt_counts {
+  bool found = false;
+  uint64_t sent = 0;
+  uint64_t acked = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, receipt_counts& x) {
+  return f(caf::meta::type_name("herald.receipt_counts"), x.found, x.sent, x.acked);
+}
+
 }  // namespace herald
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::connection_ptr)
@@ -120,6 +133,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(herald, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(herald, (herald::node_info))
   CAF_ADD_TYPE_ID(herald, (std::vector<herald::node_info>))
   CAF_ADD_TYPE_ID(herald, (herald::handoff_state))
+  CAF_ADD_TYPE_ID(herald, (herald::receipt_counts))
 
   // session <-> its node's namespace actor
   CAF_ADD_ATOM(herald, herald, attach_atom, "attach")
@@ -167,5 +181,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(herald, caf::first_custom_type_id)
   CAF_ADD_ATOM(herald, herald, ring_atom, "ring")
   // operators
   CAF_ADD_ATOM(herald, herald, stats_atom, "stats")
+  CAF_ADD_ATOM(herald, herald, receipt_atom, "receipt")
   CAF_ADD_ATOM(herald, herald, shutdown_atom, "shutdown")
 CAF_END_TYPE_ID_BLOCK(herald)

@@ -175,14 +175,18 @@ caf::behavior running(self_ptr self) {
         if (kv.first.node() != self->node()) s.ctx->stats->internode("room").Increment();
       }
       uint64_t n = s.members.size() - (exclude.empty() ? 0 : s.members.count(exclude));
-      auto limit = history_limit(s);
-      if (limit == 0) return n;
-      auto seq = ++s.last_seq;
       auto b = s.ctx->store->make_batch();
-      b.put_history(s.ns, s.room, seq, to_record(msg, 0));
-      if (seq > limit) b.trim_history(s.ns, s.room, seq - limit + 1);
-      s.history.emplace_back(seq, std::move(msg));
-      while (s.history.size() > limit) s.history.pop_front();
+      b.add_counts(s.ns, msg.id, {n, 0});
+      auto limit = history_limit(s);
+      if (limit == 0) {
+        b.relax();  // counts only: no WAL sync to wait for
+      } else {
+        auto seq = ++s.last_seq;
+        b.put_history(s.ns, s.room, seq, to_record(msg, 0));
+        if (seq > limit) b.trim_history(s.ns, s.room, seq - limit + 1);
+        s.history.emplace_back(seq, std::move(msg));
+        while (s.history.size() > limit) s.history.pop_front();
+      }
       auto rp = self->make_response_promise<uint64_t>();
       s.waiting.commit(caf::actor{self}, *s.ctx->store, std::move(b), n, rp);
       return rp;

@@ -288,11 +288,17 @@ caf::behavior running(self_ptr self) {
     [self](u_push_atom, const std::string&, message& msg, int64_t ttl_ms) -> caf::result<uint64_t> {
       auto& s = self->state;
       ++s.seen;
-      if (ttl_ms <= 0) return deliver_live(self, msg);
-      auto& e = s.inbox.append(msg.id, msg.ts + ttl_ms, static_cast<uint32_t>(msg.data.size()));
+      // The receipt counts go in the same batch as the inbox record: one
+      // write answers the push.
       auto b = s.ctx->store->make_batch();
-      b.put_inbox(s.ns, s.user, e.seq, to_record(msg, e.expires_at));
+      if (ttl_ms > 0) {
+        auto& e = s.inbox.append(msg.id, msg.ts + ttl_ms, static_cast<uint32_t>(msg.data.size()));
+        b.put_inbox(s.ns, s.user, e.seq, to_record(msg, e.expires_at));
+      } else {
+        b.relax();  // counts only: no WAL sync to wait for
+      }
       auto n = deliver_live(self, msg);
+      b.add_counts(s.ns, msg.id, {n, 0});
       auto rp = self->make_response_promise<uint64_t>();
       s.waiting.commit(caf::actor{self}, *s.ctx->store, std::move(b), n, rp);
       return rp;

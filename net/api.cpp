@@ -1,5 +1,7 @@
 #include "net/api.hpp"
 
+#include <optional>
+
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
@@ -73,6 +75,41 @@ void ask(const caf::actor& gateway, caf::actor dest, std::function<void(result<T
     self->request(dest, timeout, xs...)
       .then([done](T& v) { done(std::move(v)); },
             [done](caf::error& e) { done(error{errc::unavailable, caf::to_string(e)}); });
+  };
+  caf::anon_send(gateway, std::move(job));
+}
+
+// Asks every actor in `targets` the same thing at once, through the
+// gateway; `done` gets all the answers, or an error if one did not answer
+// (a node's share is missing: the sum would be wrong).
+template <class T, class... Ts>
+void ask_all(const caf::actor& gateway, std::vector<caf::actor> targets,
+             std::function<void(result<std::vector<T>>)> done, Ts... xs) {
+  if (targets.empty()) return done(std::vector<T>{});
+  auto job = std::make_shared<api_job>();
+  job->run = [=](caf::event_based_actor* self, caf::timespan timeout) {
+    struct acc {
+      std::vector<T> got;
+      size_t remaining;
+      std::optional<error> failed;
+    };
+    auto a = std::make_shared<acc>(acc{{}, targets.size(), {}});
+    auto finish = [a, done] {
+      if (--a->remaining > 0) return;
+      if (a->failed) return done(*a->failed);
+      done(std::move(a->got));
+    };
+    for (auto& t : targets)
+      self->request(t, timeout, xs...)
+        .then(
+          [a, finish](T& v) {
+            a->got.push_back(std::move(v));
+            finish();
+          },
+          [a, finish](caf::error& e) {
+            if (!a->failed) a->failed = error{errc::unavailable, "a node did not answer: " + caf::to_string(e)};
+            finish();
+          });
   };
   caf::anon_send(gateway, std::move(job));
 }
@@ -282,63 +319,48 @@ void api::room_history(call& c, const std::string& room) {
 }
 
 void api::receipt(call& c, const std::string& id) {
-  auto* st = node_.context()->store;
   auto reply = c.reply;
-  st->read([st, reply, ns = c.ns, id] {
+  ask_all<receipt_counts>(gateway_, node_.dir().everywhere(c.ns), [reply, id](result<std::vector<receipt_counts>> r) {
     call c2{{}, reply, {}, {}};
-    auto r = st->receipt(ns, id);
     if (!r) return c2.fail(r.err());
-    if (!r.value()) return c2.fail(errc::not_found, "no message " + id + " (unknown or past its retention)");
-    c2.ok({{"id", id}, {"sent", r.value()->sent}, {"acked", r.value()->acked}});
-  });
+    receipt_counts sum;
+    for (auto& x : r.value()) {
+      sum.found |= x.found;
+      sum.sent += x.sent;
+      sum.acked += x.acked;
+    }
+    if (!sum.found) return c2.fail(errc::not_found, "no message " + id + " (unknown or past its retention)");
+    c2.ok({{"id", id}, {"sent", sum.sent}, {"acked", sum.acked}});
+  }, receipt_atom_v, id);
 }
 
 void api::stats(call& c) {
-  auto targets = node_.dir().everywhere(c.ns);
   auto reply = c.reply;
-  auto timeout = node_.context()->ask_timeout;
-  node_.system().spawn([targets, reply, timeout](caf::event_based_actor* self) {
-    struct acc {
-      ns_stats sum;
-      size_t remaining;
-      bool failed = false;
+  ask_all<ns_stats>(gateway_, node_.dir().everywhere(c.ns), [reply](result<std::vector<ns_stats>> r) {
+    call c2{{}, reply, {}, {}};
+    if (!r) return c2.fail(r.err());
+    auto add = [](window_totals& x, const window_totals& y) {
+      x.minute += y.minute;
+      x.hour += y.hour;
+      x.day += y.day;
     };
-    auto a = std::make_shared<acc>(acc{{}, targets.size()});
-    auto finish = [a, reply] {
-      if (--a->remaining > 0) return;
-      call c2{{}, reply, {}, {}};
-      if (a->failed) return c2.fail(errc::unavailable, "a node did not answer");
-      auto& s = a->sum;
-      c2.ok({{"connections", s.connections},
-             {"users_online", s.users_online},
-             {"rooms", s.rooms},
-             {"messages",
-              {{"published", totals_json(s.published)},
-               {"delivered", totals_json(s.delivered)},
-               {"acked", totals_json(s.acked)}}}});
-    };
-    for (auto& t : targets)
-      self->request(t, timeout, stats_atom_v)
-        .then(
-          [a, finish](ns_stats& s) {
-            auto add = [](window_totals& x, const window_totals& y) {
-              x.minute += y.minute;
-              x.hour += y.hour;
-              x.day += y.day;
-            };
-            a->sum.connections += s.connections;
-            a->sum.users_online += s.users_online;
-            a->sum.rooms += s.rooms;
-            add(a->sum.published, s.published);
-            add(a->sum.delivered, s.delivered);
-            add(a->sum.acked, s.acked);
-            finish();
-          },
-          [a, finish](caf::error&) {
-            a->failed = true;
-            finish();
-          });
-  });
+    ns_stats s;
+    for (auto& x : r.value()) {
+      s.connections += x.connections;
+      s.users_online += x.users_online;
+      s.rooms += x.rooms;
+      add(s.published, x.published);
+      add(s.delivered, x.delivered);
+      add(s.acked, x.acked);
+    }
+    c2.ok({{"connections", s.connections},
+           {"users_online", s.users_online},
+           {"rooms", s.rooms},
+           {"messages",
+            {{"published", totals_json(s.published)},
+             {"delivered", totals_json(s.delivered)},
+             {"acked", totals_json(s.acked)}}}});
+  }, stats_atom_v);
 }
 
 void api::cluster(call& c) {

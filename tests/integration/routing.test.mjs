@@ -101,6 +101,30 @@ test('stats are the cluster view from any node', async () => {
   for (const c of cs) await c.close();
 });
 
+test('a receipt is the cluster view from any node: sent where it was pushed, acked at the home', async () => {
+  // Pushed via ra, homed on rc, the device on rb: three different nodes.
+  const user = userHomedOn(NAMES, 'rc', 'receipt-');
+  const c = await Client.open(byName('rb'), { user, client: 'phone' });
+  const r = await push(byName('ra'), { to: { users: [user] }, data: 1 });
+  assert.equal(r.json.sessions, 1);
+  // The push's answer means its receipt is stored: every node sees it at once.
+  for (const n of nodes)
+    assert.deepEqual((await api(n, 'GET', `/v1/messages/${r.json.id}`)).json, { id: r.json.id, sent: 1, acked: 0 }, `on ${n.name}`);
+  assert.equal((await c.message()).id, r.json.id);
+  await c.request({ type: 'ack', ids: [r.json.id] });
+  for (const n of nodes)
+    await until(async () => (await api(n, 'GET', `/v1/messages/${r.json.id}`)).json.acked === 1, { what: `acked on ${n.name}` });
+  // A room's receipt counts the members on every node.
+  const room = roomHomedOn(NAMES, 'rc', 'receipt-room-');
+  const members = await Promise.all(nodes.map((n, i) => Client.open(n, { user: `rr-${i}` })));
+  for (const m of members) assert.equal((await m.join(room)).ok, true);
+  const rr = await push(byName('rb'), { to: { rooms: [room] }, data: 2 });
+  for (const n of nodes) assert.equal((await api(n, 'GET', `/v1/messages/${rr.json.id}`)).json.sent, 3, `room on ${n.name}`);
+  for (const n of nodes) assert.equal((await api(n, 'GET', '/v1/messages/receipt-nope')).status, 404);
+  for (const m of members) await m.close();
+  await c.close();
+});
+
 test('an offline backlog written via one node is delivered on another', async () => {
   const user = userHomedOn(NAMES, 'rc', 'backlog-');
   const r1 = await push(byName('ra'), { to: { users: [user] }, data: 1 });
