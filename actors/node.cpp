@@ -33,6 +33,10 @@ status node::create_namespace(namespace_settings s) {
     if (auto st = ctx_->catalog->create(std::move(s)); !st) return st;
     spawn_namespace(name);
   }
+  // Called on a storage thread: CAF's spawn left a reference to its logger
+  // in this thread's locals, and the actor system's destructor waits for
+  // the logger to go (it hung shutdown until the 5 s watchdog).
+  caf::logger::set_current_actor_system(nullptr);
   if (ctx_->membership) caf::anon_send(ctx_->membership, announce_atom_v);
   return ok();
 }
