@@ -269,6 +269,25 @@ uint64_t close_all(self_ptr self, uint16_t code, const std::string& reason) {
   return self->state.sessions.size();
 }
 
+// The namespace was deleted: its sessions are closed and its user and
+// room actors end, but this actor answers every request with an error for
+// one ask timeout before it ends. Other nodes may still route to it until
+// they learn of the deletion, and a request to a remote actor that has
+// ended is dropped without an answer (the caller would wait out its
+// timeout).
+void retire(self_ptr self) {
+  auto& st = self->state;
+  close_all(self, close_code::api_disconnect, "namespace deleted");
+  self->set_down_handler([](caf::down_msg&) {});  // its sessions ending: nothing to leave
+  for (auto& [addr, child] : st.children)
+    if (auto a = caf::actor_cast<caf::actor>(addr)) self->send_exit(a, caf::exit_reason::user_shutdown);
+  self->set_default_handler([](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
+    return caf::make_error(caf::sec::runtime_error, "namespace deleted");
+  });
+  self->delayed_send(self, st.ctx->ask_timeout, stop_atom_v);
+  self->become(caf::behavior{[self](stop_atom) { self->quit(); }});
+}
+
 }  // namespace
 
 caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
@@ -418,6 +437,7 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
     [self](shutdown_atom, uint16_t code, const std::string& reason) -> uint64_t {
       return close_all(self, code, reason);
     },
+    [self](ns_delete_atom) { retire(self); },
     // Counts answering our own re-attach / leave messages: nothing to do.
     [](uint64_t) {},
     [self](ring_atom) {

@@ -62,8 +62,8 @@ status node::delete_local(const std::string& name) {
   std::lock_guard lock(mtx_);
   if (auto st = ctx_->catalog->remove(name); !st) return st;
   if (auto a = dir_->local(name)) {
-    caf::anon_send(a, shutdown_atom_v, close_code::api_disconnect, std::string("namespace deleted"));
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    caf::anon_send(a, ns_delete_atom_v);  // it answers errors for a while, then ends
+    retired_.push_back(std::move(a));
   }
   dir_->remove(name);
   return ok();
@@ -85,6 +85,11 @@ void node::stop(std::chrono::milliseconds wait) {
   // still exists.
   caf::scoped_actor self{sys_};
   auto all = dir_->all_local();
+  {
+    std::lock_guard lock(mtx_);
+    all.insert(all.end(), retired_.begin(), retired_.end());
+    retired_.clear();
+  }
   for (auto& a : all) {
     self->monitor(a);
     self->send_exit(a, caf::exit_reason::user_shutdown);

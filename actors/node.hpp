@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 
@@ -48,6 +49,7 @@ class node {
   context_ptr ctx_;
   std::shared_ptr<local_directory> dir_;
   std::mutex mtx_;
+  std::vector<caf::actor> retired_;  // namespace actors of deleted namespaces, for stop()
 };
 
 // Adds herald's message types to a CAF config.

@@ -75,6 +75,10 @@ void learn(self_ptr self, const node_info& n, bool direct) {
   if (known && i->second.ns_names == n.ns_names && i->second.ns_actors == n.ns_actors) return;
   if (i != st.members.end() && !known) self->demonitor(i->second.agent);  // restarted: a new incarnation
   st.members[n.name] = n;
+  // A request to a remote actor that has ended is dropped without an
+  // answer: its namespace actors leave the directory once they are down.
+  for (auto& a : n.ns_actors)
+    if (a && st.watched.insert(a.address()).second) self->monitor(a);
   if (!known) {
     self->monitor(n.agent);
     spdlog::info("cluster: {} joined ({} members)", n.name, st.members.size() + 1);
@@ -160,6 +164,17 @@ caf::behavior membership_actor(self_ptr self, node_info info, std::vector<std::s
         schedule_dial(self, 250);
         return;
       }
+    if (self->state.watched.erase(dm.source) == 0) return;
+    for (auto& [name, n] : m)
+      for (size_t k = 0; k < n.ns_actors.size(); ++k)
+        if (n.ns_actors[k].address() == dm.source) {
+          spdlog::debug("cluster: namespace {} on {} ended", k < n.ns_names.size() ? n.ns_names[k] : "?", name);
+          n.ns_actors.erase(n.ns_actors.begin() + static_cast<std::ptrdiff_t>(k));
+          if (k < n.ns_names.size()) n.ns_names.erase(n.ns_names.begin() + static_cast<std::ptrdiff_t>(k));
+          if (k < n.ns_docs.size()) n.ns_docs.erase(n.ns_docs.begin() + static_cast<std::ptrdiff_t>(k));
+          update_directory(self);
+          return;
+        }
   });
   self->send(self, dial_atom_v, st.dial_token);
   return {

@@ -35,7 +35,8 @@ struct membership_state {
   node_info self;
   std::vector<std::pair<std::string, uint16_t>> seeds;
   std::map<std::string, node_info> members;  // by name, without this node
-  std::set<std::string> dialing;             // seeds with a connect in flight
+  std::set<std::string> dialing;             // addresses with a connect in flight
+  std::set<caf::actor_addr> watched;         // members' namespace actors we monitor
   int backoff_ms = 250;
   uint64_t dial_token = 0;  // only the latest scheduled dial runs
   std::set<std::string> deleted;  // namespaces deleted while this node ran: never re-adopted

@@ -181,3 +181,27 @@ test('kill -9 of a node: the others serve every user; restarted, it rejoins and 
   assert.equal((await d.message()).id, stored, 'what rb stored before its death is delivered');
   await d.close(); await ca.close(); await cc.close();
 });
+
+test('an API call right after a namespace is deleted elsewhere is answered, not left waiting on the ended actor', async () => {
+  const admin = { auth: { bearer: 'admin-token' } };
+  for (let round = 0; round < 4; round++) {
+    const name = `brief${round}`;
+    const auth = { auth: { basic: `${name}:br` } };
+    assert.equal((await api(byName('ra'), 'POST', '/v1/admin/namespaces', { ...admin, body: { name, secret: 'br' } })).status, 200);
+    for (const n of nodes)
+      await until(async () => (await api(n, 'GET', '/v1/stats', auth)).status === 200, { timeout: 10000, what: `${name} on ${n.name}` });
+    // Let every node learn every other's namespace actor.
+    await until(async () => (await api(byName('ra'), 'POST', '/v1/push', { ...auth, body: { to: { all: true }, data: 'x' } })).status === 200, { what: `${name} routable` });
+    const deleted = api(byName('rc'), 'DELETE', `/v1/admin/namespaces/${name}`, admin);
+    // Until every node has dropped it, each call gets an answer (200, 503 or 401) in time.
+    for (const n of [byName('ra'), byName('rb')]) {
+      await until(async () => {
+        const t0 = Date.now();
+        const r = await api(n, 'GET', '/v1/stats', { ...auth, timeout: 4000 });
+        assert.ok(Date.now() - t0 < 4000, `stats on ${n.name} answered in ${Date.now() - t0} ms`);
+        return r.status === 401;
+      }, { timeout: 10000, every: 1, what: `${name} gone on ${n.name}` });
+    }
+    assert.equal((await deleted).status, 200);
+  }
+});

@@ -104,14 +104,14 @@ export function herald(...args) {
 }
 
 // HTTP call. auth: 'ns' name (Basic with its secret), {basic:'ns:secret'}, {bearer}, or null.
-export async function api(node, method, path, { body, auth = 'demo', raw, headers = {} } = {}) {
+export async function api(node, method, path, { body, auth = 'demo', raw, headers = {}, timeout = 10000 } = {}) {
   const h = { ...headers };
   if (typeof auth === 'string') h.authorization = 'Basic ' + Buffer.from(`${auth}:${SECRETS[auth]}`).toString('base64');
   else if (auth?.basic) h.authorization = 'Basic ' + Buffer.from(auth.basic).toString('base64');
   else if (auth?.bearer) h.authorization = `Bearer ${auth.bearer}`;
   const res = await fetch(node.base + path, {
     method, headers: h, body: raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10000),
+    signal: AbortSignal.timeout(timeout),
   }).catch((e) => {
     throw new Error(`${method} ${path} on ${node.name ?? node.base}: ${e.message}`);
   });
