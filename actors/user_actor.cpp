@@ -73,10 +73,17 @@ void next_page(self_ptr self, const session_ref& ref) {
   cu.after = seqs.back();
   auto* store = st.ctx->store;
   caf::actor me{self};
-  store->read([store, me, ns = st.ns, user = st.user, seqs = std::move(seqs), sid = ref.info.session] {
+  auto read = [store, me, ns = st.ns, user = st.user, seqs = std::move(seqs), sid = ref.info.session] {
     auto recs = std::make_shared<result<std::vector<storage::record>>>(store->inbox_records(ns, user, seqs));
     caf::anon_send(me, loaded_atom_v, sid, recs);
-  });
+  };
+  // The index holds pushes whose records are still on their way to the
+  // store: read once they are written (an empty batch behind them is the
+  // barrier), or the page would skip them and the device never get them.
+  if (st.waiting.empty())
+    store->read(std::move(read));
+  else
+    store->commit(store->make_batch(), [store, read = std::move(read)](status) mutable { store->read(std::move(read)); });
 }
 
 void finish_page(self_ptr self, const std::string& sid, replay_ptr& recs) {

@@ -235,3 +235,27 @@ test('the user actor keeps an index, not payloads: memory stays flat under big d
     await node.stop();
   }
 });
+
+test('a device that connects while a push to its user is being written gets it (live or replayed)', async () => {
+  // The push reaches the user actor first (no session yet: it is written to
+  // the inbox only); the device attaches before that write is durable, and
+  // its backlog read must not miss it.
+  const node = await startNode();
+  try {
+    const missed = [];
+    for (let i = 0; i < 60; i++) {
+      const user = `race-${i}`;
+      const [r, c] = await Promise.all([
+        push(node, { to: { users: [user] }, data: i, ttl: 3600 }),
+        (async () => { await new Promise((res) => setImmediate(res)); return Client.open(node, { user, client: 'd' }); })(),
+      ]);
+      assert.equal(r.status, 200);
+      const got = await c.message((m) => m.id === r.json.id, 2000).catch(() => null);
+      if (!got) missed.push(user);
+      await c.close();
+    }
+    assert.deepEqual(missed, [], 'every device got the push it connected during');
+  } finally {
+    await node.stop();
+  }
+});
