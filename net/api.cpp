@@ -7,6 +7,7 @@
 
 #include "actors/names.hpp"
 #include "actors/wire.hpp"
+#include "net/api_gateway.hpp"
 #include "net/url.hpp"
 #include "storage/store.hpp"
 
@@ -44,37 +45,18 @@ bool secret_equal(const std::string& a, const std::string& b) {
 
 bool starts_with(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
 
-// A request the gateway makes for a thread outside the actor system.
-struct api_job {
-  std::function<void(caf::event_based_actor*, caf::timespan)> run;
-};
-using api_job_ptr = std::shared_ptr<api_job>;
-
-}  // namespace
-}  // namespace herald
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::api_job_ptr)
-
-namespace herald {
-namespace {
-
-// One long-lived actor makes the API's requests, each with `timeout`:
-// spawning an actor per HTTP call cost a spawn, a registration and a
-// teardown per push.
-caf::behavior api_gateway(caf::event_based_actor* self, caf::timespan timeout) {
-  return {[self, timeout](const api_job_ptr& job) { job->run(self, timeout); }};
-}
-
 // Runs one request against an actor from outside any actor, through the
 // gateway; `done` gets the answer or an error.
 template <class T, class... Ts>
 void ask(const caf::actor& gateway, caf::actor dest, std::function<void(result<T>)> done, Ts... xs) {
   if (!dest) return done(error{errc::unavailable, "namespace is not active on this node"});
   auto job = std::make_shared<api_job>();
-  job->run = [=](caf::event_based_actor* self, caf::timespan timeout) {
-    self->request(dest, timeout, xs...)
-      .then([done](T& v) { done(std::move(v)); },
-            [done](caf::error& e) { done(error{errc::unavailable, caf::to_string(e)}); });
+  job->call = std::make_shared<api_call>();
+  job->call->expire = [done] { done(error{errc::unavailable, "no answer in time"}); };
+  job->run = [=, call = job->call](caf::event_based_actor* self) {
+    self->request(dest, caf::infinite, xs...)
+      .then([done, call](T& v) { if (call->claim()) done(std::move(v)); },
+            [done, call](caf::error& e) { if (call->claim()) done(error{errc::unavailable, caf::to_string(e)}); });
   };
   caf::anon_send(gateway, std::move(job));
 }
@@ -87,20 +69,22 @@ void ask_all(const caf::actor& gateway, std::vector<caf::actor> targets,
              std::function<void(result<std::vector<T>>)> done, Ts... xs) {
   if (targets.empty()) return done(std::vector<T>{});
   auto job = std::make_shared<api_job>();
-  job->run = [=](caf::event_based_actor* self, caf::timespan timeout) {
+  job->call = std::make_shared<api_call>();
+  job->call->expire = [done] { done(error{errc::unavailable, "a node did not answer in time"}); };
+  job->run = [=, call = job->call](caf::event_based_actor* self) {
     struct acc {
       std::vector<T> got;
       size_t remaining;
       std::optional<error> failed;
     };
     auto a = std::make_shared<acc>(acc{{}, targets.size(), {}});
-    auto finish = [a, done] {
-      if (--a->remaining > 0) return;
+    auto finish = [a, done, call] {
+      if (--a->remaining > 0 || !call->claim()) return;
       if (a->failed) return done(*a->failed);
       done(std::move(a->got));
     };
     for (auto& t : targets)
-      self->request(t, timeout, xs...)
+      self->request(t, caf::infinite, xs...)
         .then(
           [a, finish](T& v) {
             a->got.push_back(std::move(v));
@@ -132,9 +116,23 @@ json totals_json(const window_totals& t) {
 }  // namespace
 
 api::api(node& n, std::string admin_token)
-  : node_(n), admin_token_(std::move(admin_token)), gateway_(n.system().spawn(api_gateway, caf::timespan{n.context()->ask_timeout})) {}
+  : node_(n), admin_token_(std::move(admin_token)) {
+  gateway_ = n.system().spawn(api_gateway, caf::timespan{n.context()->ask_timeout});
+}
 
 api::~api() { caf::anon_send_exit(gateway_, caf::exit_reason::user_shutdown); }
+
+caf::actor api::gateway() {
+  std::lock_guard lock(gateway_mtx_);
+  if (++gateway_calls_ >= api_gateway_calls) {
+    // Requests that never get an answer leave a handler in the gateway:
+    // a fresh gateway now and then, and the old one ends (see api_gateway.hpp).
+    caf::anon_send(gateway_, stop_atom_v);
+    gateway_ = node_.system().spawn(api_gateway, caf::timespan{node_.context()->ask_timeout});
+    gateway_calls_ = 0;
+  }
+  return gateway_;
+}
 
 void api::handle(api_request req, reply_fn reply) {
   call c{std::move(req), std::move(reply), {}, {}};
@@ -244,7 +242,7 @@ void api::push(call& c) {
   req.msg.data = data->dump(-1, ' ', false, json::error_handler_t::replace);
   auto id = req.msg.id;
   auto reply = c.reply;
-  ask<uint64_t>(gateway_, node_.dir().local(c.ns),
+  ask<uint64_t>(gateway(), node_.dir().local(c.ns),
                 std::function<void(result<uint64_t>)>([reply, id](result<uint64_t> r) {
                   call c2{{}, reply, {}, {}};
                   if (!r) return c2.fail(r.err());
@@ -255,7 +253,7 @@ void api::push(call& c) {
 
 void api::user_info(call& c, const std::string& user) {
   auto reply = c.reply;
-  ask<std::vector<session_info>>(gateway_, node_.dir().local(c.ns),
+  ask<std::vector<session_info>>(gateway(), node_.dir().local(c.ns),
     std::function<void(result<std::vector<session_info>>)>([reply](auto r) {
       call c2{{}, reply, {}, {}};
       if (!r) return c2.fail(r.err());
@@ -266,7 +264,7 @@ void api::user_info(call& c, const std::string& user) {
 
 void api::user_disconnect(call& c, const std::string& user) {
   auto reply = c.reply;
-  ask<uint64_t>(gateway_, node_.dir().local(c.ns),
+  ask<uint64_t>(gateway(), node_.dir().local(c.ns),
                 std::function<void(result<uint64_t>)>([reply](auto r) {
                   call c2{{}, reply, {}, {}};
                   if (!r) return c2.fail(r.err());
@@ -277,7 +275,7 @@ void api::user_disconnect(call& c, const std::string& user) {
 
 void api::room_info(call& c, const std::string& room) {
   auto reply = c.reply;
-  ask<std::vector<session_info>>(gateway_, node_.dir().local(c.ns),
+  ask<std::vector<session_info>>(gateway(), node_.dir().local(c.ns),
     std::function<void(result<std::vector<session_info>>)>([reply](auto r) {
       call c2{{}, reply, {}, {}};
       if (!r) return c2.fail(r.err());
@@ -307,7 +305,7 @@ void api::room_history(call& c, const std::string& room) {
   std::string since;
   if (auto q = c.target.query.find("since"); q != c.target.query.end()) since = q->second;
   auto reply = c.reply;
-  ask<std::vector<message>>(gateway_, node_.dir().local(c.ns),
+  ask<std::vector<message>>(gateway(), node_.dir().local(c.ns),
     std::function<void(result<std::vector<message>>)>([reply](auto r) {
       call c2{{}, reply, {}, {}};
       if (!r) return c2.fail(r.err());
@@ -320,7 +318,7 @@ void api::room_history(call& c, const std::string& room) {
 
 void api::receipt(call& c, const std::string& id) {
   auto reply = c.reply;
-  ask_all<receipt_counts>(gateway_, node_.dir().everywhere(c.ns), [reply, id](result<std::vector<receipt_counts>> r) {
+  ask_all<receipt_counts>(gateway(), node_.dir().everywhere(c.ns), [reply, id](result<std::vector<receipt_counts>> r) {
     call c2{{}, reply, {}, {}};
     if (!r) return c2.fail(r.err());
     receipt_counts sum;
@@ -336,7 +334,7 @@ void api::receipt(call& c, const std::string& id) {
 
 void api::stats(call& c) {
   auto reply = c.reply;
-  ask_all<ns_stats>(gateway_, node_.dir().everywhere(c.ns), [reply](result<std::vector<ns_stats>> r) {
+  ask_all<ns_stats>(gateway(), node_.dir().everywhere(c.ns), [reply](result<std::vector<ns_stats>> r) {
     call c2{{}, reply, {}, {}};
     if (!r) return c2.fail(r.err());
     auto add = [](window_totals& x, const window_totals& y) {
@@ -370,7 +368,7 @@ void api::cluster(call& c) {
     return c.ok({{"self", self},
                  {"nodes", json::array({{{"name", self}, {"state", "up"}, {"self", true}}})}});
   auto reply = c.reply;
-  ask<std::vector<node_info>>(gateway_, ctx.membership,
+  ask<std::vector<node_info>>(gateway(), ctx.membership,
                               std::function<void(result<std::vector<node_info>>)>([reply, self](auto r) {
                                 call c2{{}, reply, {}, {}};
                                 if (!r) return c2.fail(r.err());

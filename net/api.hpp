@@ -4,6 +4,7 @@
 // `reply`, possibly on a CAF thread.
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "actors/node.hpp"
@@ -48,7 +49,10 @@ class api {
 
   node& node_;
   std::string admin_token_;
-  caf::actor gateway_;  // makes the requests (see api.cpp)
+  caf::actor gateway();  // the current gateway (net/api_gateway.hpp)
+  std::mutex gateway_mtx_;
+  caf::actor gateway_;
+  uint64_t gateway_calls_ = 0;
 };
 
 // Body of an API error.

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { startNode, freePort, api, until } from './lib/herald.mjs';
+import { userHomedOn } from './lib/ring.mjs';
 
 const names = async (node) => {
   const r = await api(node, 'GET', '/v1/cluster');
@@ -91,5 +92,27 @@ test('two members that lose their direct link while both still see a third find 
       await until(async () => (await names(n)) === 'la,lb,lc', { timeout: 10000, what: `${n.name} to see all again` });
   } finally {
     await Promise.all([a.stop(), b.stop(), c.stop()]);
+  }
+});
+
+test('a push to a user whose home node froze is answered with an error at the deadline, not left hanging', async () => {
+  const [ca, cb] = [await freePort(), await freePort()];
+  const a = await startNode({ name: 'fa', cluster: { port: ca } });
+  const b = await startNode({ name: 'fb', cluster: { port: cb, seeds: [ca] } });
+  try {
+    for (const n of [a, b]) await until(async () => (await names(n)) === 'fa,fb', { timeout: 10000, what: `${n.name} to see both` });
+    const user = userHomedOn(['fa', 'fb'], 'fb', 'frozen-');
+    assert.equal((await api(a, 'POST', '/v1/push', { body: { to: { users: [user] }, data: 'warm' } })).status, 200);
+    b.proc.kill('SIGSTOP');
+    const t0 = Date.now();
+    const r = await api(a, 'POST', '/v1/push', { body: { to: { users: [user] }, data: 'lost?' }, timeout: 20000 });
+    const took = Date.now() - t0;
+    // fa forwarded it to fb before it saw fb go: no answer will come, and
+    // the API answers 503 once its ask timeout (10 s) has passed.
+    assert.equal(r.status, 503, JSON.stringify(r.json));
+    assert.ok(took >= 9000 && took < 15000, `answered after ${took} ms`);
+  } finally {
+    b.proc.kill('SIGCONT');
+    await Promise.all([a.stop(), b.stop()]);
   }
 });

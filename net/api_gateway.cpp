@@ -1,0 +1,63 @@
+#include "net/api_gateway.hpp"
+
+#include <caf/all.hpp>
+
+#include "actors/protocol.hpp"
+
+namespace herald {
+
+size_t deadline_queue::expire(clock::time_point now) {
+  size_t n = 0;
+  while (!q_.empty() && q_.front().first <= now) {
+    if (auto c = q_.front().second.lock(); c && c->claim()) {
+      c->expire();
+      ++n;
+    }
+    q_.pop_front();
+  }
+  return n;
+}
+
+std::optional<deadline_queue::clock::time_point> deadline_queue::next() const {
+  if (q_.empty()) return std::nullopt;
+  return q_.front().first;
+}
+
+namespace {
+using self_ptr = caf::stateful_actor<api_gateway_state>*;
+
+// One timer at a time, for the earliest deadline.
+void arm(self_ptr self) {
+  auto& st = self->state;
+  auto next = st.deadlines.next();
+  if (st.timer_armed || !next) return;
+  st.timer_armed = true;
+  auto wait = *next - deadline_queue::clock::now();
+  self->delayed_send(self, std::max(std::chrono::duration_cast<caf::timespan>(wait), caf::timespan{std::chrono::milliseconds(1)}),
+                     tick_atom_v, uint64_t{0});
+}
+}  // namespace
+
+caf::behavior api_gateway(self_ptr self, caf::timespan timeout) {
+  self->state.deadlines = deadline_queue{timeout};
+  return {
+    [self](const api_job_ptr& job) {
+      self->state.deadlines.add(job->call, deadline_queue::clock::now());
+      job->run(self);
+      arm(self);
+    },
+    [self](tick_atom, uint64_t) {
+      auto& st = self->state;
+      st.timer_armed = false;
+      st.deadlines.expire(deadline_queue::clock::now());
+      if (st.retiring && st.deadlines.empty()) return self->quit();
+      arm(self);
+    },
+    [self](stop_atom) {
+      self->state.retiring = true;
+      if (self->state.deadlines.empty()) self->quit();
+    },
+  };
+}
+
+}  // namespace herald

@@ -1,0 +1,81 @@
+#pragma once
+// The actor that makes the HTTP API's requests to other actors, for threads
+// outside the actor system. It keeps the requests' deadlines itself instead
+// of giving each request a CAF timeout: CAF 0.17 wakes its clock thread to
+// set each timeout and again to cancel it, two wake-ups per push that were
+// ~5 % of herald's CPU at 20k pushes/s (docs/benchmarks.md). One timer per
+// gateway is armed for the earliest deadline instead.
+//
+// A request whose answer never comes (its node died with it in flight)
+// fails at its deadline; the handler CAF keeps for it goes with the gateway,
+// which the API replaces after `api_gateway_calls` calls (the old one ends
+// once its last deadline has passed).
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+namespace herald {
+
+// One API call's outcome, given once: an answer, an error or its expiry.
+struct api_call {
+  std::function<void()> expire;  // runs at the deadline if nothing came first
+  bool answered = false;
+  // True only the first time: whoever gets it gives the outcome.
+  bool claim() {
+    if (answered) return false;
+    answered = true;
+    return true;
+  }
+};
+using api_call_ptr = std::shared_ptr<api_call>;
+
+// Calls in deadline order. Every call gets the same timeout, so the order
+// they arrive in is their deadline order. Pure: the gateway drives it.
+class deadline_queue {
+ public:
+  using clock = std::chrono::steady_clock;
+  explicit deadline_queue(clock::duration timeout) : timeout_(timeout) {}
+  void add(const api_call_ptr& c, clock::time_point now) { q_.emplace_back(now + timeout_, c); }
+  // Runs `expire` of every call past its deadline that nothing answered;
+  // returns how many.
+  size_t expire(clock::time_point now);
+  std::optional<clock::time_point> next() const;
+  bool empty() const { return q_.empty(); }
+
+ private:
+  clock::duration timeout_;
+  std::deque<std::pair<clock::time_point, std::weak_ptr<api_call>>> q_;
+};
+
+// A request the gateway makes: `run` sends it (without a CAF timeout) and
+// claims `call` when the answer comes.
+struct api_job {
+  api_call_ptr call;
+  std::function<void(caf::event_based_actor*)> run;
+};
+using api_job_ptr = std::shared_ptr<api_job>;
+
+struct api_gateway_state {
+  deadline_queue deadlines{std::chrono::seconds(10)};  // api_gateway sets the timeout
+  bool timer_armed = false;
+  bool retiring = false;  // replaced: ends once its deadlines have passed
+  static inline const char* name = "herald.api_gateway";
+};
+
+// Protocol: (api_job_ptr) runs a job; (stop) retires the gateway.
+caf::behavior api_gateway(caf::stateful_actor<api_gateway_state>* self, caf::timespan timeout);
+
+// Calls a gateway makes before the API replaces it.
+constexpr uint64_t api_gateway_calls = uint64_t{1} << 20;
+
+}  // namespace herald
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::api_job_ptr)
