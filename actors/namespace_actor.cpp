@@ -269,6 +269,16 @@ uint64_t close_all(self_ptr self, uint16_t code, const std::string& reason) {
   return self->state.sessions.size();
 }
 
+// Delivers the answer of the receipt read `token`.
+void finish_read(self_ptr self, uint64_t token, receipt_counts& out, const std::string& failure) {
+  auto& reading = self->state.reading;
+  auto i = reading.find(token);
+  if (i == reading.end()) return;
+  if (failure.empty()) i->second.deliver(out);
+  else i->second.deliver(caf::make_error(caf::sec::runtime_error, "store: " + failure));
+  reading.erase(i);
+}
+
 // The namespace was deleted: its sessions are closed and its user and
 // room actors end, but this actor answers every request with an error for
 // one ask timeout before it ends. Other nodes may still route to it until
@@ -285,7 +295,16 @@ void retire(self_ptr self) {
     return caf::make_error(caf::sec::runtime_error, "namespace deleted");
   });
   self->delayed_send(self, st.ctx->ask_timeout, stop_atom_v);
-  self->become(caf::behavior{[self](stop_atom) { self->quit(); }});
+  // Writes and reads already under way still answer their callers.
+  self->become(caf::behavior{
+    [self](committed_atom, uint64_t token, uint64_t n, const std::string& failure) {
+      self->state.waiting.finish(token, n, failure);
+    },
+    [self](receipt_atom, uint64_t token, receipt_counts& out, const std::string& failure) {
+      finish_read(self, token, out, failure);
+    },
+    [self](stop_atom) { self->quit(); },
+  });
 }
 
 }  // namespace
@@ -565,12 +584,7 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
       return rp;
     },
     [self](receipt_atom, uint64_t token, receipt_counts& out, const std::string& failure) {
-      auto& reading = self->state.reading;
-      auto i = reading.find(token);
-      if (i == reading.end()) return;
-      if (failure.empty()) i->second.deliver(out);
-      else i->second.deliver(caf::make_error(caf::sec::runtime_error, "store: " + failure));
-      reading.erase(i);
+      finish_read(self, token, out, failure);
     },
   };
 }
