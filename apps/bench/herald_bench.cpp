@@ -657,6 +657,7 @@ int main(int argc, char** argv) {
      << ",\"published\":" << b.t.accepted.load() << ",\"rejected\":" << b.t.rejected.load()
      << ",\"publish_rate\":" << fmt(pub_s > 0 ? b.t.accepted.load() / pub_s : 0)
      << ",\"api_p50_us\":" << b.api_lat.percentile(0.5) << ",\"api_p99_us\":" << b.api_lat.percentile(0.99)
+     << ",\"api_p999_us\":" << b.api_lat.percentile(0.999) << ",\"api_max_us\":" << b.api_lat.max()
      << ",\"delivered\":" << b.t.delivered.load() << ",\"expected\":" << expected
      << ",\"deliveries_per_s\":" << fmt(deliver_s > 0 ? b.t.delivered.load() / deliver_s : 0)
      << ",\"lost\":" << lost << ",\"duplicates\":" << dups
