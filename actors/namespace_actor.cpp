@@ -76,9 +76,14 @@ caf::actor activate(self_ptr self, key_kind kind, const std::string& key) {
   auto& table = kind == key_kind::user ? st.users : st.rooms;
   auto i = table.find(key);
   if (i == table.end()) {
-    caf::actor a = kind == key_kind::user
-                     ? self->spawn<caf::linked>(user_actor, st.ns, key, caf::actor{self}, st.ctx)
-                     : self->spawn<caf::linked>(room_actor, st.ns, key, caf::actor{self}, st.ctx);
+    // Monitored, not linked: a link puts an entry in this actor's list of
+    // attachables, and a child that ends removes it with a linear search
+    // under this actor's lock; 10k users passivating at once took ~2 s of
+    // that and stalled every push (perf: caf::monitorable_actor::detach_impl).
+    // A monitor's entry lives in the child's own list.
+    caf::actor a = kind == key_kind::user ? self->spawn(user_actor, st.ns, key, caf::actor{self}, st.ctx)
+                                          : self->spawn(room_actor, st.ns, key, caf::actor{self}, st.ctx);
+    self->monitor(a);
     i = table.emplace(key, activated_actor{a, 0}).first;
     st.children.emplace(a.address(), std::make_pair(kind == key_kind::room, key));
   }
@@ -269,6 +274,12 @@ uint64_t close_all(self_ptr self, uint16_t code, const std::string& reason) {
   return self->state.sessions.size();
 }
 
+// Ends every user and room actor this actor spawned.
+void end_children(self_ptr self, caf::exit_reason reason) {
+  for (auto& [addr, child] : self->state.children)
+    if (auto a = caf::actor_cast<caf::actor>(addr)) self->send_exit(a, reason);
+}
+
 // Delivers the answer of the receipt read `token`.
 void finish_read(self_ptr self, uint64_t token, receipt_counts& out, const std::string& failure) {
   auto& reading = self->state.reading;
@@ -289,8 +300,7 @@ void retire(self_ptr self) {
   auto& st = self->state;
   close_all(self, close_code::api_disconnect, "namespace deleted");
   self->set_down_handler([](caf::down_msg&) {});  // its sessions ending: nothing to leave
-  for (auto& [addr, child] : st.children)
-    if (auto a = caf::actor_cast<caf::actor>(addr)) self->send_exit(a, caf::exit_reason::user_shutdown);
+  end_children(self, caf::exit_reason::user_shutdown);
   self->set_default_handler([](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
     return caf::make_error(caf::sec::runtime_error, "namespace deleted");
   });
@@ -312,18 +322,14 @@ void retire(self_ptr self) {
 caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
   self->state.ns = std::move(ns);
   self->state.ctx = std::move(ctx);
+  // A user/room actor that ended (passivated or failed) leaves the tables
+  // (a passivated one has left them already); a session that ended leaves
+  // its rooms.
   self->set_down_handler([self](caf::down_msg& dm) {
-    auto i = self->state.session_by_addr.find(dm.source);
-    if (i != self->state.session_by_addr.end()) drop_session(self, dm.source, std::string(i->second));
-  });
-  // Linked user/room actors that end (passivated or failed) leave the tables
-  // (a passivated one has left them already); an exit from anyone else
-  // (namespace deleted, node stopping) ends us and, through the links, them.
-  self->set_exit_handler([self](caf::exit_msg& em) {
-    auto child = self->state.children.find(em.source);
+    auto child = self->state.children.find(dm.source);
     if (child != self->state.children.end()) {
       auto [is_room, key] = child->second;
-      bool was_leaving = erase_activated(self, em.source, is_room, key);
+      bool was_leaving = erase_activated(self, dm.source, is_room, key);
       self->state.children.erase(child);
       if (was_leaving) {
         --self->state.handoffs_running;
@@ -331,7 +337,13 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
       }
       return;
     }
+    auto i = self->state.session_by_addr.find(dm.source);
+    if (i != self->state.session_by_addr.end()) drop_session(self, dm.source, std::string(i->second));
+  });
+  // An exit (node stopping) ends us and our user and room actors.
+  self->set_exit_handler([self](caf::exit_msg& em) {
     close_all(self, close_code::going_away, "namespace closed");
+    end_children(self, caf::exit_reason::user_shutdown);
     self->quit(em.reason ? em.reason : caf::make_error(caf::exit_reason::user_shutdown));
   });
   return {
