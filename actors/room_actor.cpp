@@ -28,13 +28,20 @@ void schedule_idle(self_ptr self) {
 
 bool idle(self_ptr self) { return self->state.members.empty() && self->state.waiting.empty(); }
 
+// Only other nodes' namespace actors are monitored (to drop their members
+// when the node dies): this node's is our parent and ends us itself. A
+// monitor is an entry in the monitored actor's list of attachables, and
+// removing one searches that list: 10k one-member rooms losing their
+// members at once stalled the node's namespace actor for about a second.
+bool watched(self_ptr self, const caf::actor& node_ns) { return node_ns.node() != self->node(); }
+
 void remove_member(self_ptr self, const std::string& session) {
   auto& s = self->state;
   auto i = s.members.find(session);
   if (i == s.members.end()) return;
   auto n = s.nodes.find(i->second.node_ns);
   if (n != s.nodes.end() && --n->second == 0) {
-    self->demonitor(n->first);
+    if (watched(self, n->first)) self->demonitor(n->first);
     s.nodes.erase(n);
   }
   s.members.erase(i);
@@ -95,7 +102,8 @@ caf::behavior handing_off(self_ptr self, caf::actor to) {
 void start_handoff(self_ptr self, caf::actor to) {
   auto& s = self->state;
   if (!s.members.empty()) self->send(s.parent, online_atom_v, true, s.room, false);
-  for (auto& kv : s.nodes) self->demonitor(kv.first);
+  for (auto& kv : s.nodes)
+    if (watched(self, kv.first)) self->demonitor(kv.first);
   s.members.clear();
   s.nodes.clear();
   auto out = export_history(history_records(s));
@@ -148,7 +156,7 @@ caf::behavior running(self_ptr self) {
       auto id = ref.info.session;
       auto node_ns = ref.node_ns;
       if (!s.members.count(id)) {
-        if (s.nodes[node_ns]++ == 0) self->monitor(node_ns);
+        if (s.nodes[node_ns]++ == 0 && watched(self, node_ns)) self->monitor(node_ns);
         s.members.emplace(id, std::move(ref));
         if (s.members.size() == 1) self->send(s.parent, online_atom_v, true, s.room, true);
       }
