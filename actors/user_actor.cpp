@@ -33,7 +33,7 @@ namespace {
 
 void schedule_idle(self_ptr self) {
   auto token = ++self->state.idle_token;
-  self->delayed_send(self, self->state.ctx->passivate_after, tick_atom_v, token);
+  self->delayed_send(self, passivate_delay(*self->state.ctx), tick_atom_v, token);
 }
 
 bool idle(self_ptr self) {
