@@ -1,5 +1,7 @@
 #include "actors/node.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include <caf/all.hpp>
@@ -63,7 +65,10 @@ status node::delete_local(const std::string& name) {
   if (auto st = ctx_->catalog->remove(name); !st) return st;
   if (auto a = dir_->local(name)) {
     caf::anon_send(a, ns_delete_atom_v);  // it answers errors for a while, then ends
-    retired_.push_back(std::move(a));
+    retired_.erase(std::remove_if(retired_.begin(), retired_.end(),
+                                  [](const caf::actor_addr& r) { return !caf::actor_cast<caf::actor>(r); }),
+                   retired_.end());
+    retired_.push_back(a.address());
   }
   dir_->remove(name);
   return ok();
@@ -87,7 +92,8 @@ void node::stop(std::chrono::milliseconds wait) {
   auto all = dir_->all_local();
   {
     std::lock_guard lock(mtx_);
-    all.insert(all.end(), retired_.begin(), retired_.end());
+    for (auto& r : retired_)
+      if (auto a = caf::actor_cast<caf::actor>(r)) all.push_back(std::move(a));
     retired_.clear();
   }
   for (auto& a : all) {

@@ -49,7 +49,9 @@ class node {
   context_ptr ctx_;
   std::shared_ptr<local_directory> dir_;
   std::mutex mtx_;
-  std::vector<caf::actor> retired_;  // namespace actors of deleted namespaces, for stop()
+  // Namespace actors of deleted namespaces that may still run, for stop().
+  // Weak: a strong handle would keep each ended actor's object alive.
+  std::vector<caf::actor_addr> retired_;
 };
 
 // Adds herald's message types to a CAF config.

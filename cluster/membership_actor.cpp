@@ -63,6 +63,12 @@ void greet(self_ptr self, const caf::actor& agent) {
     [](caf::error&) {});
 }
 
+// Greets every member: tells them this node's namespaces and learns theirs
+// and the members they know.
+void greet_all(self_ptr self) {
+  for (auto& kv : self->state.members) greet(self, kv.second.agent);
+}
+
 void learn(self_ptr self, const node_info& n, bool direct) {
   auto& st = self->state;
   if (n.name == st.self.name || !n.agent) return;
@@ -134,7 +140,7 @@ void dial(self_ptr self) {
   }
   // Gossip: the members' lists bring back a member this node lost while
   // others still see it (a broken link between two of them), and new ones.
-  for (auto& kv : st.members) greet(self, kv.second.agent);
+  greet_all(self);
   // Back off while seeds are missing; check every few seconds once joined
   // so that partitions heal.
   st.backoff_ms = missing ? std::min(st.backoff_ms * 2, max_backoff_ms) : max_backoff_ms;
@@ -187,7 +193,7 @@ caf::behavior membership_actor(self_ptr self, node_info info, std::vector<std::s
       if (token == self->state.dial_token) dial(self);
     },
     [self](announce_atom) {
-      for (auto& kv : self->state.members) greet(self, kv.second.agent);
+      greet_all(self);
     },
     [self](ns_delete_atom, const std::string& name, bool spread) {
       self->state.deleted.insert(name);
@@ -196,7 +202,7 @@ caf::behavior membership_actor(self_ptr self, node_info info, std::vector<std::s
       } else {
         self->state.local->drop_namespace(name);
       }
-      for (auto& kv : self->state.members) greet(self, kv.second.agent);
+      greet_all(self);
     },
   };
 }

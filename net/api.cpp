@@ -116,8 +116,10 @@ json totals_json(const window_totals& t) {
 }  // namespace
 
 api::api(node& n, std::string admin_token)
-  : node_(n), admin_token_(std::move(admin_token)) {
-  gateway_ = n.system().spawn(api_gateway, caf::timespan{n.context()->ask_timeout});
+  : node_(n), admin_token_(std::move(admin_token)), gateway_(spawn_gateway()) {}
+
+caf::actor api::spawn_gateway() {
+  return node_.system().spawn(api_gateway, caf::timespan{node_.context()->ask_timeout});
 }
 
 api::~api() { caf::anon_send_exit(gateway_, caf::exit_reason::user_shutdown); }
@@ -128,7 +130,7 @@ caf::actor api::gateway() {
     // Requests that never get an answer leave a handler in the gateway:
     // a fresh gateway now and then, and the old one ends (see api_gateway.hpp).
     caf::anon_send(gateway_, stop_atom_v);
-    gateway_ = node_.system().spawn(api_gateway, caf::timespan{node_.context()->ask_timeout});
+    gateway_ = spawn_gateway();
     gateway_calls_ = 0;
   }
   return gateway_;

@@ -50,6 +50,7 @@ class api {
   node& node_;
   std::string admin_token_;
   caf::actor gateway();  // the current gateway (net/api_gateway.hpp)
+  caf::actor spawn_gateway();
   std::mutex gateway_mtx_;
   caf::actor gateway_;
   uint64_t gateway_calls_ = 0;
