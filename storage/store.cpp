@@ -178,6 +178,9 @@ result<std::unique_ptr<store>> store::open_impl(const std::string& dir, bool rea
   opts.max_manifest_file_size = 64 << 20;
   // All memtables together, whatever the number of column families.
   opts.db_write_buffer_size = 64 << 20;
+  // The writer thread flushes the WAL once per group (store::writer_loop):
+  // without this, each batch of a group was its own write(2) to the log.
+  opts.manual_wal_flush = sopts.group_commit;
   std::vector<std::string> names;
   auto ls = rocksdb::DB::ListColumnFamilies(opts, dir, &names);
   if (!ls.ok()) {
@@ -287,8 +290,9 @@ void store::writer_loop() {
       t.in_progress = jobs.size();
     }
     if (opts_.group_commit) {
-      // One WAL sync covers every batch written before it; relaxed batches
-      // are answered as soon as they are written.
+      // The group's batches go to the WAL buffer, then to the file in one
+      // write: relaxed batches are answered then, the others after one sync
+      // that covers them all.
       rocksdb::WriteOptions wo;
       wo.sync = false;
       std::vector<status> results;
@@ -297,20 +301,18 @@ void store::writer_loop() {
       for (auto& j : jobs) {
         auto st = db_->Write(wo, j.b.wb_.get());
         results.push_back(st.ok() ? ok() : status{io_error(st, "write")});
-        if (j.b.relaxed()) {
-          if (j.done) j.done(results.back());
-        } else {
-          need_sync = true;
-        }
+        need_sync = need_sync || !j.b.relaxed();
       }
-      if (need_sync) {
-        auto synced = db_->SyncWAL();
+      auto flushed = db_->FlushWAL(false);
+      auto finish = [&](bool relaxed, const rocksdb::Status& io, const char* what) {
         for (size_t i = 0; i < jobs.size(); ++i) {
-          if (jobs[i].b.relaxed()) continue;
-          status st = !synced.ok() && results[i] ? status{io_error(synced, "sync WAL")} : results[i];
-          if (jobs[i].done) jobs[i].done(st);
+          if (jobs[i].b.relaxed() != relaxed || !jobs[i].done) continue;
+          status st = !io.ok() && results[i] ? status{io_error(io, what)} : results[i];
+          jobs[i].done(st);
         }
-      }
+      };
+      finish(true, flushed, "write WAL");
+      if (need_sync) finish(false, flushed.ok() ? db_->SyncWAL() : flushed, "sync WAL");
     } else {
       for (auto& j : jobs) {
         rocksdb::WriteOptions wo;
