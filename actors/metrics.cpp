@@ -31,7 +31,14 @@ metrics::metrics()
 
 Counter& metrics::closed(uint16_t code) { return closed_family.Add({{"code", std::to_string(code)}}); }
 Counter& metrics::refused(const std::string& reason) { return refused_family.Add({{"reason", reason}}); }
-Counter& metrics::http(int status) { return http_family.Add({{"status", std::to_string(status)}}); }
+Counter& metrics::http(int status) {
+  if (status < 100 || status > 599) return http_family.Add({{"status", std::to_string(status)}});
+  auto& slot = http_by_status_[status - 100];
+  if (auto* c = slot.load(std::memory_order_acquire)) return *c;
+  auto& c = http_family.Add({{"status", std::to_string(status)}});  // the family returns the same counter each time
+  slot.store(&c, std::memory_order_release);
+  return c;
+}
 Counter& metrics::internode(const std::string& kind) { return internode_family.Add({{"kind", kind}}); }
 Counter& metrics::passivated(const std::string& kind) { return passivated_family.Add({{"kind", kind}}); }
 Counter& metrics::handoff(const std::string& kind, const std::string& side) {

@@ -1,6 +1,8 @@
 #pragma once
 // Node-wide Prometheus metrics. Counters are bumped once per fan-out with the
 // number of deliveries, never once per recipient.
+#include <array>
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -41,6 +43,11 @@ struct metrics {
   prometheus::Family<prometheus::Counter>& passivated_family;
   prometheus::Family<prometheus::Counter>& handoff_family;
   prometheus::Counter& handoff_records;  // declared after registry: initialised from it
+
+ private:
+  // http() runs once per API call: a label lookup in the family is ~2k
+  // instructions, the cached counter one load.
+  std::array<std::atomic<prometheus::Counter*>, 500> http_by_status_{};
 };
 
 }  // namespace herald

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/names.hpp"
+#include "net/http_response.hpp"
 #include "net/token.hpp"
 #include "net/url.hpp"
 #include "net/ws_codec.hpp"
@@ -121,16 +122,12 @@ void http_session::upgrade(http::request<http::string_body> req) {
 }
 
 void http_session::respond(api_response res, bool keep_alive) {
-  auto msg = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(res.status), version_);
-  msg->set(http::field::server, "herald");
-  msg->set(http::field::content_type, res.content_type);
-  msg->keep_alive(keep_alive);
-  msg->body() = std::move(res.body);
-  msg->prepare_payload();
+  // One answer in flight at a time: the next request is read after it.
+  out_ = render_response(res.status, res.content_type, res.body, version_, keep_alive);
   srv_.n.context()->stats->http(res.status).Increment();
   stream_.expires_after(std::chrono::seconds(30));
-  http::async_write(stream_, *msg, [self = shared_from_this(), msg](beast::error_code ec, std::size_t) {
-    if (ec || !msg->keep_alive()) return self->shutdown();
+  net::async_write(stream_, net::buffer(out_), [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+    if (ec || !keep_alive) return self->shutdown();
     self->do_read();
   });
 }

@@ -3,6 +3,7 @@
 // hands WebSocket upgrades that pass auth to a ws_session. Internal to net/.
 #include <memory>
 #include <optional>
+#include <string>
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -31,6 +32,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   server_state& srv_;
   unsigned version_ = 11;
+  std::string out_;  // the answer being written
 };
 
 }  // namespace herald
