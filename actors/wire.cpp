@@ -111,7 +111,22 @@ parsed parse_client_frame(std::string_view text, size_t max_list) {
 }
 
 std::string quote(std::string_view s) {
-  return json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+  // Ids, names and node tags are plain ASCII: copied as they are. Anything
+  // else (escapes, UTF-8, invalid bytes) is nlohmann's, which replaces
+  // invalid UTF-8 with U+FFFD.
+  bool plain = true;
+  for (unsigned char c : s)
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  if (!plain) return json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  out += s;
+  out += '"';
+  return out;
 }
 
 std::string welcome(std::string_view session, std::string_view user, std::string_view node,

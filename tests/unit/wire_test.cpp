@@ -86,3 +86,15 @@ TEST_CASE("every error code has a name and an HTTP status") {
   CHECK(http_status(errc::unavailable) == 503);
   CHECK(std::string(code_name(errc::internal)) == "internal");
 }
+
+TEST_CASE("quote writes what nlohmann writes, plain ASCII copied as it is") {
+  auto nl = [](const std::string& s) { return json(s).dump(-1, ' ', false, json::error_handler_t::replace); };
+  std::vector<std::string> cases = {"", "0193a1b2c3d-1a2b3c-7f", "api", "a b~c", "say \"hi\"", "back\\slash",
+                                    std::string("nul\0x", 5), "tab\there", "\x1f", "\x7f", "caf\xc3\xa9",
+                                    "\xe2\x82\xac", "bad \xff byte", "cut \xc3"};
+  for (auto& s : cases) {
+    INFO(s);
+    CHECK(wire::quote(s) == nl(s));
+    CHECK(json::parse(wire::quote(s), nullptr, false).is_string());
+  }
+}
