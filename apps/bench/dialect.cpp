@@ -81,6 +81,29 @@ http_publish publish_request(const publish_args& a) {
   return {};
 }
 
+std::string publish_wire(const http_publish& p, std::string_view host, std::string_view content_type,
+                         std::string_view authorization) {
+  std::string out;
+  out.reserve(128 + p.target.size() + authorization.size() + p.body.size());
+  out += "POST ";
+  out += p.target;
+  out += " HTTP/1.1\r\nHost: ";
+  out += host;
+  out += "\r\nContent-Type: ";
+  out += content_type;
+  out += "\r\n";
+  if (!authorization.empty()) {
+    out += "Authorization: ";
+    out += authorization;
+    out += "\r\n";
+  }
+  out += "Content-Length: ";
+  out += std::to_string(p.body.size());
+  out += "\r\n\r\n";
+  out += p.body;
+  return out;
+}
+
 std::string herald_join(const std::string& room) {
   return "{\"type\":\"join\",\"id\":1,\"rooms\":[\"" + room + "\"]}";
 }

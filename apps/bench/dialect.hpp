@@ -57,6 +57,11 @@ struct http_publish {
   std::string body;
 };
 http_publish publish_request(const publish_args& a);
+// The whole HTTP/1.1 request for `p`, as Beast's serializer wrote it
+// (rendered directly: the bench must cost less per push than the server).
+// `authorization` empty: no such header.
+std::string publish_wire(const http_publish& p, std::string_view host, std::string_view content_type,
+                         std::string_view authorization);
 
 // herald: the join frame for a room.
 std::string herald_join(const std::string& room);

@@ -113,6 +113,7 @@ struct bench {
   std::vector<uint64_t> room_accepted;  // per room
   std::vector<uint32_t> user_accepted;  // per connection (users mode)
   std::mt19937_64 rng{12345};
+  std::string auth;  // the publishers' Authorization header (herald: Basic ns:secret)
 
   // connect phase
   size_t next_conn = 0, in_flight = 0;
@@ -274,7 +275,7 @@ struct publisher : std::enable_shared_from_this<publisher> {
   explicit publisher(asio::io_context& io) : sock(io) {}
   tcp::socket sock;
   beast::flat_buffer buf;
-  http::request<http::string_body> req;
+  std::string out;  // the request being written
   http::response<http::string_body> res;
   uint32_t seq = 0;
   size_t target_room = 0, target_user = 0;
@@ -304,24 +305,11 @@ struct publisher : std::enable_shared_from_this<publisher> {
     }
     t0 = now_us();
     a.payload = stamp(t0, seq, B->opt.pad);
-    auto p = publish_request(a);
-    req = {};
-    req.method(http::verb::post);
-    req.target(p.target);
-    req.version(11);
-    req.set(http::field::host, B->opt.host);
-    req.set(http::field::content_type, B->opt.kind == server::nchan ? "text/plain" : "application/json");
-    if (B->opt.kind == server::herald) {
-      std::string cred = B->opt.ns + ":" + B->opt.secret;
-      std::string enc(beast::detail::base64::encoded_size(cred.size()), '\0');
-      enc.resize(beast::detail::base64::encode(enc.data(), cred.data(), cred.size()));
-      req.set(http::field::authorization, "Basic " + enc);
-    }
-    req.body() = std::move(p.body);
-    req.prepare_payload();
+    out = publish_wire(publish_request(a), B->opt.host, B->opt.kind == server::nchan ? "text/plain" : "application/json",
+                       B->auth);
     B->t.sent++;
     auto self = shared_from_this();
-    http::async_write(sock, req, [self](beast::error_code ec, size_t) {
+    asio::async_write(sock, asio::buffer(out), [self](beast::error_code ec, size_t) {
       if (ec) return self->broken("write", ec);
       self->res = {};
       http::async_read(self->sock, self->buf, self->res, [self](beast::error_code ec, size_t) {
@@ -491,6 +479,12 @@ int main(int argc, char** argv) {
     if (!p.empty()) o.pids.push_back(std::stoi(p));
   }
   b.names = naming{o.run, o.offset};
+  if (o.kind == server::herald) {
+    std::string cred = o.ns + ":" + o.secret;
+    std::string enc(beast::detail::base64::encoded_size(cred.size()), '\0');
+    enc.resize(beast::detail::base64::encode(enc.data(), cred.data(), cred.size()));
+    b.auth = "Basic " + enc;
+  }
   try {
     b.sources = parse_sources(o.src);
     auto host = asio::ip::make_address_v4(o.host);

@@ -1,5 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <sstream>
+
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
 #include "apps/bench/dialect.hpp"
 #include "apps/bench/histogram.hpp"
 
@@ -57,4 +62,25 @@ TEST_CASE("publish requests and upgrade targets per server") {
   CHECK(ws_target({server::herald, "bench", "TOK", "b1", "", "d"}) == "/v1/ws?ns=bench&token=TOK&client=d");
   CHECK(parse_server("nchan") == server::nchan);
   CHECK(!parse_server("redis"));
+}
+
+TEST_CASE("publish_wire writes what Beast's serializer wrote for the same publish") {
+  namespace http = boost::beast::http;
+  for (auto kind : {server::herald, server::socketio, server::nchan}) {
+    auto p = publish_request({kind, "", "b7-1", R"({"t":1,"s":2})", 60});
+    std::string type = kind == server::nchan ? "text/plain" : "application/json";
+    std::string auth = kind == server::herald ? "Basic YmVuY2g6YmVuY2gtc2VjcmV0" : "";
+    http::request<http::string_body> req;
+    req.method(http::verb::post);
+    req.target(p.target);
+    req.version(11);
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::content_type, type);
+    if (!auth.empty()) req.set(http::field::authorization, auth);
+    req.body() = p.body;
+    req.prepare_payload();
+    std::ostringstream os;
+    os << req;
+    CHECK(publish_wire(p, "127.0.0.1", type, auth) == os.str());
+  }
 }
