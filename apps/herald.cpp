@@ -166,10 +166,13 @@ int server_main(const std::vector<std::string>& args) {
   // CAF's idle workers poll with 50 us sleeps for 25 ms after each burst of
   // work by default; under fan-out load that was ~9% of herald's CPU in
   // context switches (perf, saturation). Waiting on the worker's condition
-  // variable at once (woken by new work, stealing every 1 ms) gave +10%
-  // deliveries per second (docs/benchmarks.md).
+  // variable at once (woken by new work) gave +10% deliveries per second.
+  // A sleeping worker still wakes to steal every relaxed-sleep-duration:
+  // at 1 ms that kept an idle node at 4% of a core (5% with 10k idle
+  // connections); at CAF's default of 10 ms, 0.8% (2%), with the same
+  // throughput in an A/B (docs/benchmarks.md).
   caf_cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
-  caf_cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::milliseconds(1)});
+  caf_cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::milliseconds(10)});
   add_message_types(caf_cfg);
   if (clustered) {
     caf_cfg.load<caf::io::middleman>();

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -384,6 +385,26 @@ uint64_t servers_rss() {
   return sum;
 }
 
+// CPU time (user + system) the servers have used so far, in seconds.
+double servers_cpu_s() {
+  double sum = 0;
+  for (int p : B->opt.pids) {
+    std::ifstream f("/proc/" + std::to_string(p) + "/stat");
+    std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    auto rp = all.rfind(')');  // the command name may hold spaces
+    if (rp == std::string::npos) continue;
+    std::istringstream rest(all.substr(rp + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {  // fields 14 and 15 of proc(5)
+      if (i == 14) utime = std::stoull(field);
+      if (i == 15) stime = std::stoull(field);
+    }
+    sum += static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  }
+  return sum;
+}
+
 void raise_nofile() {
   rlimit r{};
   if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
@@ -511,6 +532,10 @@ int main(int argc, char** argv) {
   auto& io0 = *b.ios[0];
   auto rss0 = servers_rss();
   uint64_t rss_connected = 0;
+  // Idle mode: the servers' CPU while the connections are held after the
+  // RSS reading (percent of one core; -1 when the hold was too short).
+  double idle_cpu0 = 0, idle_cpu_pct = -1;
+  steady::time_point idle_t0;
   std::vector<std::shared_ptr<publisher>> pubs;
   auto run_start = steady::now();
   auto deadline = run_start + std::chrono::duration_cast<steady::duration>(
@@ -577,7 +602,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "measured server RSS: %llu bytes; holding %.0f s more\n",
                    static_cast<unsigned long long>(rss_connected), o.hold - settle);
       t->expires_after(secs(o.hold - settle));
-      t->async_wait([&, t](beast::error_code) { finish(); });
+      idle_cpu0 = servers_cpu_s();
+      idle_t0 = steady::now();
+      t->async_wait([&, t](beast::error_code) {
+        double held = std::chrono::duration<double>(steady::now() - idle_t0).count();
+        if (held > 0.5) idle_cpu_pct = 100.0 * (servers_cpu_s() - idle_cpu0) / held;
+        finish();
+      });
     });
   };
 
@@ -658,7 +689,8 @@ int main(int argc, char** argv) {
      << ",\"lat_p50_us\":" << lat.percentile(0.5) << ",\"lat_p99_us\":" << lat.percentile(0.99)
      << ",\"lat_p999_us\":" << lat.percentile(0.999) << ",\"lat_max_us\":" << lat.max()
      << ",\"server_rss_before\":" << rss0 << ",\"server_rss_connected\":" << rss_connected
-     << ",\"rss_per_conn\":" << (ready > 0 && rss_connected > rss0 ? (rss_connected - rss0) / ready : 0) << "}";
+     << ",\"rss_per_conn\":" << (ready > 0 && rss_connected > rss0 ? (rss_connected - rss0) / ready : 0)
+     << ",\"server_idle_cpu_pct\":" << fmt(idle_cpu_pct, 2) << "}";
   std::printf("%s\n", js.str().c_str());
   if (!o.json.empty()) std::ofstream(o.json, std::ios::app) << js.str() << "\n";
   std::fflush(stdout);
