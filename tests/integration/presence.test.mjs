@@ -95,6 +95,24 @@ test('stats count connections, users, rooms and messages; metrics agree', async 
   assert.equal(h.json.status, 'ok');
 });
 
+test('herald_http_requests_total counts every answer by its status', async () => {
+  const count = async (status) => {
+    const t = (await api(node, 'GET', '/metrics', { auth: null })).text;
+    const m = t.match(new RegExp(`^herald_http_requests_total\\{status="${status}"\\} (\\d+)`, 'm'));
+    return m ? Number(m[1]) : 0;
+  };
+  // Each /metrics call is itself a 200 answered before the next one reads.
+  const ok0 = await count(200), nf0 = await count(404), bad0 = await count(400);
+  for (let i = 0; i < 3; ++i) assert.equal((await push(node, { to: { users: ['m1'] }, data: i })).status, 200);
+  for (let i = 0; i < 2; ++i) assert.equal((await api(node, 'GET', '/v1/nothing-here')).status, 404);
+  assert.equal((await api(node, 'POST', '/v1/push', { raw: 'not json' })).status, 400);
+  assert.equal(await count(404), nf0 + 2);
+  assert.equal(await count(400), bad0 + 1);
+  // 200s since ok0 was read: five /metrics calls before this one (a call's
+  // own answer is counted after its text is made) and the 3 pushes.
+  assert.equal(await count(200), ok0 + 5 + 3);
+});
+
 test('passivating idle user and room actors leaves the namespace and its sessions alone', async () => {
   // Regression: a passivated actor's exit used to close the whole namespace (1001).
   const n2 = await startNode({ args: ['--node.passivate_after=200'] });
