@@ -32,11 +32,11 @@ metrics::metrics()
 Counter& metrics::closed(uint16_t code) { return closed_family.Add({{"code", std::to_string(code)}}); }
 Counter& metrics::refused(const std::string& reason) { return refused_family.Add({{"reason", reason}}); }
 Counter& metrics::http(int status) {
-  if (status < 100 || status > 599) return http_family.Add({{"status", std::to_string(status)}});
-  auto& slot = http_by_status_[status - 100];
-  if (auto* c = slot.load(std::memory_order_acquire)) return *c;
+  auto* slot = status >= 100 && status <= 599 ? &http_by_status_[status - 100] : nullptr;
+  if (slot)
+    if (auto* c = slot->load(std::memory_order_acquire)) return *c;
   auto& c = http_family.Add({{"status", std::to_string(status)}});  // the family returns the same counter each time
-  slot.store(&c, std::memory_order_release);
+  if (slot) slot->store(&c, std::memory_order_release);
   return c;
 }
 Counter& metrics::internode(const std::string& kind) { return internode_family.Add({{"kind", kind}}); }

@@ -32,7 +32,8 @@ struct api::call {
   }
   void fail(const error& e) { reply(api_response{http_status(e.code), error_body(e)}); }
   void ok(const json& j) { reply(api_response{200, j.dump(-1, ' ', false, json::error_handler_t::replace)}); }
-  void ok(std::string json_text) { reply(api_response{200, std::move(json_text)}); }
+  // A body already written as JSON text.
+  void ok_text(std::string json_text) { reply(api_response{200, std::move(json_text)}); }
 };
 
 namespace {
@@ -250,7 +251,7 @@ void api::push(call& c) {
                   call c2{{}, reply, {}, {}};
                   if (!r) return c2.fail(r.err());
                   // Written directly: a json object here cost as much as the HTTP answer.
-                  c2.ok(R"({"id":)" + wire::quote(id) + R"(,"sessions":)" + std::to_string(r.value()) + '}');
+                  c2.ok_text(R"({"id":)" + wire::quote(id) + R"(,"sessions":)" + std::to_string(r.value()) + '}');
                 }),
                 publish_atom_v, std::move(req));
 }
