@@ -1,5 +1,7 @@
 #include "net/server.hpp"
 
+#include <pthread.h>
+
 #include <sys/resource.h>
 
 #include <thread>
@@ -117,7 +119,10 @@ result<std::unique_ptr<server>> server::start(node& n, const std::string& listen
   p->do_accept();
   p->sweep();
   for (int i = 0; i < std::max(1, io_threads); ++i)
-    p->threads.emplace_back([io = &p->ioc] { io->run(); });
+    p->threads.emplace_back([io = &p->ioc] {
+      pthread_setname_np(pthread_self(), "herald.io");  // top -H, perf: which thread is busy
+      io->run();
+    });
   return std::unique_ptr<server>(new server(std::move(p)));
 }
 
