@@ -1,8 +1,11 @@
 #include "storage/store.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <mutex>
@@ -12,6 +15,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/write_batch.h>
 
 namespace herald::storage {
@@ -81,6 +85,35 @@ class old_receipt_filter : public rocksdb::CompactionFilter {
 
  private:
   int64_t retention_;
+};
+
+// Memtable insert hints. A skip-list insert searches from the top for its
+// place; a key that follows the previous key of the same prefix starts from
+// that key's place instead. Receipt keys are a namespace's time-ordered
+// message ids, so nearly every receipt write is such an append (callgrind:
+// 215k -> 209k instructions per durable push). Only a hint: RocksDB checks
+// it, and a key elsewhere is still put in order. Each prefix costs a splice
+// (~230 B) in the memtable, so the inbox, with a prefix per user and often
+// one message per user per memtable, goes without (its hint measured no gain).
+class drop_suffix : public rocksdb::SliceTransform {
+ public:
+  // Room history keys: everything but the big-endian sequence number.
+  const char* Name() const override { return "herald.drop_seq"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), key.size() - 8);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return key.size() > 8; }
+};
+
+class up_to_nul : public rocksdb::SliceTransform {
+ public:
+  // Receipt keys: the namespace and its \0 (the message id follows).
+  const char* Name() const override { return "herald.ns_prefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    auto* z = static_cast<const char*>(memchr(key.data(), '\0', key.size()));
+    return rocksdb::Slice(key.data(), static_cast<size_t>(z - key.data()) + 1);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return memchr(key.data(), '\0', key.size()) != nullptr; }
 };
 
 // Upper bound for iterating keys that start with `p`.
@@ -193,7 +226,10 @@ result<std::unique_ptr<store>> store::open_impl(const std::string& dir, bool rea
   for (auto& n : names) {
     rocksdb::ColumnFamilyOptions co;
     if (n == cf_inbox) co.compaction_filter = &s->threads_->inbox_filter;
+    if (n == cf_history)
+      co.memtable_insert_with_hint_prefix_extractor = std::make_shared<drop_suffix>();
     if (n == cf_receipts) {
+      co.memtable_insert_with_hint_prefix_extractor = std::make_shared<up_to_nul>();
       co.merge_operator = std::make_shared<add_counts_operator>();
       co.compaction_filter = s->threads_->receipt_filter.get();
     }
@@ -220,8 +256,14 @@ result<std::unique_ptr<store>> store::open_impl(const std::string& dir, bool rea
   }
   if (!s->ns_cf_) return error{errc::internal, "no herald data in " + dir};
   if (!read_only) {
-    s->threads_->writer = std::thread([p = s.get()] { p->writer_loop(); });
-    s->threads_->reader = std::thread([p = s.get()] { p->reader_loop(); });
+    s->threads_->writer = std::thread([p = s.get()] {
+      pthread_setname_np(pthread_self(), "herald.store.w");
+      p->writer_loop();
+    });
+    s->threads_->reader = std::thread([p = s.get()] {
+      pthread_setname_np(pthread_self(), "herald.store.r");
+      p->reader_loop();
+    });
   }
   return s;
 }
