@@ -30,6 +30,25 @@ std::string read_id_list(const json& j, const char* field, const std::string& la
   return {};
 }
 
+std::string read_id_list(const std::vector<json_scan::member>& members, const char* field, const std::string& label,
+                         size_t max, std::vector<std::string>& out, bool required) {
+  namespace js = json_scan;
+  auto name = "\"" + label + "\"";
+  auto* v = js::find(members, field);
+  if (!v || v->k == js::kind::null) return required ? name + " is required" : "";
+  auto list = v->k == js::kind::array ? js::array(v->text) : std::nullopt;
+  if (!list) return name + " must be an array of strings";
+  if (list->size() > max) return name + " has more than " + std::to_string(max) + " entries";
+  for (auto& e : *list) {
+    if (e.k != js::kind::string) return name + " entries must be strings of 1..128 bytes without control characters";
+    auto id = js::string(e.text);
+    if (!valid_id(id)) return name + " entries must be strings of 1..128 bytes without control characters";
+    out.push_back(std::move(id));
+  }
+  if (required && out.empty()) return name + " must not be empty";
+  return {};
+}
+
 parsed parse_client_frame(std::string_view text, size_t max_list) {
   parsed out;
   json j = json::parse(text.begin(), text.end(), nullptr, false);

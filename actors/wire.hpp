@@ -11,6 +11,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "actors/errors.hpp"
+#include "actors/json_scan.hpp"
 #include "actors/message.hpp"
 
 namespace herald::wire {
@@ -55,6 +56,9 @@ frame_ptr encode(const message& m);
 // problem naming `label` (e.g. "to.users"), or empty on success.
 std::string read_id_list(const nlohmann::json& j, const char* field, const std::string& label, size_t max,
                          std::vector<std::string>& out, bool required);
+// The same for a member list read by json_scan (the push body's "to").
+std::string read_id_list(const std::vector<json_scan::member>& members, const char* field, const std::string& label,
+                         size_t max, std::vector<std::string>& out, bool required);
 
 // JSON string literal for s (quotes included).
 std::string quote(std::string_view s);

@@ -216,34 +216,38 @@ void api::route(call& c) {
 }
 
 void api::push(call& c) {
-  auto j = json::parse(c.req.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return c.fail(errc::bad_request, "body must be a JSON object");
-  auto to = j.find("to");
-  if (to == j.end() || !to->is_object()) return c.fail(errc::bad_request, "\"to\" must be an object");
+  // Read without a JSON tree (actors/json_scan.hpp): "data" is kept as text.
+  namespace js = json_scan;
+  auto body = js::object(c.req.body);
+  if (!body) return c.fail(errc::bad_request, "body must be a JSON object");
+  auto* to_v = js::find(*body, "to");
+  auto to = to_v && to_v->k == js::kind::object ? js::object(to_v->text) : std::nullopt;
+  if (!to) return c.fail(errc::bad_request, "\"to\" must be an object");
   auto max = node_.context()->lim.max_targets;
   publish_request req;
   for (auto [field, list] : {std::pair{"users", &req.users}, std::pair{"clients", &req.clients},
                              std::pair{"rooms", &req.rooms}})
     if (auto p = wire::read_id_list(*to, field, std::string("to.") + field, max, *list, false); !p.empty())
       return c.fail(errc::bad_request, p);
-  if (auto a = to->find("all"); a != to->end() && !a->is_null()) {
-    if (!a->is_boolean()) return c.fail(errc::bad_request, "\"to.all\" must be a boolean");
-    req.all = a->get<bool>();
+  if (auto a = js::find(*to, "all"); a && a->k != js::kind::null) {
+    if (a->k != js::kind::boolean) return c.fail(errc::bad_request, "\"to.all\" must be a boolean");
+    req.all = a->text == "true";
   }
   if (req.users.empty() && req.clients.empty() && req.rooms.empty() && !req.all)
     return c.fail(errc::bad_request, "\"to\" names no users, clients or rooms and \"all\" is not true");
-  auto data = j.find("data");
-  if (data == j.end()) return c.fail(errc::bad_request, "\"data\" is required");
-  if (auto t = j.find("ttl"); t != j.end() && !t->is_null()) {
-    if (!t->is_number_integer() || t->get<int64_t>() < 0 || t->get<int64_t>() > 10LL * 365 * 86400)
+  auto data = js::find(*body, "data");
+  if (!data) return c.fail(errc::bad_request, "\"data\" is required");
+  if (auto t = js::find(*body, "ttl"); t && t->k != js::kind::null) {
+    auto secs = t->k == js::kind::number ? js::integer(t->text) : std::nullopt;
+    if (!secs || *secs < 0 || *secs > 10LL * 365 * 86400)
       return c.fail(errc::bad_request, "\"ttl\" must be an integer number of seconds, 0..315360000");
-    req.ttl = t->get<int64_t>();
+    req.ttl = *secs;
   }
   auto& ctx = *node_.context();
   req.msg.id = ctx.ids->next();
   req.msg.ts = now_ms();
   req.msg.from = "api";
-  req.msg.data = data->dump(-1, ' ', false, json::error_handler_t::replace);
+  req.msg.data = js::compact(data->text);
   auto id = req.msg.id;
   auto reply = c.reply;
   ask<uint64_t>(gateway(), node_.dir().local(c.ns),

@@ -1,0 +1,53 @@
+#pragma once
+// A JSON reader for hot paths that need a few fields of a document and keep
+// the rest as text. It accepts exactly what nlohmann::json::parse accepts
+// (RFC 8259, strict UTF-8, paired \u surrogates, a leading UTF-8 BOM; tested
+// against nlohmann over generated and mutated documents) but builds no tree:
+// a push body's members are spans of the body. nlohmann's parse and the
+// dump of "data" were ~16k instructions of a ~215k-instruction push
+// (docs/benchmarks.md, "Profiles").
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace herald::json_scan {
+
+enum class kind : uint8_t { null, boolean, number, string, array, object };
+
+// One JSON value: its kind and its text as given (no surrounding whitespace).
+struct value {
+  kind k = kind::null;
+  std::string_view text;
+};
+
+struct member {
+  std::string key;  // decoded
+  value v;
+};
+
+// True when `text` is one JSON value, with only whitespace around it.
+bool valid(std::string_view text);
+
+// The members of `text` in document order, or nullopt unless `text` is one
+// valid JSON object (with only whitespace around it).
+std::optional<std::vector<member>> object(std::string_view text);
+
+// The elements of `text`, or nullopt unless it is one valid JSON array.
+std::optional<std::vector<value>> array(std::string_view text);
+
+// The member named `key`; of duplicates the last, as nlohmann keeps it.
+const value* find(const std::vector<member>& members, std::string_view key);
+
+// The decoded content of a string value's text (quotes included, valid).
+std::string string(std::string_view text);
+
+// The value of a number's text when it is an integer (no fraction or
+// exponent) within int64_t.
+std::optional<int64_t> integer(std::string_view text);
+
+// A valid value's text without the whitespace outside its strings.
+std::string compact(std::string_view text);
+
+}  // namespace herald::json_scan
