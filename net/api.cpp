@@ -1,6 +1,7 @@
 #include "net/api.hpp"
 
 #include <optional>
+#include <tuple>
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
@@ -55,8 +56,9 @@ void ask(const caf::actor& gateway, caf::actor dest, std::function<void(result<T
   auto job = std::make_shared<api_job>();
   job->call = std::make_shared<api_call>();
   job->call->expire = [done] { done(error{errc::unavailable, "no answer in time"}); };
-  job->run = [=, call = job->call](caf::event_based_actor* self) {
-    self->request(dest, caf::infinite, xs...)
+  // The arguments move into the request: a push's publish_request is not copied.
+  job->run = [dest, done, call = job->call, args = std::make_tuple(std::move(xs)...)](caf::event_based_actor* self) mutable {
+    std::apply([&](auto&... a) { return self->request(dest, caf::infinite, std::move(a)...); }, args)
       .then([done, call](T& v) { if (call->claim()) done(std::move(v)); },
             [done, call](caf::error& e) { if (call->claim()) done(error{errc::unavailable, caf::to_string(e)}); });
   };
