@@ -33,19 +33,24 @@ struct gather {
 };
 using gather_ptr = std::shared_ptr<gather>;
 
+// Gathers n answers into one outcome for `done`.
+gather_ptr make_gather(size_t n, std::function<void(uint64_t total, bool failed)> done) {
+  auto g = std::make_shared<gather>();
+  g->done = std::move(done);
+  g->remaining = n;
+  if (n == 0) g->done(0, false);
+  return g;
+}
+
 // Gathers n answers into the answer to the current request.
 gather_ptr make_gather(self_ptr self, size_t n) {
   auto rp = self->make_response_promise();
-  auto g = std::make_shared<gather>();
-  g->done = [rp](uint64_t total, bool failed) mutable {
+  return make_gather(n, [rp](uint64_t total, bool failed) mutable {
     if (failed)
       rp.deliver(caf::make_error(caf::sec::request_timeout, "a recipient did not answer"));
     else
       rp.deliver(total);
-  };
-  g->remaining = n;
-  if (n == 0) g->done(0, false);
-  return g;
+  });
 }
 
 // Asks `dest` for a uint64 and feeds the answer into `g`.
@@ -169,6 +174,49 @@ caf::result<uint64_t> counted(self_ptr self, const std::string& id, uint64_t n) 
   auto rp = self->make_response_promise<uint64_t>();
   st.waiting.commit(caf::actor{self}, *st.ctx->store, std::move(b), n, rp);
   return rp;
+}
+
+// Publishes `req` to its recipients. The number of sessions reached goes to
+// the current request's sender, or to `ans` when the caller is outside the
+// actor system (the HTTP API).
+void publish(self_ptr self, publish_request& req, answer_ptr ans) {
+  auto& st = self->state;
+  st.published.add(now_ms());
+  st.ctx->stats->published.Increment();
+  auto nodes = (req.all || !req.clients.empty()) ? st.ctx->dir->everywhere(st.ns)
+                                                 : std::vector<caf::actor>{};
+  size_t n = req.users.size() + req.rooms.size() + (req.all ? nodes.size() : 0) +
+             (req.clients.empty() ? 0 : nodes.size());
+  auto settings = st.ctx->catalog->get(st.ns);
+  int64_t ttl_ms = (req.ttl >= 0 ? req.ttl : settings ? settings->message_ttl : 0) * int64_t{1000};
+  // Each recipient answers once its deliveries and their receipt counts
+  // are stored, so a receipt lookup right after the answer finds them.
+  // One recipient answers the caller itself: a hop and a timer less.
+  if (n == 1 && req.users.size() == 1) {
+    auto& user = req.users.front();
+    auto t = target(self, key_kind::user, user);
+    if (ans)
+      send_push(self, t, user, std::move(req.msg), ttl_ms, std::move(ans), st.ctx->ask_timeout);
+    else
+      self->make_response_promise().delegate(t, u_push_atom_v, user, std::move(req.msg), ttl_ms);
+    return;
+  }
+  auto g = !ans ? make_gather(self, n) : make_gather(n, [ans](uint64_t total, bool failed) {
+    if (failed) ans->give(error{errc::unavailable, "a recipient did not answer"});
+    else ans->give(total);
+  });
+  for (auto& user : req.users)
+    ask_into(self, g, target(self, key_kind::user, user), u_push_atom_v, user, req.msg, ttl_ms);
+  for (auto& room : req.rooms) {
+    auto m = req.msg;
+    m.room = room;
+    ask_into(self, g, target(self, key_kind::room, room), r_publish_atom_v, room, std::move(m),
+             req.exclude_session);
+  }
+  if (req.all)
+    for (auto& a : nodes) ask_into(self, g, a, all_deliver_atom_v, req.msg);
+  if (!req.clients.empty())
+    for (auto& a : nodes) ask_into(self, g, a, c_deliver_atom_v, req.msg, req.clients);
 }
 
 // Forgets a child that ended. A passivated one has left its table already,
@@ -416,39 +464,8 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
         ask_into(self, g, target(self, key_kind::room, room), r_leave_atom_v, room, id);
       }
     },
-    [self](publish_atom, publish_request& req) {
-      auto& st = self->state;
-      st.published.add(now_ms());
-      st.ctx->stats->published.Increment();
-      auto nodes = (req.all || !req.clients.empty()) ? st.ctx->dir->everywhere(st.ns)
-                                                     : std::vector<caf::actor>{};
-      size_t n = req.users.size() + req.rooms.size() + (req.all ? nodes.size() : 0) +
-                 (req.clients.empty() ? 0 : nodes.size());
-      auto settings = st.ctx->catalog->get(st.ns);
-      int64_t ttl_ms = (req.ttl >= 0 ? req.ttl : settings ? settings->message_ttl : 0) * int64_t{1000};
-      // Each recipient answers once its deliveries and their receipt counts
-      // are stored, so a receipt lookup right after the answer finds them.
-      // One recipient answers the caller itself: a hop and a timer less.
-      if (n == 1 && req.users.size() == 1) {
-        auto& user = req.users.front();
-        auto rp = self->make_response_promise();
-        rp.delegate(target(self, key_kind::user, user), u_push_atom_v, user, std::move(req.msg), ttl_ms);
-        return;
-      }
-      auto g = make_gather(self, n);
-      for (auto& user : req.users)
-        ask_into(self, g, target(self, key_kind::user, user), u_push_atom_v, user, req.msg, ttl_ms);
-      for (auto& room : req.rooms) {
-        auto m = req.msg;
-        m.room = room;
-        ask_into(self, g, target(self, key_kind::room, room), r_publish_atom_v, room, std::move(m),
-                 req.exclude_session);
-      }
-      if (req.all)
-        for (auto& a : nodes) ask_into(self, g, a, all_deliver_atom_v, req.msg);
-      if (!req.clients.empty())
-        for (auto& a : nodes) ask_into(self, g, a, c_deliver_atom_v, req.msg, req.clients);
-    },
+    [self](publish_atom, publish_request& req) { publish(self, req, nullptr); },
+    [self](publish_atom, publish_request& req, answer_ptr& ans) { publish(self, req, std::move(ans)); },
     [self](committed_atom, uint64_t token, uint64_t total, const std::string& failure) {
       self->state.waiting.finish(token, total, failure);
     },

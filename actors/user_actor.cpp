@@ -176,6 +176,9 @@ caf::behavior handing_off(self_ptr self, caf::actor to) {
     [forward](u_push_atom a, const std::string& user, message& msg, int64_t ttl_ms) {
       forward(a, user, std::move(msg), ttl_ms);
     },
+    [self, to](u_push_atom, const std::string& user, message& msg, int64_t ttl_ms, answer_ptr& ans) {
+      send_push(self, to, user, std::move(msg), ttl_ms, std::move(ans), self->state.ctx->ask_timeout);
+    },
     [forward](u_info_atom a, const std::string& user) { forward(a, user); },
     [forward](u_kick_atom a, const std::string& user, uint16_t code) { forward(a, user, code); },
     [forward](u_ack_atom a, const std::string& user, const std::string& device, std::vector<std::string>& ids) {
@@ -278,6 +281,24 @@ caf::result<uint64_t> start_merge(self_ptr self, handoff_state in) {
   return rp;
 }
 
+// Stores (ttl_ms > 0) and delivers one push; `to` gets the number of
+// sessions reached once it is durable. The receipt counts go in the same
+// batch as the inbox record: one write answers the push.
+void push(self_ptr self, const message& msg, int64_t ttl_ms, pending_commits::reply to) {
+  auto& s = self->state;
+  ++s.seen;
+  auto b = s.ctx->store->make_batch();
+  if (ttl_ms > 0) {
+    auto& e = s.inbox.append(msg.id, msg.ts + ttl_ms, static_cast<uint32_t>(msg.data.size()));
+    b.put_inbox(s.ns, s.user, e.seq, to_record(msg, e.expires_at));
+  } else {
+    b.relax();  // counts only: no WAL sync to wait for
+  }
+  auto n = deliver_live(self, msg);
+  b.add_counts(s.ns, msg.id, {n, 0});
+  s.waiting.commit(caf::actor{self}, *s.ctx->store, std::move(b), n, std::move(to));
+}
+
 caf::behavior running(self_ptr self) {
   return {
     [self](u_attach_atom, const std::string&, session_ref& ref) -> uint64_t {
@@ -293,22 +314,12 @@ caf::behavior running(self_ptr self) {
       return s.sessions.size();
     },
     [self](u_push_atom, const std::string&, message& msg, int64_t ttl_ms) -> caf::result<uint64_t> {
-      auto& s = self->state;
-      ++s.seen;
-      // The receipt counts go in the same batch as the inbox record: one
-      // write answers the push.
-      auto b = s.ctx->store->make_batch();
-      if (ttl_ms > 0) {
-        auto& e = s.inbox.append(msg.id, msg.ts + ttl_ms, static_cast<uint32_t>(msg.data.size()));
-        b.put_inbox(s.ns, s.user, e.seq, to_record(msg, e.expires_at));
-      } else {
-        b.relax();  // counts only: no WAL sync to wait for
-      }
-      auto n = deliver_live(self, msg);
-      b.add_counts(s.ns, msg.id, {n, 0});
       auto rp = self->make_response_promise<uint64_t>();
-      s.waiting.commit(caf::actor{self}, *s.ctx->store, std::move(b), n, rp);
+      push(self, msg, ttl_ms, rp);
       return rp;
+    },
+    [self](u_push_atom, const std::string&, message& msg, int64_t ttl_ms, answer_ptr& ans) {
+      push(self, msg, ttl_ms, std::move(ans));
     },
     [self](loaded_atom, const std::string& sid, replay_ptr& recs) { finish_page(self, sid, recs); },
     [self](committed_atom, uint64_t token, uint64_t n, const std::string& failure) {

@@ -10,6 +10,8 @@
 //                                           device's backlog to its node
 //   (u_push, user, message, ttl_ms)      -> uint64 sessions reached, once the
 //                                           message is durable (ttl_ms > 0)
+//   (u_push, user, message, ttl_ms, answer) the same, given to `answer`
+//                                           (node-local: see send_push)
 //   (u_info, user)                       -> vector<session_info>
 //   (u_kick, user, uint16 code)          -> uint64 sessions closed
 //   (u_ack, user, device, vector<id>)    -> (no reply) advances the device's cursor
@@ -21,6 +23,7 @@
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/answer.hpp"
 #include "actors/context.hpp"
 #include "actors/pending_commits.hpp"
 #include "actors/protocol.hpp"
@@ -50,5 +53,21 @@ struct user_state {
 
 caf::behavior user_actor(caf::stateful_actor<user_state>* self, std::string ns, std::string user,
                          caf::actor parent, context_ptr ctx);
+
+// Sends a push whose outcome goes to `ans` on to `to` (a user actor, or the
+// namespace actor of the user's home): with the answer when `to` is on this
+// node; as a request whose outcome the sender gives to `ans` when it is not
+// (an answer cannot cross nodes).
+template <class Self>
+void send_push(Self* self, const caf::actor& to, const std::string& user, message msg, int64_t ttl_ms,
+               answer_ptr ans, caf::timespan timeout) {
+  if (to.node() == self->node()) {
+    self->send(to, u_push_atom_v, user, std::move(msg), ttl_ms, std::move(ans));
+    return;
+  }
+  self->request(to, timeout, u_push_atom_v, user, std::move(msg), ttl_ms)
+    .then([ans](uint64_t n) { ans->give(n); },
+          [ans](caf::error& e) { ans->give(error{errc::unavailable, caf::to_string(e)}); });
+}
 
 }  // namespace herald

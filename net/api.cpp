@@ -120,7 +120,13 @@ json totals_json(const window_totals& t) {
 }  // namespace
 
 api::api(node& n, std::string admin_token)
-  : node_(n), admin_token_(std::move(admin_token)), gateway_(spawn_gateway()) {}
+  : node_(n),
+    admin_token_(std::move(admin_token)),
+    gateway_(spawn_gateway()),
+    answers_(std::make_unique<answer_deadlines>(node_.context()->ask_timeout)) {}
+
+void api::expire_answers() { answers_->expire(answer_deadlines::clock::now()); }
+size_t api::answers_in_flight() const { return answers_->in_flight(); }
 
 caf::actor api::spawn_gateway() {
   return node_.system().spawn(api_gateway, caf::timespan{node_.context()->ask_timeout});
@@ -250,16 +256,18 @@ void api::push(call& c) {
   req.msg.ts = now_ms();
   req.msg.from = "api";
   req.msg.data = js::compact(data->text);
-  auto id = req.msg.id;
-  auto reply = c.reply;
-  ask<uint64_t>(gateway(), node_.dir().local(c.ns),
-                std::function<void(result<uint64_t>)>([reply, id](result<uint64_t> r) {
-                  call c2{{}, reply, {}, {}};
-                  if (!r) return c2.fail(r.err());
-                  // Written directly: a json object here cost as much as the HTTP answer.
-                  c2.ok_text(R"({"id":)" + wire::quote(id) + R"(,"sessions":)" + std::to_string(r.value()) + '}');
-                }),
-                publish_atom_v, std::move(req));
+  auto dest = node_.dir().local(c.ns);
+  if (!dest) return c.fail(errc::unavailable, "namespace is not active on this node");
+  // The push carries its answer: the actor with the outcome gives it, no
+  // gateway in between (actors/answer.hpp); answers_ keeps the deadline.
+  auto ans = std::make_shared<answer>([reply = c.reply, id = req.msg.id](result<uint64_t> r) {
+    call c2{{}, reply, {}, {}};
+    if (!r) return c2.fail(r.err());
+    // Written directly: a json object here cost as much as the HTTP answer.
+    c2.ok_text(R"({"id":)" + wire::quote(id) + R"(,"sessions":)" + std::to_string(r.value()) + '}');
+  });
+  answers_->add(ans, answer_deadlines::clock::now());
+  caf::anon_send(dest, publish_atom_v, std::move(req), std::move(ans));
 }
 
 void api::user_info(call& c, const std::string& user) {

@@ -11,6 +11,8 @@
 
 namespace herald {
 
+class answer_deadlines;
+
 struct api_request {
   std::string method;  // "GET", "POST", ...
   std::string target;  // path and query, still encoded
@@ -33,6 +35,10 @@ class api {
   api(const api&) = delete;
   api& operator=(const api&) = delete;
   void handle(api_request req, reply_fn reply);
+  // Answers pushes that are past their deadline (the server's timer calls
+  // this every second).
+  void expire_answers();
+  size_t answers_in_flight() const;
 
  private:
   struct call;
@@ -54,6 +60,7 @@ class api {
   std::mutex gateway_mtx_;
   caf::actor gateway_;
   uint64_t gateway_calls_ = 0;
+  std::unique_ptr<answer_deadlines> answers_;  // pushes in flight
 };
 
 // Body of an API error.

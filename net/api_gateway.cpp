@@ -23,6 +23,39 @@ std::optional<deadline_queue::clock::time_point> deadline_queue::next() const {
   return q_.front().first;
 }
 
+void answer_deadlines::add(const answer_ptr& a, clock::time_point now) {
+  std::lock_guard lock(mtx_);
+  while (!q_.empty() && q_.front().second.expired()) q_.pop_front();
+  q_.emplace_back(now + timeout_, a);
+}
+
+size_t answer_deadlines::expire(clock::time_point now) {
+  std::vector<answer_ptr> late;
+  {
+    std::lock_guard lock(mtx_);
+    while (!q_.empty() && (q_.front().first <= now || q_.front().second.expired())) {
+      if (auto a = q_.front().second.lock(); a && !a->given()) late.push_back(std::move(a));
+      q_.pop_front();
+    }
+  }
+  // Given outside the lock: an answer's callback may take its time.
+  size_t n = 0;
+  for (auto& a : late) n += a->give(error{errc::unavailable, "no answer in time"});
+  return n;
+}
+
+size_t answer_deadlines::size() const {
+  std::lock_guard lock(mtx_);
+  return q_.size();
+}
+
+size_t answer_deadlines::in_flight() const {
+  std::lock_guard lock(mtx_);
+  size_t n = 0;
+  for (auto& e : q_) n += !e.second.expired();
+  return n;
+}
+
 namespace {
 using self_ptr = caf::stateful_actor<api_gateway_state>*;
 

@@ -1,6 +1,8 @@
 #pragma once
 // The actor that makes the HTTP API's requests to other actors, for threads
-// outside the actor system. It keeps the requests' deadlines itself instead
+// outside the actor system (all but pushes: those carry their answer to the
+// actor that has it, actors/answer.hpp, and answer_deadlines below keeps
+// their deadlines). It keeps the requests' deadlines itself instead
 // of giving each request a CAF timeout: CAF 0.17 wakes its clock thread to
 // set each timeout and again to cancel it, two wake-ups per push that were
 // ~5 % of herald's CPU at 20k pushes/s (docs/benchmarks.md). One timer per
@@ -15,12 +17,15 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <utility>
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
+
+#include "actors/answer.hpp"
 
 namespace herald {
 
@@ -53,6 +58,31 @@ class deadline_queue {
  private:
   clock::duration timeout_;
   std::deque<std::pair<clock::time_point, std::weak_ptr<api_call>>> q_;
+};
+
+// Deadlines of the answers the API waits for without the gateway (pushes
+// carry their answer object to the actor that has the outcome). All get the
+// same timeout, so arrival order is deadline order. Thread-safe: calls add
+// from Asio threads, the server's timer calls expire. Answers given by now
+// leave from the front as new ones come, so the queue holds about what is
+// in flight.
+class answer_deadlines {
+ public:
+  using clock = std::chrono::steady_clock;
+  explicit answer_deadlines(clock::duration timeout) : timeout_(timeout) {}
+  void add(const answer_ptr& a, clock::time_point now);
+  // Gives "no answer in time" to each unanswered answer past its deadline;
+  // returns how many.
+  size_t expire(clock::time_point now);
+  size_t size() const;
+  // Answers still held somewhere (given or not): the server waits for
+  // these before its Asio threads stop, since each refers to a connection.
+  size_t in_flight() const;
+
+ private:
+  clock::duration timeout_;
+  mutable std::mutex mtx_;
+  std::deque<std::pair<clock::time_point, std::weak_ptr<answer>>> q_;
 };
 
 // A request the gateway makes: `run` sends it (without a CAF timeout) and

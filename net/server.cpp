@@ -28,6 +28,7 @@ struct server::impl {
   tcp::acceptor acceptor{ioc};
   net::steady_timer retry{ioc};
   net::steady_timer heartbeat{ioc};
+  net::steady_timer answers{ioc};
   server_state state;
   bool one_thread = true;  // then sockets need no strand
   std::vector<std::thread> threads;
@@ -58,6 +59,16 @@ struct server::impl {
       }
       for (auto& p : live) p->heartbeat();
       sweep();
+    });
+  }
+
+  // Pushes past their deadline get their 503 (net/api_gateway.hpp).
+  void expire_answers() {
+    answers.expires_after(std::chrono::seconds(1));
+    answers.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      state.routes.expire_answers();
+      expire_answers();
     });
   }
 
@@ -92,6 +103,10 @@ server::~server() {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   if (impl_->state.session_objects.load() > 0)
     spdlog::warn("{} WebSocket sessions still referenced at exit", impl_->state.session_objects.load());
+  // A push's answer holds its HTTP connection: let the actors give or drop
+  // the last ones while the executor they post to still runs.
+  while (impl_->state.routes.answers_in_flight() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   impl_->work.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads)
@@ -118,6 +133,7 @@ result<std::unique_ptr<server>> server::start(node& n, const std::string& listen
   p->one_thread = io_threads <= 1;
   p->do_accept();
   p->sweep();
+  p->expire_answers();
   for (int i = 0; i < std::max(1, io_threads); ++i)
     p->threads.emplace_back([io = &p->ioc] {
       pthread_setname_np(pthread_self(), "herald.io");  // top -H, perf: which thread is busy

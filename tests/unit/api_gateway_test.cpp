@@ -60,3 +60,54 @@ TEST_CASE("deadline_queue: the earliest deadline comes first", "[api_gateway]") 
   CHECK(q.next() == t0 + 4s);
   CHECK(expired == 2);
 }
+
+namespace {
+// An answer that records what it was given.
+answer_ptr recording_answer(std::vector<std::string>& got) {
+  return std::make_shared<answer>([&got](result<uint64_t> r) {
+    got.push_back(r ? std::to_string(r.value()) : "error: " + r.err().message);
+  });
+}
+}  // namespace
+
+TEST_CASE("answer: the first outcome wins; dropped unanswered, it answers an error", "[api_gateway]") {
+  std::vector<std::string> got;
+  {
+    auto a = recording_answer(got);
+    CHECK(a->give(uint64_t{3}));
+    CHECK_FALSE(a->give(error{errc::unavailable, "late"}));
+    CHECK(a->given());
+  }
+  REQUIRE(got == std::vector<std::string>{"3"});
+  { auto dropped = recording_answer(got); }  // its message went with an actor that ended
+  REQUIRE(got.size() == 2);
+  CHECK(got[1] == "error: the recipient ended without answering");
+}
+
+TEST_CASE("answer_deadlines: unanswered answers expire at their deadline, given ones leave early", "[api_gateway]") {
+  answer_deadlines d{10s};
+  answer_deadlines::clock::time_point t0{};
+  std::vector<std::string> got;
+  auto slow = recording_answer(got);
+  auto quick = recording_answer(got);
+  d.add(quick, t0);
+  d.add(slow, t0 + 1s);
+  REQUIRE(quick->give(uint64_t{1}));
+  quick.reset();
+  // The given one leaves from the front as the next comes: the queue holds
+  // about what is in flight, not every push of the last ten seconds.
+  auto third = recording_answer(got);
+  d.add(third, t0 + 2s);
+  CHECK(d.size() == 2);
+  CHECK(d.in_flight() == 2);
+  CHECK(d.expire(t0 + 10s) == 0);
+  CHECK(d.expire(t0 + 11s) == 1);
+  CHECK(got == std::vector<std::string>{"1", "error: no answer in time"});
+  CHECK_FALSE(slow->give(uint64_t{5}));  // a late outcome finds it given
+  CHECK(third->give(uint64_t{2}));       // not yet due: still open
+  CHECK(d.in_flight() == 1);  // `third`, given but still held here
+  third.reset();
+  CHECK(d.in_flight() == 0);
+  CHECK(d.expire(t0 + 20s) == 0);
+  CHECK(d.size() == 0);
+}
