@@ -207,6 +207,13 @@ result<std::unique_ptr<store>> store::open_impl(const std::string& dir, bool rea
   opts.create_if_missing = true;
   opts.create_missing_column_families = true;
   opts.keep_log_file_num = 4;
+  // RocksDB's default level is DEBUG unless NDEBUG is defined (herald keeps
+  // its asserts): every group commit then wrote "FlushWAL sync=false" to
+  // the LOG, ~300 KB/s at 20k pushes/s with no size limit (4 % of herald's
+  // instructions per push, callgrind). Info and up, and files rotated at
+  // 16 MB (at most keep_log_file_num of them).
+  opts.info_log_level = rocksdb::InfoLogLevel::INFO_LEVEL;
+  opts.max_log_file_size = 16 << 20;
   opts.max_manifest_file_size = 64 << 20;
   // All memtables together, whatever the number of column families.
   opts.db_write_buffer_size = 64 << 20;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <unistd.h>
 
@@ -182,6 +183,32 @@ TEST_CASE("receipts and history written out of order read back whole and in orde
       for (auto& [seq, r] : h.value()) CHECK(r.id == ns + std::to_string(seq));
     }
   s.value().reset();
+  std::filesystem::remove_all(dir);
+}
+
+// Debian's RocksDB defaults to debug logging unless NDEBUG is set: a line
+// per group commit in the LOG, without bound.
+TEST_CASE("group commits leave no per-write lines in RocksDB's LOG") {
+  auto dir = temp_dir("log");
+  {
+    auto s = store::open(dir);
+    REQUIRE(s);
+    for (int i = 0; i < 200; ++i) {
+      auto b = s.value()->make_batch();
+      b.put_inbox("ns", "u", static_cast<uint64_t>(i + 1), rec("m" + std::to_string(i)));
+      REQUIRE(commit_wait(*s.value(), std::move(b)));
+    }
+  }
+  std::ifstream log(dir + "/LOG");
+  REQUIRE(log);
+  std::string line;
+  size_t debug = 0, flushes = 0;  // the options dump at open is ~1,000 info lines
+  while (std::getline(log, line)) {
+    debug += line.find("[DEBUG]") != std::string::npos;
+    flushes += line.find("FlushWAL") != std::string::npos;
+  }
+  CHECK(debug == 0);
+  CHECK(flushes == 0);
   std::filesystem::remove_all(dir);
 }
 
