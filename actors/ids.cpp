@@ -18,12 +18,36 @@ id_source::id_source(std::string_view node_name) {
   tag_ = buf;
 }
 
+namespace {
+// Lower-case hex of v, at least `width` digits, written backwards ending at `end`.
+char* put_hex(char* end, uint64_t v, int width) {
+  static const char digits[] = "0123456789abcdef";
+  int n = 0;
+  do {
+    *--end = digits[v & 0xf];
+    v >>= 4;
+    ++n;
+  } while (v != 0 || n < width);
+  return end;
+}
+}  // namespace
+
+std::string format_id(uint64_t ms, std::string_view tag, uint64_t seq) {
+  char time_buf[16], seq_buf[16];
+  auto* t = put_hex(time_buf + sizeof time_buf, ms, 11);
+  auto* q = put_hex(seq_buf + sizeof seq_buf, seq, 1);
+  std::string id;
+  id.reserve(static_cast<size_t>(time_buf + sizeof time_buf - t) + tag.size() + static_cast<size_t>(seq_buf + sizeof seq_buf - q) + 2);
+  id.append(t, time_buf + sizeof time_buf);
+  id += '-';
+  id.append(tag);
+  id += '-';
+  id.append(q, seq_buf + sizeof seq_buf);
+  return id;
+}
+
 std::string id_source::next() {
-  char buf[64];
-  auto n = std::snprintf(buf, sizeof buf, "%011llx-%s-%llx",
-                         static_cast<unsigned long long>(now_ms()), tag_.c_str(),
-                         static_cast<unsigned long long>(seq_.fetch_add(1, std::memory_order_relaxed)));
-  return std::string(buf, static_cast<size_t>(n));
+  return format_id(static_cast<uint64_t>(now_ms()), tag_, seq_.fetch_add(1, std::memory_order_relaxed));
 }
 
 }  // namespace herald
