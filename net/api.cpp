@@ -56,7 +56,7 @@ void ask(const caf::actor& gateway, caf::actor dest, std::function<void(result<T
   auto job = std::make_shared<api_job>();
   job->call = std::make_shared<api_call>();
   job->call->expire = [done] { done(error{errc::unavailable, "no answer in time"}); };
-  // The arguments move into the request: a push's publish_request is not copied.
+  // The arguments move into the request instead of being copied once more.
   job->run = [dest, done, call = job->call, args = std::make_tuple(std::move(xs)...)](caf::event_based_actor* self) mutable {
     std::apply([&](auto&... a) { return self->request(dest, caf::infinite, std::move(a)...); }, args)
       .then([done, call](T& v) { if (call->claim()) done(std::move(v)); },
