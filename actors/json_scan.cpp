@@ -266,74 +266,67 @@ bool valid(std::string_view text) {
   return p == e;
 }
 
-std::optional<std::vector<member>> object(std::string_view text) {
+namespace {
+// The items of one container that is all of `text` (whitespace aside):
+// `item` reads one at p (after whitespace) and moves p past it.
+template <class Item>
+bool each_item(std::string_view text, char open, char close, Item item) {
   ptr p = text.data(), e = p + text.size();
   skip_bom(p, e);
   skip_ws(p, e);
-  if (p == e || *p != '{') return std::nullopt;
+  if (p == e || *p != open) return false;
   ++p;
   skip_ws(p, e);
-  std::vector<member> out;
-  if (p < e && *p == '}') {
+  if (p < e && *p == close) {
     ++p;
   } else {
     for (;;) {
-      if (p == e || *p != '"') return std::nullopt;
-      auto key_end = scan_string(p, e);
-      if (!key_end) return std::nullopt;
-      auto key = string(std::string_view(p, static_cast<size_t>(key_end - p)));
-      p = key_end;
+      if (!item(p, e)) return false;
       skip_ws(p, e);
-      if (p == e || *p != ':') return std::nullopt;
-      ++p;
-      skip_ws(p, e);
-      auto v = next_value(p, e);
-      if (!v) return std::nullopt;
-      out.push_back(member{std::move(key), *v});
-      skip_ws(p, e);
-      if (p == e) return std::nullopt;
-      if (*p == '}') {
+      if (p == e) return false;
+      if (*p == close) {
         ++p;
         break;
       }
-      if (*p != ',') return std::nullopt;
+      if (*p != ',') return false;
       ++p;
       skip_ws(p, e);
     }
   }
   skip_ws(p, e);
-  if (p != e) return std::nullopt;
+  return p == e;
+}
+}  // namespace
+
+std::optional<std::vector<member>> object(std::string_view text) {
+  std::vector<member> out;
+  bool ok = each_item(text, '{', '}', [&](ptr& p, ptr e) {
+    if (p == e || *p != '"') return false;
+    auto key_end = scan_string(p, e);
+    if (!key_end) return false;
+    auto key = string(std::string_view(p, static_cast<size_t>(key_end - p)));
+    p = key_end;
+    skip_ws(p, e);
+    if (p == e || *p != ':') return false;
+    ++p;
+    skip_ws(p, e);
+    auto v = next_value(p, e);
+    if (!v) return false;
+    out.push_back(member{std::move(key), *v});
+    return true;
+  });
+  if (!ok) return std::nullopt;
   return out;
 }
 
 std::optional<std::vector<value>> array(std::string_view text) {
-  ptr p = text.data(), e = p + text.size();
-  skip_bom(p, e);
-  skip_ws(p, e);
-  if (p == e || *p != '[') return std::nullopt;
-  ++p;
-  skip_ws(p, e);
   std::vector<value> out;
-  if (p < e && *p == ']') {
-    ++p;
-  } else {
-    for (;;) {
-      auto v = next_value(p, e);
-      if (!v) return std::nullopt;
-      out.push_back(*v);
-      skip_ws(p, e);
-      if (p == e) return std::nullopt;
-      if (*p == ']') {
-        ++p;
-        break;
-      }
-      if (*p != ',') return std::nullopt;
-      ++p;
-      skip_ws(p, e);
-    }
-  }
-  skip_ws(p, e);
-  if (p != e) return std::nullopt;
+  bool ok = each_item(text, '[', ']', [&](ptr& p, ptr e) {
+    auto v = next_value(p, e);
+    if (v) out.push_back(*v);
+    return v.has_value();
+  });
+  if (!ok) return std::nullopt;
   return out;
 }
 
