@@ -96,6 +96,10 @@ test('receipts count sessions sent to and devices that acked', async () => {
     assert.equal(rec.json.sent, 2);
     // A replay to a reconnecting device counts as sent.
     await b.close();
+    // The client's close returns before the user actor hears the session
+    // ended; a push in between counts it ("sessions reached so far, best
+    // effort"): wait until the user's sessions show it gone.
+    await until(async () => (await api(node, 'GET', '/v1/users/rc')).json.sessions.length === 1, { what: 'b gone' });
     const r2 = await push(node, { to: { users: ['rc'] }, data: 2 });
     assert.equal(r2.json.sessions, 1);
     const b2 = await Client.open(node, { user: 'rc', client: 'b' });
