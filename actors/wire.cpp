@@ -14,22 +14,6 @@ error bad(std::string msg) { return error{errc::bad_frame, std::move(msg)}; }
 
 }  // namespace
 
-std::string read_id_list(const json& j, const char* field, const std::string& label, size_t max,
-                         std::vector<std::string>& out, bool required) {
-  auto name = "\"" + label + "\"";
-  auto it = j.find(field);
-  if (it == j.end() || it->is_null()) return required ? name + " is required" : "";
-  if (!it->is_array()) return name + " must be an array of strings";
-  if (it->size() > max) return name + " has more than " + std::to_string(max) + " entries";
-  for (auto& v : *it) {
-    if (!v.is_string() || !valid_id(v.get_ref<const std::string&>()))
-      return name + " entries must be strings of 1..128 bytes without control characters";
-    out.push_back(v.get<std::string>());
-  }
-  if (required && out.empty()) return name + " must not be empty";
-  return {};
-}
-
 std::string read_id_list(const std::vector<json_scan::member>& members, const char* field, const std::string& label,
                          size_t max, std::vector<std::string>& out, bool required) {
   namespace js = json_scan;
@@ -49,76 +33,107 @@ std::string read_id_list(const std::vector<json_scan::member>& members, const ch
   return {};
 }
 
+namespace {
+namespace js = json_scan;
+
+// A request id as the reply carries it: an integer's decimal text or a
+// string's JSON text; nullopt for anything else (a float, an integer beyond
+// 64 bits: what nlohmann reads as neither).
+std::optional<std::string> request_id(const js::value& v) {
+  if (v.k == js::kind::string) return quote(js::string(v.text));
+  if (v.k != js::kind::number) return std::nullopt;
+  if (auto i = js::integer(v.text)) return std::to_string(*i);
+  uint64_t u = 0;  // a non-negative integer above int64's range
+  for (char c : v.text) {
+    if (c < '0' || c > '9' || u > (UINT64_MAX - static_cast<uint64_t>(c - '0')) / 10) return std::nullopt;
+    u = u * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return std::to_string(u);
+}
+}  // namespace
+
 parsed parse_client_frame(std::string_view text, size_t max_list) {
   parsed out;
-  json j = json::parse(text.begin(), text.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
+  auto j = js::object(text);
+  if (!j) {
     out.failure = parse_error{bad("frame is not a JSON object"), {}};
     return out;
   }
   std::string req_id;
-  if (auto it = j.find("id"); it != j.end()) {
-    if (!(it->is_number_integer() || it->is_string())) {
+  if (auto* id = js::find(*j, "id")) {
+    auto t = request_id(*id);
+    if (!t) {
       out.failure = parse_error{bad("\"id\" must be an integer or a string"), {}};
       return out;
     }
-    req_id = it->dump();
+    req_id = std::move(*t);
   }
   auto fail = [&](error e) {
     out.failure = parse_error{std::move(e), req_id};
     return out;
   };
-  auto t = j.find("type");
-  if (t == j.end() || !t->is_string()) return fail(bad("\"type\" must be a string"));
-  const auto& type = t->get_ref<const std::string&>();
+  auto* t = js::find(*j, "type");
+  if (!t || t->k != js::kind::string) return fail(bad("\"type\" must be a string"));
+  auto type = js::string(t->text);
   client_frame f;
   f.req_id = req_id;
   std::string problem;
   if (type == "join") {
     f.type = kind::join;
-    problem = read_id_list(j, "rooms", "rooms", max_list, f.rooms, true);
-    if (problem.empty()) {
-      if (auto s = j.find("since"); s != j.end()) {
-        if (!s->is_object()) problem = "\"since\" must be an object of room -> message id";
-        else
-          for (auto& [room, id] : s->items()) {
-            if (!id.is_string()) { problem = "\"since\" values must be message id strings"; break; }
-            f.since[room] = id.get<std::string>();
+    problem = read_id_list(*j, "rooms", "rooms", max_list, f.rooms, true);
+    auto* s = js::find(*j, "since");
+    if (problem.empty() && s) {
+      auto since = s->k == js::kind::object ? js::object(s->text) : std::nullopt;
+      if (!since) {
+        problem = "\"since\" must be an object of room -> message id";
+      } else {
+        std::map<std::string, js::value> last;  // of duplicate rooms, the last counts
+        for (auto& m : *since) last[m.key] = m.v;
+        for (auto& [room, id] : last) {
+          if (id.k != js::kind::string) {
+            problem = "\"since\" values must be message id strings";
+            break;
           }
+          f.since[room] = js::string(id.text);
+        }
       }
     }
   } else if (type == "leave") {
     f.type = kind::leave;
-    problem = read_id_list(j, "rooms", "rooms", max_list, f.rooms, true);
+    problem = read_id_list(*j, "rooms", "rooms", max_list, f.rooms, true);
   } else if (type == "publish") {
     f.type = kind::publish;
-    auto to = j.find("to");
-    if (to == j.end() || !to->is_object()) problem = "\"to\" must be an object";
-    else {
+    auto* to_v = js::find(*j, "to");
+    auto to = to_v && to_v->k == js::kind::object ? js::object(to_v->text) : std::nullopt;
+    if (!to) {
+      problem = "\"to\" must be an object";
+    } else {
       problem = read_id_list(*to, "rooms", "to.rooms", max_list, f.rooms, false);
       if (problem.empty()) problem = read_id_list(*to, "users", "to.users", max_list, f.users, false);
-      if (problem.empty() && f.rooms.empty() && f.users.empty())
-        problem = "\"to\" names no rooms and no users";
+      if (problem.empty() && f.rooms.empty() && f.users.empty()) problem = "\"to\" names no rooms and no users";
     }
     if (problem.empty()) {
-      auto d = j.find("data");
-      if (d == j.end()) problem = "\"data\" is required";
-      else f.data = d->dump();
+      if (auto* d = js::find(*j, "data")) f.data = js::compact(d->text);
+      else problem = "\"data\" is required";
     }
   } else if (type == "ack") {
     f.type = kind::ack;
-    auto it = j.find("ids");
-    if (it == j.end() || !it->is_array() || it->empty()) problem = "\"ids\" must be a non-empty array";
-    else if (it->size() > max_list) problem = "\"ids\" has too many entries";
-    else
-      for (auto& v : *it) {
-        if (!v.is_string() || v.get_ref<const std::string&>().empty() ||
-            v.get_ref<const std::string&>().size() > 128) {
+    auto* v = js::find(*j, "ids");
+    auto ids = v && v->k == js::kind::array ? js::array(v->text) : std::nullopt;
+    if (!ids || ids->empty()) {
+      problem = "\"ids\" must be a non-empty array";
+    } else if (ids->size() > max_list) {
+      problem = "\"ids\" has too many entries";
+    } else {
+      for (auto& e : *ids) {
+        auto id = e.k == js::kind::string ? js::string(e.text) : std::string();
+        if (id.empty() || id.size() > 128) {
           problem = "\"ids\" entries must be message id strings";
           break;
         }
-        f.ids.push_back(v.get<std::string>());
+        f.ids.push_back(std::move(id));
       }
+    }
   } else if (type == "ping") {
     f.type = kind::ping;
   } else {

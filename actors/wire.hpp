@@ -51,12 +51,9 @@ std::string error_frame(const error& e);
 std::string message_frame(const message& m);
 frame_ptr encode(const message& m);
 
-// Reads j[field] as a list of ids (valid_id) of at most max entries into
+// Reads the member `field` as a list of ids (valid_id) of at most max entries into
 // out. Absent or null is an empty list (an error when required). Returns a
 // problem naming `label` (e.g. "to.users"), or empty on success.
-std::string read_id_list(const nlohmann::json& j, const char* field, const std::string& label, size_t max,
-                         std::vector<std::string>& out, bool required);
-// The same for a member list read by json_scan (the push body's "to").
 std::string read_id_list(const std::vector<json_scan::member>& members, const char* field, const std::string& label,
                          size_t max, std::vector<std::string>& out, bool required);
 

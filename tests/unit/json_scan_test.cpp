@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/json_scan.hpp"
-#include "actors/wire.hpp"
 
 using namespace herald;
 using nlohmann::json;
@@ -171,26 +170,4 @@ TEST_CASE("json_scan: members keep the last duplicate, strings decode, integers 
   CHECK_FALSE(js::integer("1.0"));
   CHECK_FALSE(js::integer("1e3"));
   CHECK_FALSE(js::integer("-"));
-}
-
-TEST_CASE("read_id_list over json_scan says what the nlohmann one says", "[json_scan]") {
-  const char* docs[] = {
-    R"({})", R"({"users":null})", R"({"users":[]})", R"({"users":["a","b"]})", R"({"users":"a"})",
-    R"({"users":{"a":1}})", R"({"users":[1]})", R"({"users":[""]})", R"({"users":["a\u0001"]})",
-    R"({"users":["\u00e9t\u00e9"]})", R"({"users":["a","b","c","d"]})", R"({"users":["x"],"users":["y","z"]})",
-    R"({"users":[null]})", R"({"users":["a\u0000b"]})", R"({"users":["\ud83d\ude00"]})",
-  };
-  for (auto d : docs) {
-    INFO(d);
-    for (bool required : {false, true}) {
-      std::vector<std::string> a, b;
-      auto pa = wire::read_id_list(json::parse(d), "users", "to.users", 3, a, required);
-      auto pb = wire::read_id_list(*js::object(d), "users", "to.users", 3, b, required);
-      CHECK(pa == pb);
-      if (pa.empty()) CHECK(a == b);
-    }
-  }
-  std::vector<std::string> long_id;
-  CHECK_FALSE(wire::read_id_list(*js::object("{\"users\":[\"" + std::string(129, 'x') + "\"]}"), "users", "u", 3,
-                                 long_id, false).empty());
 }
