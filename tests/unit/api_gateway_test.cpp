@@ -70,7 +70,7 @@ answer_ptr recording_answer(std::vector<std::string>& got) {
 }
 }  // namespace
 
-TEST_CASE("answer: the first outcome wins; dropped unanswered, it answers an error", "[api_gateway]") {
+TEST_CASE("answer: the first outcome wins, dropped unanswered, it answers an error", "[api_gateway]") {
   std::vector<std::string> got;
   {
     auto a = recording_answer(got);

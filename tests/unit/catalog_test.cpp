@@ -10,7 +10,7 @@
 using namespace herald;
 
 
-TEST_CASE("namespaces persist across reopen; create conflicts, remove") {
+TEST_CASE("namespaces persist across reopen, create conflicts, remove") {
   auto dir = temp_dir("catalog");
   {
     auto st = storage::store::open(dir);

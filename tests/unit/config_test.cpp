@@ -6,7 +6,7 @@
 
 using namespace herald;
 
-TEST_CASE("INI with ; comments, sections and namespaces") {
+TEST_CASE("INI with semicolon comments, sections and namespaces") {
   auto m = parse_ini(R"(
 ; a comment
 [node]

@@ -13,7 +13,7 @@ std::vector<std::string> ids(const std::vector<const inbox_entry*>& v) {
 }
 }  // namespace
 
-TEST_CASE("a new device gets the whole backlog in order; acks remove what it has") {
+TEST_CASE("a new device gets the whole backlog in order, acks remove what it has") {
   user_inbox in;
   for (auto id : {"a", "b", "c", "d"}) in.append(msg(id), 0);
   CHECK(ids(in.backlog("phone", 100)) == std::vector<std::string>{"a", "b", "c", "d"});
@@ -49,7 +49,7 @@ TEST_CASE("expired entries are neither replayed nor block the cursor") {
   CHECK(ids(in.backlog("d", 600)).empty());
 }
 
-TEST_CASE("load restores entries and cursors; new seqs continue after both") {
+TEST_CASE("load restores entries and cursors, new seqs continue after both") {
   user_inbox in;
   storage::cursor c;
   c.upto = 7;
