@@ -26,18 +26,18 @@
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detail/base64.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
 #include <boost/program_options.hpp>
 
 #include "apps/bench/dialect.hpp"
 #include "apps/bench/histogram.hpp"
+#include "apps/bench/ws_client.hpp"
 #include "net/token.hpp"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using namespace herald::bench;
 using steady = std::chrono::steady_clock;
@@ -88,13 +88,14 @@ struct totals {
 // -- one WebSocket connection -------------------------------------------------
 
 struct connection : std::enable_shared_from_this<connection> {
-  connection(asio::io_context& io, size_t index) : ws(io), index(index) {}
-  websocket::stream<tcp::socket> ws;
-  beast::flat_buffer buf;
+  connection(asio::io_context& io, size_t index) : sock(io), index(index) {}
+  tcp::socket sock;
+  ws::reader reader;  // frames in (apps/bench/ws_client.hpp)
+  std::string head;   // the upgrade response until its blank line
   size_t index;
   std::vector<uint32_t> seqs;  // received publish seqs (loss and duplicates at the end)
   histogram* latency = nullptr; // this thread's
-  std::vector<std::string> writes;  // pending control writes (Socket.IO pongs)
+  std::vector<std::string> writes;  // pending frames out, encoded (Socket.IO pongs, joins, pongs)
   bool writing = false;
   bool is_ready = false;
   bool failed = false;  // before it was ready
@@ -150,7 +151,7 @@ void fail_conn(const std::shared_ptr<connection>& c, const char* where, const be
     c->failed = true;
   }
   beast::error_code ignore;
-  c->ws.next_layer().close(ignore);
+  c->sock.close(ignore);
 }
 
 void became_ready(const std::shared_ptr<connection>& c) {
@@ -166,7 +167,7 @@ void became_ready(const std::shared_ptr<connection>& c) {
 void flush_writes(const std::shared_ptr<connection>& c) {
   if (c->writing || c->writes.empty()) return;
   c->writing = true;
-  c->ws.async_write(asio::buffer(c->writes.front()), [c](beast::error_code ec, size_t) {
+  asio::async_write(c->sock, asio::buffer(c->writes.front()), [c](beast::error_code ec, size_t) {
     c->writing = false;
     c->writes.erase(c->writes.begin());
     if (!ec) flush_writes(c);
@@ -178,11 +179,11 @@ void on_frame(const std::shared_ptr<connection>& c, std::string_view f) {
   if (kind == server::socketio) {
     // Engine.IO: 0 open, 2 ping, 4 message; Socket.IO 40 connect, 42 event.
     if (f == "2") {
-      c->writes.emplace_back("3");
+      c->writes.push_back(ws::client_frame(ws::text, "3"));
       return flush_writes(c);
     }
     if (f.size() >= 1 && f[0] == '0') {
-      c->writes.emplace_back("40");
+      c->writes.push_back(ws::client_frame(ws::text, "40"));
       return flush_writes(c);
     }
     if (f.rfind("40", 0) == 0) {
@@ -192,7 +193,7 @@ void on_frame(const std::shared_ptr<connection>& c, std::string_view f) {
   } else if (kind == server::herald && !c->is_ready) {
     if (f.find("\"type\":\"welcome\"") != std::string_view::npos) {
       if (B->opt.mode == "room") {
-        c->writes.push_back(herald_join(room_name(B->names, c->index % B->opt.rooms)));
+        c->writes.push_back(ws::client_frame(ws::text, herald_join(room_name(B->names, c->index % B->opt.rooms))));
         return flush_writes(c);
       }
       return became_ready(c);
@@ -211,12 +212,58 @@ void on_frame(const std::shared_ptr<connection>& c, std::string_view f) {
   B->t.last_delivery_us.store(now, std::memory_order_relaxed);
 }
 
+// Feeds bytes read to the connection's frame reader.
+bool on_bytes(const std::shared_ptr<connection>& c, const char* p, size_t n) {
+  bool closed = false;
+  bool ok = c->reader.feed(p, n, [&](ws::opcode op, std::string_view payload) {
+    if (closed) return;
+    if (op == ws::text || op == ws::binary) return on_frame(c, payload);
+    if (op == ws::ping) {
+      c->writes.push_back(ws::client_frame(ws::pong, payload));
+      return flush_writes(c);
+    }
+    if (op == ws::close) closed = true;
+  });
+  if (!ok) fail_conn(c, "read", asio::error::invalid_argument);
+  else if (closed) fail_conn(c, "read", asio::error::eof);
+  return ok && !closed;
+}
+
+// Reads when the socket is readable, into one buffer per thread, until it
+// has nothing more (the wait is edge-triggered).
 void read_loop(const std::shared_ptr<connection>& c) {
-  c->ws.async_read(c->buf, [c](beast::error_code ec, size_t) {
+  c->sock.async_wait(tcp::socket::wait_read, [c](beast::error_code ec) {
     if (ec) return fail_conn(c, "read", ec);
-    auto data = c->buf.cdata();
-    on_frame(c, std::string_view(static_cast<const char*>(data.data()), data.size()));
-    c->buf.consume(c->buf.size());
+    static thread_local std::vector<char> scratch(1 << 16);
+    for (int i = 0; i < 16; ++i) {
+      auto n = c->sock.read_some(asio::buffer(scratch), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) return read_loop(c);
+      if (ec) return fail_conn(c, "read", ec);
+      if (!on_bytes(c, scratch.data(), n)) return;
+    }
+    // A busy socket: let the others have the thread.
+    asio::post(c->sock.get_executor(), [c] { read_loop(c); });
+  });
+}
+
+// The upgrade response head, then frames (what followed it is the first of them).
+void read_head(const std::shared_ptr<connection>& c) {
+  static thread_local std::vector<char> scratch(4096);
+  c->sock.async_read_some(asio::buffer(scratch), [c](beast::error_code ec, size_t n) {
+    if (ec) return fail_conn(c, "handshake", ec);
+    c->head.append(scratch.data(), n);
+    auto len = ws::head_length(c->head);
+    if (len == 0) {
+      if (c->head.size() > 16384) return fail_conn(c, "handshake", asio::error::message_size);
+      return read_head(c);
+    }
+    if (!ws::switched(c->head)) return fail_conn(c, "handshake", asio::error::connection_refused);
+    std::string rest = c->head.substr(len);
+    std::string().swap(c->head);
+    c->sock.non_blocking(true, ec);  // read_loop's reads must not block the thread
+    if (ec) return fail_conn(c, "handshake", ec);
+    if (B->opt.kind == server::nchan) became_ready(c);
+    if (!rest.empty() && !on_bytes(c, rest.data(), rest.size())) return;
     read_loop(c);
   });
 }
@@ -227,7 +274,7 @@ void start_conn(size_t i) {
   c->latency = B->lat[i % B->ios.size()].get();
   B->conns[i] = c;
   asio::post(io, [c] {
-    auto& sock = c->ws.next_layer();
+    auto& sock = c->sock;
     beast::error_code ec;
     sock.open(tcp::v4(), ec);
     if (!ec && !B->sources.empty()) {
@@ -238,9 +285,6 @@ void start_conn(size_t i) {
     auto& ep = B->ws_eps[c->index % B->ws_eps.size()];
     sock.async_connect(ep, [c, &ep](beast::error_code ec) {
       if (ec) return fail_conn(c, "connect", ec);
-      c->ws.set_option(websocket::stream_base::decorator([](websocket::request_type& r) {
-        r.set(beast::http::field::user_agent, "herald-bench");
-      }));
       ws_target_args a{B->opt.kind, B->opt.ns, "", user_name(B->names, c->index), "", ""};
       if (B->opt.mode == "room" && B->opt.kind != server::herald) a.room = room_name(B->names, c->index % B->opt.rooms);
       if (B->opt.kind == server::herald) {
@@ -248,10 +292,10 @@ void start_conn(size_t i) {
         if (B->opt.ttl > 0) a.client = "d";
       }
       auto target = ws_target(a);
-      c->ws.async_handshake(B->opt.host + ":" + std::to_string(ep.port()), target, [c](beast::error_code ec) {
+      auto req = std::make_shared<std::string>(ws::upgrade_request(B->opt.host + ":" + std::to_string(ep.port()), target));
+      asio::async_write(c->sock, asio::buffer(*req), [c, req](beast::error_code ec, size_t) {
         if (ec) return fail_conn(c, "handshake", ec);
-        if (B->opt.kind == server::nchan) became_ready(c);
-        read_loop(c);
+        read_head(c);
       });
     });
   });

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <random>
 #include <sstream>
 
 #include <boost/beast/http/string_body.hpp>
@@ -7,6 +9,8 @@
 
 #include "apps/bench/dialect.hpp"
 #include "apps/bench/histogram.hpp"
+#include "apps/bench/ws_client.hpp"
+#include "net/ws_codec.hpp"
 
 using namespace herald::bench;
 
@@ -83,4 +87,104 @@ TEST_CASE("publish_wire writes what Beast's serializer wrote for the same publis
     os << req;
     CHECK(publish_wire(p, "127.0.0.1", type, auth) == os.str());
   }
+}
+
+// -- herald-bench's WebSocket client framing ----------------------------------
+
+namespace {
+// A server frame as herald writes it (net/ws_codec).
+std::string server_frame(uint8_t op, std::string_view payload, bool fin = true) {
+  uint8_t h[herald::ws::max_header];
+  auto n = herald::ws::frame_header(op, payload.size(), h);
+  if (!fin) h[0] &= 0x7f;
+  return std::string(reinterpret_cast<char*>(h), n) + std::string(payload);
+}
+struct got_frame {
+  int op;
+  std::string payload;
+  bool operator==(const got_frame& o) const { return op == o.op && payload == o.payload; }
+};
+}  // namespace
+
+TEST_CASE("the bench's frame reader reads server frames in any pieces", "[bench]") {
+  std::vector<got_frame> want;
+  std::string stream;
+  for (size_t size : {0, 1, 125, 126, 300, 65535, 65536, 70000}) {
+    std::string p(size, 'x');
+    for (size_t i = 0; i < size; ++i) p[i] = static_cast<char>('a' + i % 26);
+    stream += server_frame(herald::ws::op_text, p);
+    want.push_back({herald::bench::ws::text, p});
+  }
+  // A fragmented message with a ping between its parts.
+  stream += server_frame(herald::ws::op_text, "frag", false);
+  stream += server_frame(herald::ws::op_ping, "hb");
+  stream += server_frame(herald::ws::op_continuation, "men", false);
+  stream += server_frame(herald::ws::op_continuation, "ted");
+  want.push_back({herald::bench::ws::ping, "hb"});
+  want.push_back({herald::bench::ws::text, "fragmented"});
+  std::mt19937 rng(7);
+  for (int round = 0; round < 50; ++round) {
+    herald::bench::ws::reader r;
+    std::vector<got_frame> got;
+    size_t at = 0;
+    while (at < stream.size()) {
+      size_t piece = std::min<size_t>(stream.size() - at, 1 + rng() % (round < 25 ? 7 : 9000));
+      REQUIRE(r.feed(stream.data() + at, piece, [&](herald::bench::ws::opcode op, std::string_view p) {
+        got.push_back({op, std::string(p)});
+      }));
+      at += piece;
+    }
+    REQUIRE(got == want);
+  }
+}
+
+TEST_CASE("the bench's frame reader refuses what a server must not send", "[bench]") {
+  auto refuses = [](std::string bytes) {
+    herald::bench::ws::reader r;
+    return !r.feed(bytes.data(), bytes.size(), [](herald::bench::ws::opcode, std::string_view) {});
+  };
+  std::string masked = server_frame(herald::ws::op_text, "hi");
+  masked[1] = static_cast<char>(masked[1] | 0x80);
+  CHECK(refuses(masked));
+  std::string rsv = server_frame(herald::ws::op_text, "hi");
+  rsv[0] = static_cast<char>(rsv[0] | 0x40);
+  CHECK(refuses(rsv));
+  CHECK(refuses(server_frame(herald::ws::op_continuation, "orphan")));
+  CHECK(refuses(server_frame(3, "reserved opcode")));
+  CHECK(refuses(server_frame(herald::ws::op_ping, std::string(126, 'p'))));
+  CHECK(refuses(server_frame(herald::ws::op_text, "a", false) + server_frame(herald::ws::op_text, "b")));
+  CHECK_FALSE(refuses(server_frame(herald::ws::op_close, herald::ws::close_payload(1000, "bye"))));
+}
+
+TEST_CASE("the bench's client frames are what a server reads, masked", "[bench]") {
+  herald::ws::reader server(1 << 20);
+  std::vector<herald::ws::event> events;
+  std::string bytes;
+  for (size_t size : {0, 3, 125, 126, 65535, 65536, 70000}) bytes += herald::bench::ws::client_frame(herald::bench::ws::text, std::string(size, 'q'));
+  bytes += herald::bench::ws::client_frame(herald::bench::ws::pong, "hb");
+  server.feed(bytes.data(), bytes.size(), events);
+  REQUIRE(events.size() == 8);
+  size_t k = 0;
+  for (size_t size : {0, 3, 125, 126, 65535, 65536, 70000}) {
+    CHECK(events[k].kind == herald::ws::event::text);
+    CHECK(events[k++].data == std::string(size, 'q'));
+  }
+  CHECK(events[k].kind == herald::ws::event::pong);
+  CHECK(events[k].data == "hb");
+}
+
+TEST_CASE("the bench's upgrade request and the 101 it waits for", "[bench]") {
+  auto r = herald::bench::ws::upgrade_request("127.0.0.1:8080", "/ws?ns=bench");
+  CHECK(r.rfind("GET /ws?ns=bench HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n", 0) == 0);
+  CHECK(r.find("\r\nUpgrade: websocket\r\n") != std::string::npos);
+  CHECK(r.find("\r\nSec-WebSocket-Version: 13\r\n") != std::string::npos);
+  CHECK(herald::ws::valid_client_key("dGhlIHNhbXBsZSBub25jZQ=="));
+  CHECK(r.size() >= 4);
+  CHECK(r.compare(r.size() - 4, 4, "\r\n\r\n") == 0);
+  std::string resp = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x02hi";
+  auto n = herald::bench::ws::head_length(resp);
+  REQUIRE(n == resp.size() - 4);
+  CHECK(herald::bench::ws::switched(resp.substr(0, n)));
+  CHECK(herald::bench::ws::head_length("HTTP/1.1 101 Switching\r\nUpgrade: websocket\r\n") == 0);
+  CHECK_FALSE(herald::bench::ws::switched("HTTP/1.1 403 Forbidden\r\n\r\n"));
 }
