@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -248,10 +249,13 @@ void read_loop(const std::shared_ptr<connection>& c) {
 
 // The upgrade response head, then frames (what followed it is the first of them).
 void read_head(const std::shared_ptr<connection>& c) {
-  static thread_local std::vector<char> scratch(4096);
-  c->sock.async_read_some(asio::buffer(scratch), [c](beast::error_code ec, size_t n) {
+  // Its own buffer: an asynchronous read may fill it before its handler
+  // runs, so a buffer shared by the thread's connections could be
+  // overwritten in between (read_loop reads synchronously, after the wait).
+  auto buf = std::make_shared<std::array<char, 2048>>();
+  c->sock.async_read_some(asio::buffer(*buf), [c, buf](beast::error_code ec, size_t n) {
     if (ec) return fail_conn(c, "handshake", ec);
-    c->head.append(scratch.data(), n);
+    c->head.append(buf->data(), n);
     auto len = ws::head_length(c->head);
     if (len == 0) {
       if (c->head.size() > 16384) return fail_conn(c, "handshake", asio::error::message_size);
