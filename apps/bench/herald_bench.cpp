@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -96,7 +97,9 @@ struct connection : std::enable_shared_from_this<connection> {
   size_t index;
   std::vector<uint32_t> seqs;  // received publish seqs (loss and duplicates at the end)
   histogram* latency = nullptr; // this thread's
-  std::vector<std::string> writes;  // pending frames out, encoded (Socket.IO pongs, joins, pongs)
+  // Frames out, encoded (joins, Socket.IO pongs, WebSocket pongs). A deque:
+  // adding one must not move the one being written.
+  std::deque<std::string> writes;
   bool writing = false;
   bool is_ready = false;
   bool failed = false;  // before it was ready
@@ -170,7 +173,7 @@ void flush_writes(const std::shared_ptr<connection>& c) {
   c->writing = true;
   asio::async_write(c->sock, asio::buffer(c->writes.front()), [c](beast::error_code ec, size_t) {
     c->writing = false;
-    c->writes.erase(c->writes.begin());
+    c->writes.pop_front();
     if (!ec) flush_writes(c);
   });
 }
