@@ -49,25 +49,27 @@ ws_session::~ws_session() { srv_.session_objects.fetch_sub(1); }
 
 void ws_session::run(const boost::beast::http::request<boost::beast::http::string_body>& req, std::string ns,
                      session_info info) {
-  ns_ = std::move(ns);
-  info_ = std::move(info);
+  session_id_ = info.session;
   srv_.sessions.fetch_add(1);
   auto key = std::string(req[boost::beast::http::field::sec_websocket_key]);
   auto response = std::make_shared<std::string>(
     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
     "Sec-WebSocket-Accept: " + ws::accept_key(key) + "\r\nServer: herald\r\n\r\n");
+  // The namespace and the session's info go to its actor; held here only
+  // until then (~140 B less per connection than as members).
   net::async_write(socket_, net::buffer(*response),
-                   [self = shared_from_this(), response](boost::system::error_code ec, std::size_t) {
+                   [self = shared_from_this(), response, ns = std::move(ns), info = std::move(info)](
+                     boost::system::error_code ec, std::size_t) mutable {
                      if (ec) return self->teardown(1006);
-                     self->start();
+                     self->start(ns, std::move(info));
                    });
 }
 
-void ws_session::start() {
+void ws_session::start(const std::string& ns, session_info info) {
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
   if (ec) return teardown(1006);
-  actor_ = srv_.n.spawn_session(ns_, info_, shared_from_this());
+  actor_ = srv_.n.spawn_session(ns, std::move(info), shared_from_this());
   if (!actor_) return begin_close(close_code::going_away, "namespace is gone");
   last_seen_ = clock::now();
   {
@@ -153,7 +155,7 @@ void ws_session::handle(ws::event& e) {
       return;
     case ws::event::error:
       // The reader stops here; no close from the peer will be read.
-      spdlog::debug("session {}: {} ({})", info_.session, e.data, e.code);
+      spdlog::debug("session {}: {} ({})", session_id_, e.data, e.code);
       reader_failed_ = true;
       return begin_close(e.code, e.data);
   }
@@ -345,7 +347,7 @@ void ws_session::on_heartbeat() {
   // A peer silent for 3 heartbeats would not answer a close frame either:
   // drop it (1006 in the metrics: closed without a close frame).
   if (clock::now() - last_seen_ > std::chrono::seconds(3 * srv_.lim.heartbeat)) {
-    spdlog::debug("session {} closed: no heartbeat", info_.session);
+    spdlog::debug("session {} closed: no heartbeat", session_id_);
     return teardown(1006);
   }
   push_control(ws::op_ping, {});

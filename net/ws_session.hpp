@@ -47,7 +47,7 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
     uint8_t op;  // ws::opcode
   };
 
-  void start();
+  void start(const std::string& ns, session_info info);
   void wait_readable();
   void wait_for(boost::asio::ip::tcp::socket::wait_type what, void (ws_session::*then)());
   void on_readable();
@@ -66,8 +66,7 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
 
   boost::asio::ip::tcp::socket socket_;
   server_state& srv_;
-  std::string ns_;
-  session_info info_;
+  std::string session_id_;  // for the log
   caf::actor actor_;
   ws::reader reader_;
 
