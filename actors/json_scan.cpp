@@ -336,6 +336,16 @@ const value* find(const std::vector<member>& members, std::string_view key) {
   return nullptr;
 }
 
+std::optional<std::vector<member>> object_of(const value* v) {
+  if (!v || v->k != kind::object) return std::nullopt;
+  return object(v->text);
+}
+
+std::optional<std::vector<value>> array_of(const value* v) {
+  if (!v || v->k != kind::array) return std::nullopt;
+  return array(v->text);
+}
+
 std::string string(std::string_view text) {
   std::string out;
   if (text.size() < 2) return out;
@@ -371,21 +381,35 @@ std::string string(std::string_view text) {
   return out;
 }
 
-std::optional<int64_t> integer(std::string_view text) {
-  size_t i = 0;
-  bool neg = !text.empty() && text[0] == '-';
-  if (neg) ++i;
-  if (i == text.size()) return std::nullopt;
+namespace {
+// The value of a run of decimal digits, if it is one and stays within `limit`.
+std::optional<uint64_t> digits(std::string_view text, uint64_t limit) {
+  if (text.empty()) return std::nullopt;
   uint64_t v = 0;
-  const uint64_t limit = neg ? uint64_t{1} << 63 : static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-  for (; i < text.size(); ++i) {
-    if (!is_digit(text[i])) return std::nullopt;
-    auto d = static_cast<uint64_t>(text[i] - '0');
+  for (char c : text) {
+    if (!is_digit(c)) return std::nullopt;
+    auto d = static_cast<uint64_t>(c - '0');
     if (v > (limit - d) / 10) return std::nullopt;
     v = v * 10 + d;
   }
-  if (neg) return v == (uint64_t{1} << 63) ? std::numeric_limits<int64_t>::min() : -static_cast<int64_t>(v);
-  return static_cast<int64_t>(v);
+  return v;
+}
+}  // namespace
+
+std::optional<int64_t> integer(std::string_view text) {
+  constexpr uint64_t min_magnitude = uint64_t{1} << 63;
+  if (!text.empty() && text[0] == '-') {
+    auto v = digits(text.substr(1), min_magnitude);
+    if (!v) return std::nullopt;
+    return *v == min_magnitude ? std::numeric_limits<int64_t>::min() : -static_cast<int64_t>(*v);
+  }
+  auto v = digits(text, static_cast<uint64_t>(std::numeric_limits<int64_t>::max()));
+  if (!v) return std::nullopt;
+  return static_cast<int64_t>(*v);
+}
+
+std::optional<uint64_t> unsigned_integer(std::string_view text) {
+  return digits(text, std::numeric_limits<uint64_t>::max());
 }
 
 std::string compact(std::string_view text) {

@@ -40,12 +40,19 @@ std::optional<std::vector<value>> array(std::string_view text);
 // The member named `key`; of duplicates the last, as nlohmann keeps it.
 const value* find(const std::vector<member>& members, std::string_view key);
 
+// The members or elements of `v` (a member found, or none) when it is an
+// object or an array; nullopt when it is absent or of another kind.
+std::optional<std::vector<member>> object_of(const value* v);
+std::optional<std::vector<value>> array_of(const value* v);
+
 // The decoded content of a string value's text (quotes included, valid).
 std::string string(std::string_view text);
 
 // The value of a number's text when it is an integer (no fraction or
 // exponent) within int64_t.
 std::optional<int64_t> integer(std::string_view text);
+// The same for a non-negative integer within uint64_t.
+std::optional<uint64_t> unsigned_integer(std::string_view text);
 
 // A valid value's text without the whitespace outside its strings.
 std::string compact(std::string_view text);

@@ -20,7 +20,7 @@ std::string read_id_list(const std::vector<json_scan::member>& members, const ch
   auto name = "\"" + label + "\"";
   auto* v = js::find(members, field);
   if (!v || v->k == js::kind::null) return required ? name + " is required" : "";
-  auto list = v->k == js::kind::array ? js::array(v->text) : std::nullopt;
+  auto list = js::array_of(v);
   if (!list) return name + " must be an array of strings";
   if (list->size() > max) return name + " has more than " + std::to_string(max) + " entries";
   for (auto& e : *list) {
@@ -43,12 +43,8 @@ std::optional<std::string> request_id(const js::value& v) {
   if (v.k == js::kind::string) return quote(js::string(v.text));
   if (v.k != js::kind::number) return std::nullopt;
   if (auto i = js::integer(v.text)) return std::to_string(*i);
-  uint64_t u = 0;  // a non-negative integer above int64's range
-  for (char c : v.text) {
-    if (c < '0' || c > '9' || u > (UINT64_MAX - static_cast<uint64_t>(c - '0')) / 10) return std::nullopt;
-    u = u * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return std::to_string(u);
+  if (auto u = js::unsigned_integer(v.text)) return std::to_string(*u);  // above int64's range
+  return std::nullopt;
 }
 }  // namespace
 
@@ -83,7 +79,7 @@ parsed parse_client_frame(std::string_view text, size_t max_list) {
     problem = read_id_list(*j, "rooms", "rooms", max_list, f.rooms, true);
     auto* s = js::find(*j, "since");
     if (problem.empty() && s) {
-      auto since = s->k == js::kind::object ? js::object(s->text) : std::nullopt;
+      auto since = js::object_of(s);
       if (!since) {
         problem = "\"since\" must be an object of room -> message id";
       } else {
@@ -103,8 +99,7 @@ parsed parse_client_frame(std::string_view text, size_t max_list) {
     problem = read_id_list(*j, "rooms", "rooms", max_list, f.rooms, true);
   } else if (type == "publish") {
     f.type = kind::publish;
-    auto* to_v = js::find(*j, "to");
-    auto to = to_v && to_v->k == js::kind::object ? js::object(to_v->text) : std::nullopt;
+    auto to = js::object_of(js::find(*j, "to"));
     if (!to) {
       problem = "\"to\" must be an object";
     } else {
@@ -118,8 +113,7 @@ parsed parse_client_frame(std::string_view text, size_t max_list) {
     }
   } else if (type == "ack") {
     f.type = kind::ack;
-    auto* v = js::find(*j, "ids");
-    auto ids = v && v->k == js::kind::array ? js::array(v->text) : std::nullopt;
+    auto ids = js::array_of(js::find(*j, "ids"));
     if (!ids || ids->empty()) {
       problem = "\"ids\" must be a non-empty array";
     } else if (ids->size() > max_list) {

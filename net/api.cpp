@@ -228,8 +228,7 @@ void api::push(call& c) {
   namespace js = json_scan;
   auto body = js::object(c.req.body);
   if (!body) return c.fail(errc::bad_request, "body must be a JSON object");
-  auto* to_v = js::find(*body, "to");
-  auto to = to_v && to_v->k == js::kind::object ? js::object(to_v->text) : std::nullopt;
+  auto to = js::object_of(js::find(*body, "to"));
   if (!to) return c.fail(errc::bad_request, "\"to\" must be an object");
   auto max = node_.context()->lim.max_targets;
   publish_request req;

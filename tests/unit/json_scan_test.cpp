@@ -170,4 +170,16 @@ TEST_CASE("json_scan: members keep the last duplicate, strings decode, integers 
   CHECK_FALSE(js::integer("1.0"));
   CHECK_FALSE(js::integer("1e3"));
   CHECK_FALSE(js::integer("-"));
+  CHECK(js::unsigned_integer("18446744073709551615") == UINT64_MAX);
+  CHECK(js::unsigned_integer("0") == 0u);
+  CHECK_FALSE(js::unsigned_integer("18446744073709551616"));
+  CHECK_FALSE(js::unsigned_integer("-1"));
+  CHECK_FALSE(js::unsigned_integer("1.5"));
+  // object_of / array_of: a member of the right kind, or nothing.
+  auto to_members = js::object_of(to);
+  REQUIRE(to_members);
+  CHECK(to_members->size() == 1);
+  CHECK(js::array_of(js::find(*to_members, "rooms"))->size() == 1);
+  CHECK_FALSE(js::array_of(to));
+  CHECK_FALSE(js::object_of(nullptr));
 }
