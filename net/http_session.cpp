@@ -117,8 +117,12 @@ void http_session::upgrade(http::request<http::string_body> req) {
   info.node = srv_.n.context()->node_name;
   info.since = now_ms();
   stream_.expires_never();
+  // Frames the client sent right behind its request were read with it.
+  auto bytes = buffer_.data();
+  std::string early(static_cast<const char*>(bytes.data()), bytes.size());
+  buffer_.consume(buffer_.size());
   auto ws = std::make_shared<ws_session>(stream_.release_socket(), srv_);
-  ws->run(req, *ns, std::move(info));
+  ws->run(req, *ns, std::move(info), std::move(early));
 }
 
 void http_session::respond(api_response res, bool keep_alive) {

@@ -48,7 +48,7 @@ ws_session::ws_session(tcp::socket&& socket, server_state& srv)
 ws_session::~ws_session() { srv_.session_objects.fetch_sub(1); }
 
 void ws_session::run(const boost::beast::http::request<boost::beast::http::string_body>& req, std::string ns,
-                     session_info info) {
+                     session_info info, std::string early) {
   session_id_ = info.session;
   srv_.sessions.fetch_add(1);
   auto key = std::string(req[boost::beast::http::field::sec_websocket_key]);
@@ -58,14 +58,14 @@ void ws_session::run(const boost::beast::http::request<boost::beast::http::strin
   // The namespace and the session's info go to its actor; held here only
   // until then (~140 B less per connection than as members).
   net::async_write(socket_, net::buffer(*response),
-                   [self = shared_from_this(), response, ns = std::move(ns), info = std::move(info)](
-                     boost::system::error_code ec, std::size_t) mutable {
+                   [self = shared_from_this(), response, ns = std::move(ns), info = std::move(info),
+                    early = std::move(early)](boost::system::error_code ec, std::size_t) mutable {
                      if (ec) return self->teardown(1006);
-                     self->start(ns, std::move(info));
+                     self->start(ns, std::move(info), early);
                    });
 }
 
-void ws_session::start(const std::string& ns, session_info info) {
+void ws_session::start(const std::string& ns, session_info info, const std::string& early) {
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
   if (ec) return teardown(1006);
@@ -76,6 +76,7 @@ void ws_session::start(const std::string& ns, session_info info) {
     std::lock_guard lock(srv_.heartbeat_mtx);
     srv_.heartbeat_sessions.push_back(weak_from_this());
   }
+  if (!early.empty() && !consume(early.data(), early.size())) return;
   wait_readable();
 }
 
@@ -93,7 +94,6 @@ void ws_session::wait_for(tcp::socket::wait_type what, void (ws_session::*then)(
 }
 
 void ws_session::on_readable() {
-  std::vector<ws::event> events;
   for (int i = 0; i < max_reads; ++i) {
     boost::system::error_code ec;
     auto n = socket_.read_some(net::buffer(read_buffer(), read_buffer_size), ec);
@@ -101,17 +101,23 @@ void ws_session::on_readable() {
     // The peer went without a close frame (or after ours).
     if (ec) return teardown(closing_ ? close_code_ : 1006);
     last_seen_ = clock::now();
-    reader_.feed(read_buffer(), n, events);
-    for (auto& e : events) {
-      handle(e);
-      if (closed_) return;
-    }
-    events.clear();
+    if (!consume(read_buffer(), n)) return;
   }
   // A busy peer: let other connections have the thread.
   net::post(socket_.get_executor(), [self = shared_from_this()] {
     if (!self->closed_) self->on_readable();
   });
+}
+
+bool ws_session::consume(const char* data, size_t n) {
+  thread_local std::vector<ws::event> events;
+  events.clear();
+  reader_.feed(data, n, events);
+  for (auto& e : events) {
+    handle(e);
+    if (closed_) return false;
+  }
+  return true;
 }
 
 void ws_session::handle(ws::event& e) {

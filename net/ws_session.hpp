@@ -29,9 +29,10 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   ws_session(boost::asio::ip::tcp::socket&& socket, server_state& srv);
   ~ws_session() override;
 
-  // Answers the upgrade, then starts the session actor.
+  // Answers the upgrade, then starts the session actor. `early`: bytes read
+  // with the upgrade request (frames the client did not wait to send).
   void run(const boost::beast::http::request<boost::beast::http::string_body>& req, std::string ns,
-           session_info info);
+           session_info info, std::string early);
 
   bool send(frame_ptr frame) override;
   void close(uint16_t code, std::string reason) override;
@@ -47,10 +48,12 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
     uint8_t op;  // ws::opcode
   };
 
-  void start(const std::string& ns, session_info info);
+  void start(const std::string& ns, session_info info, const std::string& early);
   void wait_readable();
   void wait_for(boost::asio::ip::tcp::socket::wait_type what, void (ws_session::*then)());
   void on_readable();
+  // Handles the frames in `data`; false once the session is closed.
+  bool consume(const char* data, size_t n);
   void handle(ws::event& e);
   void push_control(uint8_t op, std::string payload);
   void flush();

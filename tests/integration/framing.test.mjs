@@ -26,7 +26,8 @@ function frame(op, payload, { fin = true, mask = true } = {}) {
 
 // A raw connection: sends bytes, parses server frames (unmasked) as they come.
 class Raw {
-  static open(query, headers = {}) {
+  // `early`: bytes written in the same write as the upgrade request.
+  static open(query, headers = {}, early = Buffer.alloc(0)) {
     return new Promise((resolve, reject) => {
       const key = randomBytes(16).toString('base64');
       const sock = createConnection({ host: '127.0.0.1', port: node.port });
@@ -34,7 +35,8 @@ class Raw {
       sock.once('error', reject);
       sock.on('connect', () => {
         const h = { Host: `127.0.0.1:${node.port}`, Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Version': '13', ...headers };
-        sock.write(`GET /v1/ws?${query} HTTP/1.1\r\n${Object.entries(h).filter(([, v]) => v !== null).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`);
+        const req = `GET /v1/ws?${query} HTTP/1.1\r\n${Object.entries(h).filter(([, v]) => v !== null).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`;
+        sock.write(Buffer.concat([Buffer.from(req), early]));
       });
       r.ready = resolve;
       setTimeout(() => reject(new Error('no upgrade answer')), 5000);
@@ -122,6 +124,25 @@ test('a message in fragments with a ping between them is one message; the ping g
   const p = await push(node, { to: { users: ['raw2'] }, data: { n: 1 } });
   const m = await r.json((f) => f.type === 'message');
   assert.equal(m.id, p.json.id);
+  r.sock.destroy();
+});
+
+test('frames sent with the upgrade request are handled after welcome, none lost', async () => {
+  // They reach the session while it is still registering with its
+  // namespace: they wait for it, so welcome is first and the join counts.
+  const early = Buffer.concat([
+    frame(1, JSON.stringify({ type: 'join', rooms: ['early-room'], id: 1 })),
+    frame(1, JSON.stringify({ type: 'ack', ids: ['m-unknown'], id: 2 })),
+    frame(1, JSON.stringify({ type: 'ping' })),
+  ]);
+  const r = await Raw.open(q('raw-early'), {}, early);
+  const types = [];
+  for (let i = 0; i < 4; i++) types.push(await r.json().then((f) => f.type + (f.id ? `:${f.id}` : '')));
+  assert.equal(types[0], 'welcome', types.join(','));
+  assert.deepEqual(types.slice(1).sort(), ['pong', 'reply:1', 'reply:2']);
+  const p = await push(node, { to: { rooms: ['early-room'] }, data: 'x' });
+  assert.equal(p.json.sessions, 1);
+  assert.equal((await r.json((f) => f.type === 'message')).id, p.json.id);
   r.sock.destroy();
 });
 
