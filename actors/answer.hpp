@@ -1,8 +1,9 @@
 #pragma once
-// The answer to a push made by a caller outside the actor system (the HTTP
-// API), carried in the push's messages so that the actor which has the
-// outcome gives it directly: no requester actor, and so no API-gateway
-// mailbox on the way in or out (two actor resumes of six per durable push).
+// The outcome of a call made by a caller that takes no CAF responses (the
+// HTTP API; a session, which is an inline actor), carried in the call's
+// messages so that the actor which has the outcome gives it directly: no
+// requester actor, and so no API-gateway mailbox on the way in or out (two
+// actor resumes of six per durable push).
 // Node-local by construction: a message with an answer is only sent to an
 // actor on the same node; a remote hop is a CAF request whose outcome the
 // sender gives here.

@@ -42,14 +42,11 @@ gather_ptr make_gather(size_t n, std::function<void(uint64_t total, bool failed)
   return g;
 }
 
-// Gathers n answers into the answer to the current request.
-gather_ptr make_gather(self_ptr self, size_t n) {
-  auto rp = self->make_response_promise();
-  return make_gather(n, [rp](uint64_t total, bool failed) mutable {
-    if (failed)
-      rp.deliver(caf::make_error(caf::sec::request_timeout, "a recipient did not answer"));
-    else
-      rp.deliver(total);
+// Gathers n answers into `ans`.
+gather_ptr make_gather(size_t n, answer_ptr ans) {
+  return make_gather(n, [ans = std::move(ans)](uint64_t total, bool failed) {
+    if (failed) ans->give(error{errc::unavailable, "a recipient did not answer"});
+    else ans->give(total);
   });
 }
 
@@ -177,8 +174,7 @@ caf::result<uint64_t> counted(self_ptr self, const std::string& id, uint64_t n) 
 }
 
 // Publishes `req` to its recipients. The number of sessions reached goes to
-// the current request's sender, or to `ans` when the caller is outside the
-// actor system (the HTTP API).
+// `ans` (the HTTP API's call, or a session's reply).
 void publish(self_ptr self, publish_request& req, answer_ptr ans) {
   auto& st = self->state;
   st.published.add(now_ms());
@@ -194,17 +190,11 @@ void publish(self_ptr self, publish_request& req, answer_ptr ans) {
   // One recipient answers the caller itself: a hop and a timer less.
   if (n == 1 && req.users.size() == 1) {
     auto& user = req.users.front();
-    auto t = target(self, key_kind::user, user);
-    if (ans)
-      send_push(self, t, user, std::move(req.msg), ttl_ms, std::move(ans), st.ctx->ask_timeout);
-    else
-      self->make_response_promise().delegate(t, u_push_atom_v, user, std::move(req.msg), ttl_ms);
+    send_push(self, target(self, key_kind::user, user), user, std::move(req.msg), ttl_ms, std::move(ans),
+              st.ctx->ask_timeout);
     return;
   }
-  auto g = !ans ? make_gather(self, n) : make_gather(n, [ans](uint64_t total, bool failed) {
-    if (failed) ans->give(error{errc::unavailable, "a recipient did not answer"});
-    else ans->give(total);
-  });
+  auto g = make_gather(n, std::move(ans));
   for (auto& user : req.users)
     ask_into(self, g, target(self, key_kind::user, user), u_push_atom_v, user, req.msg, ttl_ms);
   for (auto& room : req.rooms) {
@@ -396,21 +386,20 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
   });
   return {
     // -- local side ---------------------------------------------------------
-    [self](attach_atom, session_ref& ref, connection_ptr& conn) {
+    [self](attach_atom, session_ref& ref, connection_ptr& conn, answer_ptr& ans) {
       auto& st = self->state;
       auto id = ref.info.session;
       self->monitor(ref.actor);
       st.session_by_addr[ref.actor.address()] = id;
       ref.node_ns = caf::actor{self};
       auto user = ref.info.user;
-      auto rp = self->make_response_promise();
       // The session joins this node's fan-out and gets `welcome` once its
       // user's home has it: a push accepted anywhere after `welcome` reaches
       // it. The home's backlog replay and live messages come after its
       // answer (same sender), so `welcome` is always first. If the home does
       // not answer (it died), the ring change re-attaches the session.
       auto epoch = st.ring_epoch;
-      auto done = [self, rp, ref, conn, epoch](bool answered) mutable {
+      auto done = [self, ans, ref, conn, epoch](bool answered) mutable {
         auto& st = self->state;
         auto id = ref.info.session;
         if (!st.session_by_addr.count(ref.actor.address())) return;  // gone meanwhile
@@ -428,7 +417,7 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
         st.ctx->stats->connections_total.Increment();
         conn->send(std::make_shared<const std::string>(
           wire::welcome(id, ref.info.user, st.ctx->node_name, st.ctx->lim.heartbeat)));
-        rp.deliver(static_cast<uint64_t>(st.sessions.size()));
+        ans->give(static_cast<uint64_t>(st.sessions.size()));
       };
       // Half the session's own bound, so a dead home means a late welcome,
       // not a closed session.
@@ -436,10 +425,10 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
         .then([done](uint64_t) mutable { done(true); }, [done](caf::error&) mutable { done(false); });
     },
     [self](join_atom, const std::string& id, const std::vector<std::string>& rooms,
-           const std::vector<std::string>& since) {
+           const std::vector<std::string>& since, answer_ptr& ans) {
       auto& st = self->state;
       auto s = st.sessions.find(id);
-      auto g = make_gather(self, s == st.sessions.end() ? 0 : rooms.size());
+      auto g = make_gather(s == st.sessions.end() ? 0 : rooms.size(), std::move(ans));
       if (s == st.sessions.end()) return;
       for (size_t k = 0; k < rooms.size(); ++k) {
         auto& room = rooms[k];
@@ -449,10 +438,10 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
                  ref_of(self, s->second), k < since.size() ? since[k] : std::string{});
       }
     },
-    [self](leave_atom, const std::string& id, const std::vector<std::string>& rooms) {
+    [self](leave_atom, const std::string& id, const std::vector<std::string>& rooms, answer_ptr& ans) {
       auto& st = self->state;
       auto s = st.sessions.find(id);
-      auto g = make_gather(self, s == st.sessions.end() ? 0 : rooms.size());
+      auto g = make_gather(s == st.sessions.end() ? 0 : rooms.size(), std::move(ans));
       if (s == st.sessions.end()) return;
       for (auto& room : rooms) {
         s->second.rooms.erase(room);
@@ -464,7 +453,6 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
         ask_into(self, g, target(self, key_kind::room, room), r_leave_atom_v, room, id);
       }
     },
-    [self](publish_atom, publish_request& req) { publish(self, req, nullptr); },
     [self](publish_atom, publish_request& req, answer_ptr& ans) { publish(self, req, std::move(ans)); },
     [self](committed_atom, uint64_t token, uint64_t total, const std::string& failure) {
       self->state.waiting.finish(token, total, failure);

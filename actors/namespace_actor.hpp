@@ -8,11 +8,12 @@
 //  - local fan-out: it holds this node's sessions and their connections and
 //    writes one encoded frame to each recipient (deliver, r_deliver, ...).
 //
-// Protocol, local side (from session actors / the API on this node):
-//   (attach, session_ref, connection_ptr)            -> uint64 (user's sessions)
-//   (join, session_id, rooms, since_ids)             -> uint64 rooms joined
-//   (leave, session_id, rooms)                       -> uint64 rooms left
-//   (publish, publish_request)                       -> uint64 sessions reached
+// Protocol, local side (from session actors / the API on this node); the
+// outcome goes to the answer (actors/answer.hpp), not back as a response:
+//   (attach, session_ref, connection_ptr, answer)    -> uint64 (this node's sessions)
+//   (join, session_id, rooms, since_ids, answer)     -> uint64 rooms joined
+//   (leave, session_id, rooms, answer)               -> uint64 rooms left
+//   (publish, publish_request, answer)               -> uint64 sessions reached
 //   (ack, user, client, ids)                         -> (no reply)
 //   (u_info|u_kick|r_info ...)                       -> forwarded to the home
 //   (stats)                                          -> ns_stats

@@ -77,7 +77,7 @@ status node::delete_local(const std::string& name) {
 caf::actor node::spawn_session(const std::string& ns, session_info info, connection_ptr conn) {
   auto local = dir_->local(ns);
   if (!local) return {};
-  return sys_.spawn(session_actor, ns, std::move(info), std::move(conn), local, ctx_);
+  return spawn_session_actor(sys_, ns, std::move(info), std::move(conn), local, ctx_);
 }
 
 void node::close_all(uint16_t code, const std::string& reason) {

@@ -1,129 +1,157 @@
 #include "actors/session_actor.hpp"
 
-#include <caf/all.hpp>
+#include <algorithm>
+
+#include <caf/exit_reason.hpp>
 
 namespace herald {
 
 namespace {
-using self_ptr = caf::stateful_actor<session_state>*;
+// Whether `c` is (Atom, Ts...): atoms share one type, so the value decides.
+template <class Atom, class... Ts>
+bool is(const caf::type_erased_tuple& c) {
+  return c.match_elements<caf::atom_value, Ts...>() && c.get_as<caf::atom_value>(0) == Atom::value;
+}
+}  // namespace
 
-void write(self_ptr self, std::string text) {
-  self->state.conn->send(std::make_shared<const std::string>(std::move(text)));
+session_actor::session_actor(caf::actor_config& cfg, std::string ns, session_info info, connection_ptr conn,
+                             caf::actor local_ns, context_ptr ctx)
+    : inline_actor(cfg),
+      ns_(std::move(ns)),
+      info_(std::move(info)),
+      conn_(std::move(conn)),
+      local_ns_(std::move(local_ns)),
+      ctx_(std::move(ctx)) {}
+
+void session_actor::start() {
+  // Frames that arrive before the answer wait in early_: the namespace
+  // actor writes `welcome` when it answers, and every reply comes after it.
+  auto me = as_actor();
+  auto ans = std::make_shared<answer>([me](result<uint64_t> r) {
+    caf::anon_send(me, attach_atom_v, static_cast<bool>(r));
+  });
+  send(local_ns_, nullptr, attach_atom_v, session_ref{info_, me, local_ns_}, conn_, std::move(ans));
 }
 
-void reply_error(self_ptr self, const std::string& req_id, errc code, std::string msg) {
+bool session_actor::handle(caf::mailbox_element& x, caf::execution_unit* host) {
+  auto& c = x.content();
+  if (c.match_elements<wire::client_frame>()) {
+    auto& f = c.get_mutable_as<wire::client_frame>(0);
+    if (attached_) on_frame(f, host);
+    else early_.push_back(std::move(f));
+  } else if (is<closed_atom>(c)) {
+    quit(caf::exit_reason::normal, host);
+  } else if (is<kick_atom, uint16_t, std::string>(c)) {
+    conn_->close(c.get_as<uint16_t>(1), c.get_as<std::string>(2));
+  } else if (is<attach_atom, bool>(c)) {
+    if (!c.get_as<bool>(1)) {
+      conn_->close(close_code::going_away, "cannot register session");
+      quit(caf::exit_reason::normal, host);
+      return true;
+    }
+    attached_ = true;
+    auto early = std::move(early_);
+    for (auto& f : early) on_frame(f, host);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void session_actor::on_cleanup(const caf::error&) {
+  // Under the actor's lock: only hand the close to the socket's thread.
+  conn_->close(close_code::normal, "session ended");
+}
+
+void session_actor::on_frame(wire::client_frame& f, caf::execution_unit* host) {
+  switch (f.type) {
+    case wire::kind::join: return on_join(f, host);
+    case wire::kind::leave: return on_leave(f, host);
+    case wire::kind::publish: return on_publish(f, host);
+    case wire::kind::ack:
+      send(local_ns_, host, ack_atom_v, info_.user, info_.client, std::move(f.ids));
+      if (!f.req_id.empty()) write(wire::reply_ok(f.req_id));
+      return;
+    case wire::kind::ping: return write(wire::pong());
+  }
+}
+
+void session_actor::write(std::string text) { conn_->send(std::make_shared<const std::string>(std::move(text))); }
+
+void session_actor::reply_error(const std::string& req_id, errc code, std::string msg) {
   error e{code, std::move(msg)};
-  write(self, req_id.empty() ? wire::error_frame(e) : wire::reply_error(req_id, e));
+  write(req_id.empty() ? wire::error_frame(e) : wire::reply_error(req_id, e));
 }
 
-void reply_ok(self_ptr self, const std::string& req_id, const std::string& extra = {}) {
-  if (!req_id.empty()) write(self, wire::reply_ok(req_id, extra));
+answer_ptr session_actor::reply_when_done(std::string req_id, std::string extra) {
+  // The connection, not the actor: an answer may come on any thread, and
+  // the reply needs nothing else.
+  return std::make_shared<answer>([conn = conn_, req_id = std::move(req_id), extra = std::move(extra)](
+                                    result<uint64_t> r) {
+    if (r) {
+      if (!req_id.empty()) conn->send(std::make_shared<const std::string>(wire::reply_ok(req_id, extra)));
+      return;
+    }
+    auto& e = r.err();
+    conn->send(std::make_shared<const std::string>(req_id.empty() ? wire::error_frame(e)
+                                                                  : wire::reply_error(req_id, e)));
+  });
 }
 
-// Answers `req_id` once the namespace actor has done the work.
-auto on_done(self_ptr self, std::string req_id, std::string extra = {}) {
-  return [self, req_id, extra](uint64_t) { reply_ok(self, req_id, extra); };
-}
-auto on_fail(self_ptr self, std::string req_id) {
-  return [self, req_id](caf::error& err) {
-    reply_error(self, req_id, errc::unavailable, "request failed: " + caf::to_string(err));
-  };
-}
-
-void on_join(self_ptr self, wire::client_frame& f) {
-  auto& st = self->state;
-  std::vector<std::string> fresh, since;
+void session_actor::on_join(wire::client_frame& f, caf::execution_unit* host) {
+  std::vector<std::string> fresh;
   for (auto& r : f.rooms)
-    if (!st.rooms.count(r) && std::find(fresh.begin(), fresh.end(), r) == fresh.end()) fresh.push_back(r);
-  if (st.rooms.size() + fresh.size() > st.ctx->lim.max_rooms)
-    return reply_error(self, f.req_id, errc::too_many_rooms,
-                       "a session may be in at most " + std::to_string(st.ctx->lim.max_rooms) + " rooms");
+    if (!rooms_.count(r) && std::find(fresh.begin(), fresh.end(), r) == fresh.end()) fresh.push_back(r);
+  if (rooms_.size() + fresh.size() > ctx_->lim.max_rooms)
+    return reply_error(f.req_id, errc::too_many_rooms,
+                       "a session may be in at most " + std::to_string(ctx_->lim.max_rooms) + " rooms");
   // Rooms joined already are joined again when they carry `since`: that is a
   // request to replay.
-  std::vector<std::string> rooms;
+  std::vector<std::string> rooms, since;
   for (auto& r : f.rooms) {
     auto s = f.since.find(r);
     bool replay = s != f.since.end();
-    if (!st.rooms.count(r) || replay) {
+    if (!rooms_.count(r) || replay) {
       rooms.push_back(r);
       since.push_back(replay ? s->second : std::string{});
     }
   }
-  for (auto& r : fresh) st.rooms.insert(r);
-  self->request(st.local_ns, st.ctx->ask_timeout, join_atom_v, st.info.session, rooms, since)
-    .then(on_done(self, f.req_id), on_fail(self, f.req_id));
+  for (auto& r : fresh) rooms_.insert(r);
+  send(local_ns_, host, join_atom_v, info_.session, std::move(rooms), std::move(since), reply_when_done(f.req_id));
 }
 
-void on_leave(self_ptr self, wire::client_frame& f) {
-  auto& st = self->state;
+void session_actor::on_leave(wire::client_frame& f, caf::execution_unit* host) {
   std::vector<std::string> rooms;
   for (auto& r : f.rooms)
-    if (st.rooms.erase(r)) rooms.push_back(r);
-  self->request(st.local_ns, st.ctx->ask_timeout, leave_atom_v, st.info.session, rooms)
-    .then(on_done(self, f.req_id), on_fail(self, f.req_id));
+    if (rooms_.erase(r)) rooms.push_back(r);
+  send(local_ns_, host, leave_atom_v, info_.session, std::move(rooms), reply_when_done(f.req_id));
 }
 
-void on_publish(self_ptr self, wire::client_frame& f) {
-  auto& st = self->state;
-  auto settings = st.ctx->catalog->get(st.ns);
+void session_actor::on_publish(wire::client_frame& f, caf::execution_unit* host) {
+  auto settings = ctx_->catalog->get(ns_);
   if (!settings || !settings->client_publish)
-    return reply_error(self, f.req_id, errc::forbidden, "clients may not publish in this namespace");
+    return reply_error(f.req_id, errc::forbidden, "clients may not publish in this namespace");
   for (auto& r : f.rooms)
-    if (!st.rooms.count(r))
-      return reply_error(self, f.req_id, errc::not_in_room, "not a member of room \"" + r + "\"");
+    if (!rooms_.count(r)) return reply_error(f.req_id, errc::not_in_room, "not a member of room \"" + r + "\"");
   publish_request req;
   req.users = std::move(f.users);
   req.rooms = std::move(f.rooms);
-  req.exclude_session = st.info.session;
-  req.msg.id = st.ctx->ids->next();
+  req.exclude_session = info_.session;
+  req.msg.id = ctx_->ids->next();
   req.msg.ts = now_ms();
-  req.msg.from = st.info.user;
+  req.msg.from = info_.user;
   req.msg.data = std::move(f.data);
   req.ttl = -1;  // the namespace's message_ttl
   auto extra = "\"message\":" + wire::quote(req.msg.id);
-  self->request(st.local_ns, st.ctx->ask_timeout, publish_atom_v, std::move(req))
-    .then(on_done(self, f.req_id, extra), on_fail(self, f.req_id));
+  send(local_ns_, host, publish_atom_v, std::move(req), reply_when_done(f.req_id, std::move(extra)));
 }
 
-}  // namespace
-
-caf::behavior session_actor(self_ptr self, std::string ns, session_info info, connection_ptr conn,
-                            caf::actor local_ns, context_ptr ctx) {
-  auto& st = self->state;
-  st.ns = std::move(ns);
-  st.info = std::move(info);
-  st.conn = conn;
-  st.local_ns = std::move(local_ns);
-  st.ctx = std::move(ctx);
-  self->attach_functor([conn] { conn->close(close_code::normal, "session ended"); });
-  // Register with this node's namespace actor before anything else: frames
-  // that arrive meanwhile wait (await). It writes `welcome` and tells the
-  // user's home.
-  self->request(st.local_ns, st.ctx->ask_timeout, attach_atom_v,
-                session_ref{st.info, caf::actor{self}, st.local_ns}, conn)
-    .await(
-      [](uint64_t) {},
-      [self](caf::error&) {
-        self->state.conn->close(close_code::going_away, "cannot register session");
-        self->quit();
-      });
-  return {
-    [self](wire::client_frame& f) {
-      switch (f.type) {
-        case wire::kind::join: return on_join(self, f);
-        case wire::kind::leave: return on_leave(self, f);
-        case wire::kind::publish: return on_publish(self, f);
-        case wire::kind::ack: {
-          auto& s = self->state;
-          self->send(s.local_ns, ack_atom_v, s.info.user, s.info.client, std::move(f.ids));
-          return reply_ok(self, f.req_id);
-        }
-        case wire::kind::ping: return write(self, wire::pong());
-      }
-    },
-    [self](closed_atom) { self->quit(); },
-    [self](kick_atom, uint16_t code, const std::string& reason) { self->state.conn->close(code, reason); },
-  };
+caf::actor spawn_session_actor(caf::actor_system& sys, std::string ns, session_info info, connection_ptr conn,
+                               caf::actor local_ns, context_ptr ctx) {
+  auto a = make_inline_actor<session_actor>(sys, std::move(ns), std::move(info), std::move(conn),
+                                            std::move(local_ns), std::move(ctx));
+  static_cast<session_actor*>(caf::actor_cast<caf::abstract_actor*>(a))->start();
+  return a;
 }
 
 }  // namespace herald

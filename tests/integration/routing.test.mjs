@@ -94,6 +94,25 @@ test('a room with members on all three nodes: each gets each message once, one f
   for (const m of members) await m.close();
 });
 
+test('disconnect via a third node closes the user\'s sessions on both other nodes with 4000', async () => {
+  // Homed on ra, connected to rb and rc, kicked through rc: the home's kick
+  // reaches each session actor across the cluster.
+  const user = userHomedOn(NAMES, 'ra', 'kick-');
+  const onB = await Client.open(byName('rb'), { user, client: 'b' });
+  const onC = await Client.open(byName('rc'), { user, client: 'c' });
+  const other = await Client.open(byName('rb'), { user: `${user}-stays` });
+  const r = await api(byName('rc'), 'POST', `/v1/users/${user}/disconnect`);
+  assert.equal(r.status, 200);
+  assert.equal(r.json.disconnected, 2);
+  assert.equal((await onB.closed).code, 4000);
+  assert.equal((await onC.closed).code, 4000);
+  // Their ends reached the home: presence is empty everywhere.
+  for (const n of nodes)
+    await until(async () => (await api(n, 'GET', `/v1/users/${user}`)).json.sessions.length === 0, { what: `${user} gone on ${n.name}` });
+  await other.quiet();
+  await other.close();
+});
+
 test('stats are the cluster view from any node', async () => {
   const cs = await Promise.all(nodes.map((n, i) => Client.open(n, { user: `st-${i}` })));
   for (const n of nodes)
