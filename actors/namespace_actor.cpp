@@ -1,5 +1,8 @@
 #include "actors/namespace_actor.hpp"
 
+#include <algorithm>
+#include <optional>
+
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
@@ -61,6 +64,86 @@ bool is_self(self_ptr self, const caf::actor& a) { return a && a.address() == se
 
 caf::actor activate(self_ptr self, key_kind kind, const std::string& key);
 caf::actor owner_elsewhere(self_ptr self, key_kind kind, const std::string& key);
+caf::actor target(self_ptr self, key_kind kind, const std::string& key);
+
+// -- dormant users: sessions kept here while the user has no actor ---------
+
+// The dormant sessions of `user`, for its actor being activated.
+std::vector<session_ref> take_dormant(self_ptr self, const std::string& user) {
+  auto& st = self->state;
+  auto d = st.dormant.find(user);
+  if (d == st.dormant.end()) return {};
+  auto out = std::move(d->second);
+  st.dormant.erase(d);
+  for (auto& ref : out)
+    if (st.dormant_by_addr.erase(ref.actor.address())) self->demonitor(ref.actor);  // the actor watches it now
+  return out;
+}
+
+void add_dormant(self_ptr self, const std::string& user, session_ref ref) {
+  auto& st = self->state;
+  auto& list = st.dormant[user];
+  for (auto& r : list)
+    if (r.info.session == ref.info.session) return;
+  // This node's sessions are watched already (session_by_addr); another
+  // node's are watched here until the user's actor takes them.
+  if (ref.node_ns.node() != self->node()) {
+    self->monitor(ref.actor);
+    st.dormant_by_addr.emplace(ref.actor.address(), user);
+  } else if (!st.session_by_addr.count(ref.actor.address())) {
+    if (list.empty()) st.dormant.erase(user);
+    return;  // ended already
+  }
+  list.push_back(std::move(ref));
+  st.online_users.insert(user);
+}
+
+// A dormant session ended.
+void forget_dormant(self_ptr self, const std::string& user, const caf::actor_addr& who) {
+  auto& st = self->state;
+  auto d = st.dormant.find(user);
+  if (d == st.dormant.end()) return;
+  auto& list = d->second;
+  list.erase(std::remove_if(list.begin(), list.end(), [&](const session_ref& r) { return r.actor.address() == who; }),
+             list.end());
+  if (!list.empty()) return;
+  st.dormant.erase(d);
+  st.online_users.erase(user);
+}
+
+// Handles a session's attach at its user's home without the user's actor
+// when it can: the user has no actor and the session no device. Returns the
+// user's session count then; nothing when the actor must take it. `routed`:
+// another node sent it here, so it is handled here (see from_other_node).
+std::optional<uint64_t> attach_dormant(self_ptr self, const session_ref& ref, bool routed) {
+  auto& st = self->state;
+  auto& user = ref.info.user;
+  if (!ref.info.client.empty() || st.users.count(user)) return std::nullopt;
+  if (!routed && owner_elsewhere(self, key_kind::user, user)) return std::nullopt;
+  add_dormant(self, user, ref);
+  auto d = st.dormant.find(user);
+  return d == st.dormant.end() ? 0 : d->second.size();
+}
+
+// Drops the dormant sessions of users now owned elsewhere: their nodes
+// attach them to the new home in the same placement pass.
+void drop_moved_dormant(self_ptr self) {
+  auto& st = self->state;
+  std::vector<std::string> moved;
+  for (auto& kv : st.dormant)
+    if (owner_elsewhere(self, key_kind::user, kv.first)) moved.push_back(kv.first);
+  for (auto& user : moved) {
+    take_dormant(self, user);
+    st.online_users.erase(user);
+  }
+}
+
+// Attaches one of this node's sessions to its user's home.
+void attach_to_home(self_ptr self, const session_ref& ref) {
+  auto& user = ref.info.user;
+  if (attach_dormant(self, ref, false)) return;
+  self->send(target(self, key_kind::user, user), u_attach_atom_v, user, ref);
+}
 void schedule_sweep(self_ptr self);
 
 // The actor that handles `key`: this node's activated user/room actor when
@@ -83,8 +166,9 @@ caf::actor activate(self_ptr self, key_kind kind, const std::string& key) {
     // under this actor's lock; 10k users passivating at once took ~2 s of
     // that and stalled every push (perf: caf::monitorable_actor::detach_impl).
     // A monitor's entry lives in the child's own list.
-    caf::actor a = kind == key_kind::user ? self->spawn(user_actor, st.ns, key, caf::actor{self}, st.ctx)
-                                          : self->spawn(room_actor, st.ns, key, caf::actor{self}, st.ctx);
+    caf::actor a = kind == key_kind::user
+                     ? self->spawn(user_actor, st.ns, key, caf::actor{self}, st.ctx, take_dormant(self, key))
+                     : self->spawn(room_actor, st.ns, key, caf::actor{self}, st.ctx);
     self->monitor(a);
     i = table.emplace(key, activated_actor{a, 0}).first;
     st.children.emplace(a.address(), std::make_pair(kind == key_kind::room, key));
@@ -126,6 +210,7 @@ void drop_session(self_ptr self, const caf::actor_addr& who, const std::string& 
   st.session_by_addr.erase(who);
   auto i = st.sessions.find(id);
   if (i == st.sessions.end()) return;  // ended before its attach completed
+  forget_dormant(self, i->second.info.user, who);
   for (auto& room : i->second.rooms) {
     auto r = st.local_rooms.find(room);
     if (r != st.local_rooms.end()) {
@@ -239,6 +324,7 @@ void start_handoff(self_ptr self, activated_actor& a, caf::actor to) {
 // state to it (they forward what still reaches them meanwhile).
 void hand_off_moved(self_ptr self) {
   auto& st = self->state;
+  drop_moved_dormant(self);
   for (auto* table : {&st.users, &st.rooms}) {
     auto kind = table == &st.users ? key_kind::user : key_kind::room;
     for (auto& [key, a] : *table)
@@ -290,10 +376,8 @@ void reattach_all(self_ptr self) {
   auto& st = self->state;
   for (auto& [id, s] : st.sessions) {
     auto ref = ref_of(self, s);
-    // Sent as us (not anonymously) so a remote home handles it itself.
-    auto t = target(self, key_kind::user, s.info.user);
-    spdlog::debug("ring {}: re-attach {} ({}) to {}", st.ring_epoch, id, s.info.user, caf::to_string(t.node()));
-    self->send(t, u_attach_atom_v, s.info.user, ref);
+    spdlog::debug("ring {}: re-attach {} ({})", st.ring_epoch, id, s.info.user);
+    attach_to_home(self, ref);
     for (auto& room : s.rooms) self->send(target(self, key_kind::room, room), r_join_atom_v, room, ref, std::string{});
   }
 }
@@ -376,7 +460,13 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
       return;
     }
     auto i = self->state.session_by_addr.find(dm.source);
-    if (i != self->state.session_by_addr.end()) drop_session(self, dm.source, std::string(i->second));
+    if (i != self->state.session_by_addr.end()) return drop_session(self, dm.source, std::string(i->second));
+    auto d = self->state.dormant_by_addr.find(dm.source);
+    if (d != self->state.dormant_by_addr.end()) {
+      auto user = std::move(d->second);
+      self->state.dormant_by_addr.erase(d);
+      forget_dormant(self, user, dm.source);
+    }
   });
   // An exit (node stopping) ends us and our user and room actors.
   self->set_exit_handler([self](caf::exit_msg& em) {
@@ -407,10 +497,9 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
         // this session yet), or the home did not answer: attach to the home
         // as it is now.
         if (!answered || epoch != st.ring_epoch) {
-          auto t = target(self, key_kind::user, ref.info.user);
-          spdlog::debug("attach of {} ({}) late: answered={} epoch {}->{}, to {}", id, ref.info.user, answered, epoch,
-                        st.ring_epoch, caf::to_string(t.node()));
-          self->send(t, u_attach_atom_v, ref.info.user, ref);
+          spdlog::debug("attach of {} ({}) late: answered={} epoch {}->{}", id, ref.info.user, answered, epoch,
+                        st.ring_epoch);
+          attach_to_home(self, ref);
         }
         st.sessions[id] = local_session{ref.info, ref.actor, conn, {}};
         st.ctx->stats->connections.Increment();
@@ -421,6 +510,7 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
       };
       // Half the session's own bound, so a dead home means a late welcome,
       // not a closed session.
+      if (attach_dormant(self, ref, false)) return done(true);  // the home is here and needs no actor
       self->request(target(self, key_kind::user, user), st.ctx->ask_timeout / 2, u_attach_atom_v, user, ref)
         .then([done](uint64_t) mutable { done(true); }, [done](caf::error&) mutable { done(false); });
     },
@@ -462,6 +552,9 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
       auto& st = self->state;
       st.acked.add(now_ms(), ids.size());
       st.ctx->stats->acked.Increment(static_cast<double>(ids.size()));
+      // Only a device has a cursor to move: a session without one would
+      // activate its user for nothing.
+      if (client.empty()) return;
       self->send(target(self, key_kind::user, user), u_ack_atom_v, user, client, std::move(ids));
     },
     [self](stats_atom) {
@@ -509,8 +602,10 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
       forward(self, key_kind::room, room, a, room, std::move(in));
     },
     // -- home side: forwarded to the user/room actor --------------------------
-    [self](u_attach_atom a, const std::string& user, session_ref& ref) {
+    [self](u_attach_atom a, const std::string& user, session_ref& ref) -> caf::result<uint64_t> {
+      if (auto n = attach_dormant(self, ref, from_other_node(self))) return *n;
       forward(self, key_kind::user, user, a, user, std::move(ref));
+      return caf::delegated<uint64_t>{};
     },
     [self](u_push_atom a, const std::string& user, message& msg, int64_t ttl_ms) {
       forward(self, key_kind::user, user, a, user, std::move(msg), ttl_ms);
@@ -544,6 +639,15 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
       self->send(i->second.actor, stop_atom_v);
       table.erase(i);
       self->state.ctx->stats->passivated(is_room ? "room" : "user").Increment();
+    },
+    [self](idle_atom, const std::string& user, uint64_t seen, std::vector<session_ref>& sessions) {
+      auto& st = self->state;
+      auto i = st.users.find(user);
+      if (i == st.users.end() || i->second.sent != seen || i->second.leaving) return;
+      self->send(i->second.actor, stop_atom_v);
+      st.users.erase(i);
+      st.ctx->stats->passivated("user").Increment();
+      for (auto& ref : sessions) add_dormant(self, user, std::move(ref));
     },
     [self](online_atom, bool is_room, const std::string& key, bool on) {
       auto& set = is_room ? self->state.active_rooms : self->state.online_users;

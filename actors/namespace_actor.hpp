@@ -25,6 +25,9 @@
 //   (a_deliver, message) -> uint64, (c_deliver, message, clients) -> uint64
 //   (each recipient writes the receipt counts of its deliveries before it
 //   answers; a receipt is the sum of every node's counts)
+// Passivation: (idle, is_room, key, seen) from a room actor and (idle, user,
+// seen, sessions) from a user actor; the actor is stopped when nothing sent
+// to it is still on its way, and a user's sessions stay here (dormant).
 // Placement (cluster): (ring) re-attaches sessions to the current owners and
 // hands the durable state of keys owned elsewhere to their owners, for the
 // actors active here and for what the store holds (keys); (u_merge|r_merge)
@@ -64,6 +67,11 @@ struct namespace_state {
   std::unordered_map<caf::actor_addr, std::string> session_by_addr;                    // for down_msg
   std::unordered_map<std::string, std::unordered_map<std::string, connection_ptr>> local_rooms;
   std::unordered_map<std::string, activated_actor> users, rooms;                       // homed here
+  // Live sessions of users homed here that have no actor: passivated while
+  // connected, or never needed (a session without a device has no backlog
+  // to replay). The next message for the user activates it with them.
+  std::unordered_map<std::string, std::vector<session_ref>> dormant;                   // by user
+  std::unordered_map<caf::actor_addr, std::string> dormant_by_addr;                    // other nodes' sessions: user
   std::unordered_set<std::string> online_users, active_rooms;                          // homed here
   uint64_t ring_epoch = 0;  // placement changes seen (ring_atom)
   // Keys stored here that another node owns, waiting for their handoff

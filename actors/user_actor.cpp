@@ -31,14 +31,21 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::rewrite_ptr)
 namespace herald {
 namespace {
 
+// One tick per passivation period while the actor lives (not one timer per
+// message: each would wake CAF's clock thread); it carries the message
+// count at arming, so a tick that finds it unchanged saw a quiet period.
 void schedule_idle(self_ptr self) {
-  auto token = ++self->state.idle_token;
-  self->delayed_send(self, passivate_delay(*self->state.ctx), tick_atom_v, token);
+  auto& s = self->state;
+  if (s.tick_armed) return;
+  s.tick_armed = true;
+  self->delayed_send(self, passivate_delay(*s.ctx), tick_atom_v, s.seen);
 }
 
+// Nothing in flight: the actor may passivate, live sessions or not (the
+// namespace actor keeps those while it is dormant).
 bool idle(self_ptr self) {
   auto& s = self->state;
-  return s.sessions.empty() && s.waiting.empty() && s.replaying.empty();
+  return s.waiting.empty() && s.replaying.empty();
 }
 
 // Hands `msg` to every live session, one message per node.
@@ -365,14 +372,23 @@ caf::behavior running(self_ptr self) {
         for (auto& id : *list) b.add_counts(s.ns, id, {0, 1});
       s.ctx->store->commit(std::move(b), nullptr);
     },
-    [self](tick_atom, uint64_t token) {
+    [self](tick_atom, uint64_t seen_then) {
       auto& s = self->state;
-      if (token != s.idle_token || !idle(self)) return;
-      s.inbox.drop_expired(now_ms());
-      self->send(s.parent, idle_atom_v, false, s.user, s.seen);
+      s.tick_armed = false;
+      if (idle(self) && s.seen == seen_then) {
+        s.inbox.drop_expired(now_ms());
+        std::vector<session_ref> live;
+        live.reserve(s.sessions.size());
+        for (auto& kv : s.sessions) live.push_back(kv.second);
+        self->send(s.parent, idle_atom_v, s.user, s.seen, std::move(live));
+      }
+      schedule_idle(self);  // the parent may decline: something is on its way here
     },
     [self](stop_atom) {
-      if (idle(self)) self->quit();
+      if (!idle(self)) return;
+      // The parent holds the sessions now; our monitors would linger in them.
+      for (auto& kv : self->state.sessions) self->demonitor(kv.second.actor);
+      self->quit();
     },
     [self](handoff_atom, caf::actor& to) { start_handoff(self, std::move(to)); },
     [self](u_merge_atom, const std::string&, handoff_state& in) {
@@ -384,12 +400,17 @@ caf::behavior running(self_ptr self) {
 }  // namespace
 
 caf::behavior user_actor(self_ptr self, std::string ns, std::string user, caf::actor parent,
-                         context_ptr ctx) {
+                         context_ptr ctx, std::vector<session_ref> sessions) {
   auto& st = self->state;
   st.ns = std::move(ns);
   st.user = std::move(user);
   st.parent = std::move(parent);
   st.ctx = std::move(ctx);
+  for (auto& ref : sessions) {
+    self->monitor(ref.actor);
+    auto id = ref.info.session;
+    st.sessions.emplace(std::move(id), std::move(ref));
+  }
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& s = self->state.sessions;
     for (auto i = s.begin(); i != s.end(); ++i)

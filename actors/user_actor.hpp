@@ -1,7 +1,8 @@
 #pragma once
-// One actor per (namespace, user), on the user's home node. Holds the user's
-// live sessions (on any node) and the user's durable inbox (user_inbox,
-// loaded from the store when the actor starts). A push goes to the namespace
+// One actor per (namespace, user), on the user's home node, while there is
+// work for the user. Holds the user's live sessions (on any node) and the
+// user's durable inbox (user_inbox, loaded from the store when the actor
+// starts). A push goes to the namespace
 // actor of every node that has sessions of the user: one message per node.
 //
 // Protocol (all sent via the home namespace actor, which counts them so
@@ -16,6 +17,9 @@
 //   (u_kick, user, uint16 code)          -> uint64 sessions closed
 //   (u_ack, user, device, vector<id>)    -> (no reply) advances the device's cursor
 //   (stop)                               -> quits if still idle
+// It passivates after a quiet period even with live sessions: it sends them
+// with (idle, user, seen, sessions) and the parent keeps them as plain data
+// until the next message for the user activates it again with them.
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -47,12 +51,13 @@ struct user_state {
   };
   std::unordered_map<std::string, catch_up> replaying;
   uint64_t seen = 0;        // messages received from the parent
-  uint64_t idle_token = 0;  // invalidates stale idle ticks
+  bool tick_armed = false;  // a passivation tick is on its way
   static inline const char* name = "herald.user";
 };
 
+// `sessions`: the live sessions the parent kept while the user was dormant.
 caf::behavior user_actor(caf::stateful_actor<user_state>* self, std::string ns, std::string user,
-                         caf::actor parent, context_ptr ctx);
+                         caf::actor parent, context_ptr ctx, std::vector<session_ref> sessions);
 
 // Sends a push whose outcome goes to `ans` on to `to` (a user actor, or the
 // namespace actor of the user's home): with the answer when `to` is on this

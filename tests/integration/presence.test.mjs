@@ -144,3 +144,42 @@ test('passivating idle user and room actors leaves the namespace and its session
     await n2.stop();
   }
 });
+
+test('a connected user\'s actor passivates; the user stays reachable, listed and kickable, and leaves presence with its session', async () => {
+  const n2 = await startNode({ args: ['--node.passivate_after=200'] });
+  try {
+    const passivatedUsers = async () => {
+      const m = (await api(n2, 'GET', '/metrics', { auth: null })).text;
+      return Number((m.match(/herald_actors_passivated_total\{kind="user"\} (\d+)/) || [0, 0])[1]);
+    };
+    const online = async () => (await api(n2, 'GET', '/v1/stats')).json.users_online;
+    // With a device the user's actor starts (to replay the device's
+    // backlog); without one the session never needs it.
+    const sleeper = await Client.open(n2, { user: 'sleeper', client: 'd' });
+    const nodev = await Client.open(n2, { user: 'nodev' });
+    await until(async () => (await passivatedUsers()) >= 1, { timeout: 10000, what: 'the connected user to passivate' });
+    assert.equal(await online(), 2);
+    // A session that ends while its user has no actor leaves presence.
+    await nodev.close();
+    await until(async () => (await online()) === 1, { what: 'nodev to leave presence' });
+    // The next message activates the user with its sessions.
+    const live = await push(n2, { to: { users: ['sleeper'] }, data: 'live' });
+    assert.equal(live.json.sessions, 1);
+    assert.equal((await sleeper.message((m) => m.id === live.json.id)).data, 'live');
+    const stored = await push(n2, { to: { users: ['sleeper'] }, data: 'stored', ttl: 60 });
+    assert.equal(stored.json.sessions, 1);
+    assert.equal((await sleeper.message((m) => m.id === stored.json.id)).data, 'stored');
+    // Passivated again, it is still listed and kickable.
+    const after = await passivatedUsers();
+    await until(async () => (await passivatedUsers()) > after, { timeout: 10000, what: 'a second passivation' });
+    const p = (await api(n2, 'GET', '/v1/users/sleeper')).json;
+    assert.deepEqual(p.sessions.map((x) => x.client), ['d']);
+    const k = await api(n2, 'POST', '/v1/users/sleeper/disconnect');
+    assert.equal(k.json.disconnected, 1);
+    assert.equal((await sleeper.closed).code, 4000);
+    await until(async () => (await online()) === 0, { what: 'sleeper to leave presence' });
+  } finally {
+    await n2.stop();
+  }
+});
+

@@ -113,6 +113,16 @@ test('disconnect via a third node closes the user\'s sessions on both other node
   await other.close();
 });
 
+test('a session on another node than its user\'s home leaves presence when it ends, with no actor for the user', async () => {
+  const user = userHomedOn(NAMES, 'ra', 'away-');
+  const online = async () => (await api(byName('ra'), 'GET', '/v1/stats')).json.users_online;
+  const before = await online();
+  const c = await Client.open(byName('rc'), { user });  // no device: the home keeps it without an actor
+  await until(async () => (await online()) === before + 1, { what: `${user} online` });
+  await c.close();
+  await until(async () => (await online()) === before, { what: `${user} offline` });
+});
+
 test('stats are the cluster view from any node', async () => {
   const cs = await Promise.all(nodes.map((n, i) => Client.open(n, { user: `st-${i}` })));
   for (const n of nodes)
