@@ -65,6 +65,7 @@ bool is_self(self_ptr self, const caf::actor& a) { return a && a.address() == se
 caf::actor activate(self_ptr self, key_kind kind, const std::string& key);
 caf::actor owner_elsewhere(self_ptr self, key_kind kind, const std::string& key);
 caf::actor target(self_ptr self, key_kind kind, const std::string& key);
+void schedule_sweep(self_ptr self);
 
 // -- dormant users: sessions kept here while the user has no actor ---------
 
@@ -119,7 +120,10 @@ std::optional<uint64_t> attach_dormant(self_ptr self, const session_ref& ref, bo
   auto& st = self->state;
   auto& user = ref.info.user;
   if (!ref.info.client.empty() || st.users.count(user)) return std::nullopt;
-  if (!routed && owner_elsewhere(self, key_kind::user, user)) return std::nullopt;
+  if (owner_elsewhere(self, key_kind::user, user)) {
+    if (!routed) return std::nullopt;
+    schedule_sweep(self);  // kept here for now; the sweep lets it go once views agree
+  }
   add_dormant(self, user, ref);
   auto d = st.dormant.find(user);
   return d == st.dormant.end() ? 0 : d->second.size();
@@ -144,7 +148,6 @@ void attach_to_home(self_ptr self, const session_ref& ref) {
   if (attach_dormant(self, ref, false)) return;
   self->send(target(self, key_kind::user, user), u_attach_atom_v, user, ref);
 }
-void schedule_sweep(self_ptr self);
 
 // The actor that handles `key`: this node's activated user/room actor when
 // the key is homed here, else the namespace actor on its home node.
