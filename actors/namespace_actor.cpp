@@ -112,21 +112,44 @@ void forget_dormant(self_ptr self, const std::string& user, const caf::actor_add
   st.online_users.erase(user);
 }
 
-// Handles a session's attach at its user's home without the user's actor
-// when it can: the user has no actor and the session no device. Returns the
-// user's session count then; nothing when the actor must take it. `routed`:
-// another node sent it here, so it is handled here (see from_other_node).
-std::optional<uint64_t> attach_dormant(self_ptr self, const session_ref& ref, bool routed) {
+// Settles a session's attach at its user's home (this node): a user with an
+// actor, or a device with a stored backlog to replay, needs the actor, and
+// `then(actor, 0)` must hand it the attach (activate counted one message);
+// otherwise the session waits here without one and `then({}, sessions)`.
+// Whether a device has a backlog is a store read (has_inbox), so a device
+// that connects with nothing stored costs no actor either.
+void attach_at_home(self_ptr self, session_ref ref, attach_then then) {
   auto& st = self->state;
-  auto& user = ref.info.user;
-  if (!ref.info.client.empty() || st.users.count(user)) return std::nullopt;
-  if (owner_elsewhere(self, key_kind::user, user)) {
-    if (!routed) return std::nullopt;
-    schedule_sweep(self);  // kept here for now; the sweep lets it go once views agree
+  auto user = ref.info.user;  // a copy: ref is moved below
+  if (!st.users.count(user) && ref.info.client.empty()) {
+    add_dormant(self, user, std::move(ref));
+    auto d = st.dormant.find(user);
+    return then({}, d == st.dormant.end() ? 0 : d->second.size());
   }
-  add_dormant(self, user, ref);
+  if (st.users.count(user)) return then(activate(self, key_kind::user, user), 0);
+  auto token = ++st.next_check;
+  st.checking.emplace(token, pending_attach{std::move(ref), std::move(then)});
+  auto* store = st.ctx->store;
+  caf::actor me{self};
+  store->read([store, me, token, ns = st.ns, user] {
+    auto r = store->has_inbox(ns, user);
+    caf::anon_send(me, checked_atom_v, token, !r || r.value());  // unreadable: let the actor try
+  });
+}
+
+// The store's answer for a device's attach.
+void finish_check(self_ptr self, uint64_t token, bool backlog) {
+  auto& st = self->state;
+  auto i = st.checking.find(token);
+  if (i == st.checking.end()) return;
+  auto p = std::move(i->second);
+  st.checking.erase(i);
+  auto user = p.ref.info.user;  // a copy: p.ref is moved below
+  // An actor activated meanwhile (a push) takes it, and replays what came.
+  if (backlog || st.users.count(user)) return p.then(activate(self, key_kind::user, user), 0);
+  add_dormant(self, user, std::move(p.ref));
   auto d = st.dormant.find(user);
-  return d == st.dormant.end() ? 0 : d->second.size();
+  p.then({}, d == st.dormant.end() ? 0 : d->second.size());
 }
 
 // Drops the dormant sessions of users now owned elsewhere: their nodes
@@ -145,8 +168,13 @@ void drop_moved_dormant(self_ptr self) {
 // Attaches one of this node's sessions to its user's home.
 void attach_to_home(self_ptr self, const session_ref& ref) {
   auto& user = ref.info.user;
-  if (attach_dormant(self, ref, false)) return;
-  self->send(target(self, key_kind::user, user), u_attach_atom_v, user, ref);
+  if (auto home = owner_elsewhere(self, key_kind::user, user)) {
+    self->send(home, u_attach_atom_v, user, ref);
+    return;
+  }
+  attach_at_home(self, ref, [self, ref](caf::actor a, uint64_t) {
+    if (a) self->send(a, u_attach_atom_v, ref.info.user, ref);
+  });
 }
 
 // The actor that handles `key`: this node's activated user/room actor when
@@ -513,9 +541,15 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
       };
       // Half the session's own bound, so a dead home means a late welcome,
       // not a closed session.
-      if (attach_dormant(self, ref, false)) return done(true);  // the home is here and needs no actor
-      self->request(target(self, key_kind::user, user), st.ctx->ask_timeout / 2, u_attach_atom_v, user, ref)
-        .then([done](uint64_t) mutable { done(true); }, [done](caf::error&) mutable { done(false); });
+      auto ask = [self, user, ref, done](const caf::actor& to) mutable {
+        self->request(to, self->state.ctx->ask_timeout / 2, u_attach_atom_v, user, ref)
+          .then([done](uint64_t) mutable { done(true); }, [done](caf::error&) mutable { done(false); });
+      };
+      if (auto home = owner_elsewhere(self, key_kind::user, user)) return ask(home);
+      attach_at_home(self, ref, [ask, done](caf::actor a, uint64_t) mutable {
+        if (a) ask(a);
+        else done(true);  // waits here without an actor
+      });
     },
     [self](join_atom, const std::string& id, const std::vector<std::string>& rooms,
            const std::vector<std::string>& since, answer_ptr& ans) {
@@ -606,9 +640,20 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
     },
     // -- home side: forwarded to the user/room actor --------------------------
     [self](u_attach_atom a, const std::string& user, session_ref& ref) -> caf::result<uint64_t> {
-      if (auto n = attach_dormant(self, ref, from_other_node(self))) return *n;
-      forward(self, key_kind::user, user, a, user, std::move(ref));
-      return caf::delegated<uint64_t>{};
+      bool routed = from_other_node(self);
+      if (owner_elsewhere(self, key_kind::user, user)) {
+        if (!routed) {
+          forward(self, key_kind::user, user, a, user, std::move(ref));
+          return caf::delegated<uint64_t>{};
+        }
+        schedule_sweep(self);  // handled here for now; the sweep lets it go once views agree
+      }
+      auto rp = self->make_response_promise<uint64_t>();
+      attach_at_home(self, ref, [rp, a, user, ref](caf::actor to, uint64_t n) mutable {
+        if (to) rp.delegate(to, a, user, std::move(ref));
+        else rp.deliver(n);
+      });
+      return rp;
     },
     [self](u_push_atom a, const std::string& user, message& msg, int64_t ttl_ms) {
       forward(self, key_kind::user, user, a, user, std::move(msg), ttl_ms);
@@ -643,6 +688,7 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
       table.erase(i);
       self->state.ctx->stats->passivated(is_room ? "room" : "user").Increment();
     },
+    [self](checked_atom, uint64_t token, bool backlog) { finish_check(self, token, backlog); },
     [self](idle_atom, const std::string& user, uint64_t seen, std::vector<session_ref>& sessions) {
       auto& st = self->state;
       auto i = st.users.find(user);

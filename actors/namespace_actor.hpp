@@ -34,6 +34,7 @@
 // from a previous owner go to the user/room actor here.
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -60,6 +61,16 @@ struct activated_actor {
   bool leaving = false;  // handing its state to the key's new owner
 };
 
+// What to do once a session's attach is settled at its user's home: hand it
+// to the user's actor, or (an invalid actor) it waits there without one.
+using attach_then = std::function<void(caf::actor user_actor, uint64_t sessions)>;
+
+// A device's attach waiting for the store to say whether it has a backlog.
+struct pending_attach {
+  session_ref ref;
+  attach_then then;
+};
+
 struct namespace_state {
   std::string ns;
   context_ptr ctx;
@@ -72,6 +83,8 @@ struct namespace_state {
   // to replay). The next message for the user activates it with them.
   std::unordered_map<std::string, std::vector<session_ref>> dormant;                   // by user
   std::unordered_map<caf::actor_addr, std::string> dormant_by_addr;                    // other nodes' sessions: user
+  std::unordered_map<uint64_t, pending_attach> checking;  // by token
+  uint64_t next_check = 0;
   std::unordered_set<std::string> online_users, active_rooms;                          // homed here
   uint64_t ring_epoch = 0;  // placement changes seen (ring_atom)
   // Keys stored here that another node owns, waiting for their handoff

@@ -163,6 +163,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(herald, caf::first_custom_type_id)
   // storage -> user / room actor
   CAF_ADD_ATOM(herald, herald, loaded_atom, "loaded")
   CAF_ADD_ATOM(herald, herald, committed_atom, "committed")
+  CAF_ADD_ATOM(herald, herald, checked_atom, "checked")
   // user / room actor -> its namespace actor
   CAF_ADD_ATOM(herald, herald, idle_atom, "idle")
   CAF_ADD_ATOM(herald, herald, online_atom, "online")

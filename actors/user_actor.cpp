@@ -48,6 +48,29 @@ bool idle(self_ptr self) {
   return s.waiting.empty() && s.replaying.empty();
 }
 
+// A message other than an attach (or a replay's ack): the actor stays for
+// a passivation period.
+void count_work(user_state& s) {
+  ++s.seen;
+  s.only_attached = false;
+}
+
+// Offers the parent to passivate, handing it the live sessions.
+void send_idle(self_ptr self) {
+  auto& s = self->state;
+  s.inbox.drop_expired(now_ms());
+  std::vector<session_ref> live;
+  live.reserve(s.sessions.size());
+  for (auto& kv : s.sessions) live.push_back(kv.second);
+  self->send(s.parent, idle_atom_v, s.user, s.seen, std::move(live));
+}
+
+// An actor activated for devices' attaches passivates once their backlogs
+// are replayed: a connecting device costs an actor for its replay only.
+void done_attaching(self_ptr self) {
+  if (self->state.only_attached && idle(self)) send_idle(self);
+}
+
 // Hands `msg` to every live session, one message per node.
 uint64_t deliver_live(self_ptr self, const message& msg) {
   std::map<caf::actor, std::vector<std::string>> by_node;
@@ -118,6 +141,7 @@ void finish_page(self_ptr self, const std::string& sid, replay_ptr& recs) {
   auto rest = st.inbox.page(ref->second.info.client, cu->second.after, now_ms(), 1, more);
   if (rest.empty()) st.replaying.erase(cu);  // caught up
   if (idle(self)) schedule_idle(self);
+  done_attaching(self);
 }
 
 // Reads the user's whole stored state once every write queued so far has
@@ -127,7 +151,9 @@ template <class Atom>
 void read_all(self_ptr self, Atom atom) {
   auto* store = self->state.ctx->store;
   caf::actor me{self};
-  store->commit(store->make_batch(), [store, me, atom, ns = self->state.ns, user = self->state.user](status) {
+  auto barrier = store->make_batch();
+  barrier.relax();  // writes are applied in order: no WAL sync needed to see them
+  store->commit(std::move(barrier), [store, me, atom, ns = self->state.ns, user = self->state.user](status) {
     store->read([store, me, atom, ns, user] {
       auto d = std::make_shared<loaded_data>();
       d->entries = store->inbox(ns, user);
@@ -293,7 +319,7 @@ caf::result<uint64_t> start_merge(self_ptr self, handoff_state in) {
 // batch as the inbox record: one write answers the push.
 void push(self_ptr self, const message& msg, int64_t ttl_ms, pending_commits::reply to) {
   auto& s = self->state;
-  ++s.seen;
+  count_work(s);
   auto b = s.ctx->store->make_batch();
   if (ttl_ms > 0) {
     auto& e = s.inbox.append(msg.id, msg.ts + ttl_ms, static_cast<uint32_t>(msg.data.size()));
@@ -318,6 +344,7 @@ caf::behavior running(self_ptr self) {
         if (!ref.info.client.empty()) next_page(self, ref);
         if (s.sessions.size() == 1) self->send(s.parent, online_atom_v, false, s.user, true);
       }
+      done_attaching(self);
       return s.sessions.size();
     },
     [self](u_push_atom, const std::string&, message& msg, int64_t ttl_ms) -> caf::result<uint64_t> {
@@ -337,14 +364,14 @@ caf::behavior running(self_ptr self) {
     },
     [self](u_info_atom, const std::string&) {
       auto& s = self->state;
-      ++s.seen;
+      count_work(s);
       std::vector<session_info> out;
       for (auto& kv : s.sessions) out.push_back(kv.second.info);
       return out;
     },
     [self](u_kick_atom, const std::string&, uint16_t code) -> uint64_t {
       auto& s = self->state;
-      ++s.seen;
+      count_work(s);
       for (auto& kv : s.sessions)
         self->send(kv.second.actor, kick_atom_v, code, std::string("disconnected through the API"));
       return s.sessions.size();
@@ -363,25 +390,22 @@ caf::behavior running(self_ptr self) {
         auto ref = s.sessions.find(sid);
         if (ref != s.sessions.end() && ref->second.info.client == device) next_page(self, ref->second);
       }
-      if (!r.changed && r.unknown.empty()) return;
-      auto b = s.ctx->store->make_batch();
-      if (r.changed) b.put_cursor(s.ns, s.user, device, r.cursor);
-      // Acks of live-only messages count once per ack frame: there is no
-      // per-device record of them to dedupe against.
-      for (auto* list : {&r.newly_acked, &r.unknown})
-        for (auto& id : *list) b.add_counts(s.ns, id, {0, 1});
-      s.ctx->store->commit(std::move(b), nullptr);
+      if (r.changed || !r.unknown.empty()) {
+        auto b = s.ctx->store->make_batch();
+        if (r.changed) b.put_cursor(s.ns, s.user, device, r.cursor);
+        // Acks of live-only messages count once per ack frame: there is no
+        // per-device record of them to dedupe against.
+        for (auto* list : {&r.newly_acked, &r.unknown})
+          for (auto& id : *list) b.add_counts(s.ns, id, {0, 1});
+        s.ctx->store->commit(std::move(b), nullptr);
+      }
+      // After the write is queued: the next activation reads behind it.
+      done_attaching(self);
     },
     [self](tick_atom, uint64_t seen_then) {
       auto& s = self->state;
       s.tick_armed = false;
-      if (idle(self) && s.seen == seen_then) {
-        s.inbox.drop_expired(now_ms());
-        std::vector<session_ref> live;
-        live.reserve(s.sessions.size());
-        for (auto& kv : s.sessions) live.push_back(kv.second);
-        self->send(s.parent, idle_atom_v, s.user, s.seen, std::move(live));
-      }
+      if (idle(self) && s.seen == seen_then) send_idle(self);
       schedule_idle(self);  // the parent may decline: something is on its way here
     },
     [self](stop_atom) {
@@ -392,7 +416,7 @@ caf::behavior running(self_ptr self) {
     },
     [self](handoff_atom, caf::actor& to) { start_handoff(self, std::move(to)); },
     [self](u_merge_atom, const std::string&, handoff_state& in) {
-      ++self->state.seen;
+      count_work(self->state);
       return start_merge(self, std::move(in));
     },
   };
@@ -426,14 +450,9 @@ caf::behavior user_actor(self_ptr self, std::string ns, std::string user, caf::a
   });
   // Until the inbox is read, every other message waits in the mailbox.
   self->set_default_handler(caf::skip);
-  auto* store = st.ctx->store;
-  caf::actor me{self};
-  store->read([store, me, ns = st.ns, user = st.user] {
-    auto d = std::make_shared<loaded_data>();
-    d->entries = store->inbox(ns, user);
-    d->cursors = store->cursors(ns, user);
-    caf::anon_send(me, loaded_atom_v, d);
-  });
+  // Read behind every write queued so far (an empty batch is the barrier):
+  // a device's ack written just before the last passivation is in it.
+  read_all(self, loaded_atom_v);
   return {
     [self](loaded_atom, loaded_ptr& d) {
       auto& s = self->state;

@@ -460,6 +460,22 @@ result<std::vector<record>> store::inbox_records(const std::string& ns, const st
   return out;
 }
 
+result<bool> store::has_inbox(const std::string& ns, const std::string& user) const {
+  auto p = prefix(ns, user);
+  auto end = prefix_end(p);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, inbox_cf_));
+  auto now = wall_ms();
+  for (it->Seek(p); it->Valid(); it->Next()) {
+    auto r = decode_record(std::string_view(it->value().data(), it->value().size()));
+    if (r && (r->expires_at == 0 || r->expires_at > now)) return true;
+  }
+  if (!it->status().ok()) return io_error(it->status(), "read inbox");
+  return false;
+}
+
 size_t store::raw_inbox_count(const std::string& ns, const std::string& user) const {
   size_t n = 0;
   scan(*db_, inbox_cf_, prefix(ns, user), [&](std::string_view, std::string_view) { ++n; });

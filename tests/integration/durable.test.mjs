@@ -77,6 +77,39 @@ test('offline backlog per device: same device, new device, no device, acks, ttl'
   }
 });
 
+test('a device\'s attach costs a user actor only for its replay: it passivates once the backlog is acked', async () => {
+  // A quiet actor waits 3-7.5 s before it passivates; one that only served
+  // an attach goes at once.
+  const node = await startNode({ args: ['--node.passivate_after=3000'] });
+  try {
+    const passivated = async () => {
+      const m = (await api(node, 'GET', '/metrics', { auth: null })).text;
+      return Number((m.match(/herald_actors_passivated_total\{kind="user"\} (\d+)/) || [0, 0])[1]);
+    };
+    const ids = [];
+    for (let i = 0; i < 2; i++) ids.push((await push(node, { to: { users: ['replayed'] }, data: i })).json.id);
+    // The pushes' actor goes after its quiet period.
+    await until(async () => (await passivated()) === 1, { timeout: 15000, what: 'the pushes\' actor to passivate' });
+    const dev = await Client.open(node, { user: 'replayed', client: 'dev' });
+    assert.deepEqual((await take(dev, 2)).map((m) => m.id), ids);
+    assert.equal((await dev.request({ type: 'ack', ids })).ok, true);
+    await until(async () => (await passivated()) > 1, { timeout: 2000, what: 'the replaying actor to passivate' });
+    // Still reachable, and the acks were kept across the passivation.
+    const live = await push(node, { to: { users: ['replayed'] }, data: 'live' });
+    assert.equal(live.json.sessions, 1);
+    assert.equal((await dev.message((m) => m.id === live.json.id)).data, 'live');
+    await dev.close();
+    const again = await Client.open(node, { user: 'replayed', client: 'dev' });
+    const next = await again.message();
+    assert.equal(next.id, live.json.id, 'only the unacked message is replayed');
+    await again.quiet();
+    assert.equal(again.messages().length, 0);
+    await again.close();
+  } finally {
+    await node.stop();
+  }
+});
+
 test('receipts count sessions sent to and devices that acked', async () => {
   const node = await startNode();
   try {

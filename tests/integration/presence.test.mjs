@@ -119,6 +119,9 @@ test('passivating idle user and room actors leaves the namespace and its session
   try {
     const stay = await Client.open(n2, { user: 'stayer', client: 'd' });
     await stay.join('lounge');
+    // Its user gets an actor (a push), which passivates while it is connected.
+    const first = await push(n2, { to: { users: ['stayer'] }, data: 'first' });
+    await stay.message((m) => m.id === first.json.id);
     const brief = await Client.open(n2, { user: 'brief' });
     await brief.join('short-lived');
     await brief.close();
@@ -153,11 +156,15 @@ test('a connected user\'s actor passivates; the user stays reachable, listed and
       return Number((m.match(/herald_actors_passivated_total\{kind="user"\} (\d+)/) || [0, 0])[1]);
     };
     const online = async () => (await api(n2, 'GET', '/v1/stats')).json.users_online;
-    // With a device the user's actor starts (to replay the device's
-    // backlog); without one the session never needs it.
+    // With a stored backlog the device's user gets an actor (to replay it)
+    // that passivates afterwards; without one the session never needs it.
+    const waiting = await push(n2, { to: { users: ['sleeper'] }, data: 'waiting', ttl: 60 });
     const sleeper = await Client.open(n2, { user: 'sleeper', client: 'd' });
+    assert.equal((await sleeper.message()).id, waiting.json.id);
+    assert.equal((await sleeper.request({ type: 'ack', ids: [waiting.json.id] })).ok, true);
     const nodev = await Client.open(n2, { user: 'nodev' });
-    await until(async () => (await passivatedUsers()) >= 1, { timeout: 10000, what: 'the connected user to passivate' });
+    const base = await passivatedUsers();
+    await until(async () => (await passivatedUsers()) > base, { timeout: 10000, what: 'the connected user to passivate' });
     assert.equal(await online(), 2);
     // A session that ends while its user has no actor leaves presence.
     await nodev.close();

@@ -97,6 +97,31 @@ TEST_CASE("inbox keeps order, hides expired records, survives reopen") {
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("has_inbox: only unexpired records of that very user count") {
+  auto dir = temp_dir("has_inbox");
+  auto s = store::open(dir);
+  REQUIRE(s);
+  auto& st = *s.value();
+  CHECK(st.has_inbox("ns", "u").value() == false);
+  auto b = st.make_batch();
+  b.put_inbox("ns", "u", 1, rec("gone", now() - 1000));
+  b.put_inbox("ns", "u2", 1, rec("other user"));
+  b.put_inbox("ns", "u\x01", 1, rec("longer name"));
+  b.put_inbox("ns2", "u", 1, rec("other ns"));
+  REQUIRE(commit_wait(st, std::move(b)));
+  CHECK(st.has_inbox("ns", "u").value() == false);  // expired only, and neighbours' keys
+  b = st.make_batch();
+  b.put_inbox("ns", "u", 2, rec("live", now() + 60000));
+  REQUIRE(commit_wait(st, std::move(b)));
+  CHECK(st.has_inbox("ns", "u").value() == true);
+  b = st.make_batch();
+  b.delete_inbox("ns", "u", 2);
+  REQUIRE(commit_wait(st, std::move(b)));
+  CHECK(st.has_inbox("ns", "u").value() == false);
+  s.value().reset();
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("cursors per device, receipts merge, history trims") {
   auto dir = temp_dir("misc");
   auto s = store::open(dir);
