@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNode, Client, push, api, until } from './lib/herald.mjs';
+import { startNode, Client, push, api, until, passivated } from './lib/herald.mjs';
 
 const dirs = [];
 const freshDir = () => { const d = mkdtempSync(join(tmpdir(), 'herald-durable-')); dirs.push(d); return d; };
@@ -82,18 +82,14 @@ test('a device\'s attach costs a user actor only for its replay: it passivates o
   // an attach goes at once.
   const node = await startNode({ args: ['--node.passivate_after=3000'] });
   try {
-    const passivated = async () => {
-      const m = (await api(node, 'GET', '/metrics', { auth: null })).text;
-      return Number((m.match(/herald_actors_passivated_total\{kind="user"\} (\d+)/) || [0, 0])[1]);
-    };
     const ids = [];
     for (let i = 0; i < 2; i++) ids.push((await push(node, { to: { users: ['replayed'] }, data: i })).json.id);
     // The pushes' actor goes after its quiet period.
-    await until(async () => (await passivated()) === 1, { timeout: 15000, what: 'the pushes\' actor to passivate' });
+    await until(async () => (await passivated(node, 'user')) === 1, { timeout: 15000, what: 'the pushes\' actor to passivate' });
     const dev = await Client.open(node, { user: 'replayed', client: 'dev' });
     assert.deepEqual((await take(dev, 2)).map((m) => m.id), ids);
     assert.equal((await dev.request({ type: 'ack', ids })).ok, true);
-    await until(async () => (await passivated()) > 1, { timeout: 2000, what: 'the replaying actor to passivate' });
+    await until(async () => (await passivated(node, 'user')) > 1, { timeout: 2000, what: 'the replaying actor to passivate' });
     // Still reachable, and the acks were kept across the passivation.
     const live = await push(node, { to: { users: ['replayed'] }, data: 'live' });
     assert.equal(live.json.sessions, 1);

@@ -1,7 +1,7 @@
 // Presence (users, rooms), disconnect through the API, stats and metrics.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startNode, Client, push, api, until } from './lib/herald.mjs';
+import { startNode, Client, push, api, until, passivated } from './lib/herald.mjs';
 
 let node;
 before(async () => { node = await startNode(); });
@@ -126,13 +126,8 @@ test('passivating idle user and room actors leaves the namespace and its session
     await brief.join('short-lived');
     await brief.close();
     await push(n2, { to: { users: ['offline-one'] }, data: 1 });
-    const passivated = async () => {
-      const m = (await api(n2, 'GET', '/metrics', { auth: null })).text;
-      const user = Number((m.match(/herald_actors_passivated_total\{kind="user"\} (\d+)/) || [0, 0])[1]);
-      const room = Number((m.match(/herald_actors_passivated_total\{kind="room"\} (\d+)/) || [0, 0])[1]);
-      return user >= 2 && room >= 1;
-    };
-    await until(passivated, { timeout: 10000, what: 'idle actors to be passivated' });
+    await until(async () => (await passivated(n2, 'user')) >= 2 && (await passivated(n2, 'room')) >= 1,
+      { timeout: 10000, what: 'idle actors to be passivated' });
     // The remaining session is untouched and still reachable, live and by room.
     const r1 = await push(n2, { to: { users: ['stayer'] }, data: 'u' });
     assert.equal((await stay.message((m) => m.id === r1.json.id)).data, 'u');
@@ -151,10 +146,7 @@ test('passivating idle user and room actors leaves the namespace and its session
 test('a connected user\'s actor passivates; the user stays reachable, listed and kickable, and leaves presence with its session', async () => {
   const n2 = await startNode({ args: ['--node.passivate_after=200'] });
   try {
-    const passivatedUsers = async () => {
-      const m = (await api(n2, 'GET', '/metrics', { auth: null })).text;
-      return Number((m.match(/herald_actors_passivated_total\{kind="user"\} (\d+)/) || [0, 0])[1]);
-    };
+    const passivatedUsers = () => passivated(n2, 'user');
     const online = async () => (await api(n2, 'GET', '/v1/stats')).json.users_online;
     // With a stored backlog the device's user gets an actor (to replay it)
     // that passivates afterwards; without one the session never needs it.

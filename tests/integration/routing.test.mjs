@@ -5,17 +5,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNode, freePort, Client, push, api, until, jwt } from './lib/herald.mjs';
+import { startNode, freePort, Client, push, api, until, jwt, metric } from './lib/herald.mjs';
 import { userHomedOn, roomHomedOn } from './lib/ring.mjs';
 
 const NAMES = ['ra', 'rb', 'rc'];
 let nodes, ports, dirB;
 const byName = (n) => nodes.find((x) => x.name === n);
 const clusterNames = async (node) => (await api(node, 'GET', '/v1/cluster')).json.nodes.map((n) => n.name).sort().join(',');
-const metric = async (node, re) => {
-  const m = (await api(node, 'GET', '/metrics', { auth: null })).text.match(re);
-  return m ? Number(m[1]) : 0;
-};
 
 before(async () => {
   ports = [await freePort(), await freePort(), await freePort()];

@@ -123,6 +123,13 @@ export async function api(node, method, path, { body, auth = 'demo', raw, header
 
 export const push = (node, body, auth = 'demo') => api(node, 'POST', '/v1/push', { body, auth });
 
+// The number the regex's first group finds in /metrics (0 when absent).
+export async function metric(node, re) {
+  const m = (await api(node, 'GET', '/metrics', { auth: null })).text.match(re);
+  return m ? Number(m[1]) : 0;
+}
+export const passivated = (node, kind) => metric(node, new RegExp(`^herald_actors_passivated_total\\{kind="${kind}"\\} (\\d+)`, 'm'));
+
 // A WebSocket client that records every frame and lets tests wait for them.
 export class Client {
   constructor(ws) {
