@@ -64,7 +64,6 @@ bool is_self(self_ptr self, const caf::actor& a) { return a && a.address() == se
 
 caf::actor activate(self_ptr self, key_kind kind, const std::string& key);
 caf::actor owner_elsewhere(self_ptr self, key_kind kind, const std::string& key);
-caf::actor target(self_ptr self, key_kind kind, const std::string& key);
 void schedule_sweep(self_ptr self);
 
 // -- dormant users: sessions kept here while the user has no actor ---------
