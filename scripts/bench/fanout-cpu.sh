@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Where the two cores go in herald's room fan-out: herald's and herald-bench's
+# CPU and the machine's idle time over 5 s of publishing, with the delivery
+# latency, for each rate given (default 5 20 50 messages/s to 10k members).
+# Loopback only; every process started here is stopped by pid.
+# Usage: scripts/bench/fanout-cpu.sh [rate ...]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rates=${*:-5 20 50}
+[ -x build/apps/herald ] && [ -x build/apps/herald-bench ] || bash scripts/build.sh
+port=18940
+work=$(mktemp -d)
+trap 'kill $(cat "$work"/pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
+cat > "$work/h.ini" <<INI
+[node]
+name = fancpu
+listen = 127.0.0.1:$port
+data_dir = $work/data
+log_level = warn
+[admin]
+token = bench-admin
+[limits]
+max_connections = 19900
+[namespace.bench]
+secret = bench-secret
+message_ttl = 0
+room_history = 0
+INI
+cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }  # user+system ticks
+idle() { awk '/^cpu /{print $5}' /proc/stat; }
+hz=$(getconf CLK_TCK)
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
+for rate in $rates; do
+  rm -rf "$work/data"
+  ./build/apps/herald --config "$work/h.ini" > "$work/log" 2>&1 &
+  hp=$!; echo $hp > "$work/pid"
+  for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
+  ./build/apps/herald-bench --server herald --pids "$hp" --port $port --conns 10000 --mode room --rooms 1 \
+    --rate "$rate" --duration 10 --publishers 4 > "$work/out" 2> "$work/err" &
+  bp=$!
+  sleep 4  # connected (under a second) and publishing
+  h0=$(cpu $hp); b0=$(cpu $bp); i0=$(idle); t0=$(date +%s%N)
+  sleep 5
+  h1=$(cpu $hp); b1=$(cpu $bp); i1=$(idle); t1=$(date +%s%N)
+  wait $bp
+  kill $hp; wait $hp 2>/dev/null || true
+  secs=$(( (t1 - t0) / 1000000 ))
+  python3 - "$rate" "$hz" "$secs" "$h0" "$h1" "$b0" "$b1" "$i0" "$i1" "$work/out" <<'PY'
+import json, sys
+rate, hz, ms = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+h0, h1, b0, b1, i0, i1 = map(int, sys.argv[4:10])
+pct = lambda a, b: 100.0 * (b - a) / hz / (ms / 1000.0)
+d = json.loads(open(sys.argv[10]).read().strip().splitlines()[-1])
+print(f"rate {rate}/s: herald {pct(h0, h1):.0f}%  herald-bench {pct(b0, b1):.0f}%  machine idle {pct(i0, i1):.0f}%"
+      f"  | deliveries/s {d['deliveries_per_s']}  publishes/s {d['publish_rate']}"
+      f"  p50 {d['lat_p50_us'] / 1000:.1f} ms  p99 {d['lat_p99_us'] / 1000:.1f} ms  lost {d['lost']}")
+PY
+done
