@@ -115,8 +115,8 @@ void forget_dormant(self_ptr self, const std::string& user, const caf::actor_add
 // actor, or a device with a stored backlog to replay, needs the actor, and
 // `then(actor, 0)` must hand it the attach (activate counted one message);
 // otherwise the session waits here without one and `then({}, sessions)`.
-// Whether a device has a backlog is a store read (has_inbox), so a device
-// that connects with nothing stored costs no actor either.
+// Whether a device has a backlog is a store read (has_backlog), so a device
+// that connects with nothing to replay costs no actor either.
 void attach_at_home(self_ptr self, session_ref ref, attach_then then) {
   auto& st = self->state;
   auto user = ref.info.user;  // a copy: ref is moved below
@@ -127,11 +127,12 @@ void attach_at_home(self_ptr self, session_ref ref, attach_then then) {
   }
   if (st.users.count(user)) return then(activate(self, key_kind::user, user), 0);
   auto token = ++st.next_check;
+  auto device = ref.info.client;
   st.checking.emplace(token, pending_attach{std::move(ref), std::move(then)});
   auto* store = st.ctx->store;
   caf::actor me{self};
-  store->read([store, me, token, ns = st.ns, user] {
-    auto r = store->has_inbox(ns, user);
+  store->read([store, me, token, ns = st.ns, user, device = std::move(device)] {
+    auto r = store->has_backlog(ns, user, device);
     caf::anon_send(me, checked_atom_v, token, !r || r.value());  // unreadable: let the actor try
   });
 }

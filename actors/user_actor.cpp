@@ -230,6 +230,8 @@ caf::behavior handing_off(self_ptr self, caf::actor to) {
 void start_handoff(self_ptr self, caf::actor to) {
   auto& s = self->state;
   if (!s.sessions.empty()) self->send(s.parent, online_atom_v, false, s.user, false);
+  // Their nodes attach them to the new home; our monitors would linger in them.
+  for (auto& kv : s.sessions) self->demonitor(kv.second.actor);
   s.sessions.clear();
   s.replaying.clear();
   self->become(handing_off(self, to));

@@ -460,7 +460,12 @@ result<std::vector<record>> store::inbox_records(const std::string& ns, const st
   return out;
 }
 
-result<bool> store::has_inbox(const std::string& ns, const std::string& user) const {
+result<bool> store::has_backlog(const std::string& ns, const std::string& user, const std::string& device) const {
+  std::string stored;
+  std::optional<cursor> c;
+  auto gs = db_->Get(rocksdb::ReadOptions{}, cursors_cf_, key3(ns, user, device), &stored);
+  if (gs.ok()) c = decode_cursor(stored);
+  else if (!gs.IsNotFound()) return io_error(gs, "read cursor");
   auto p = prefix(ns, user);
   auto end = prefix_end(p);
   rocksdb::Slice upper(end);
@@ -470,7 +475,9 @@ result<bool> store::has_inbox(const std::string& ns, const std::string& user) co
   auto now = wall_ms();
   for (it->Seek(p); it->Valid(); it->Next()) {
     auto r = decode_record(std::string_view(it->value().data(), it->value().size()));
-    if (r && (r->expires_at == 0 || r->expires_at > now)) return true;
+    if (!r || (r->expires_at != 0 && r->expires_at <= now)) continue;
+    if (c && c->acked(seq_of(std::string_view(it->key().data(), it->key().size())))) continue;
+    return true;
   }
   if (!it->status().ok()) return io_error(it->status(), "read inbox");
   return false;

@@ -107,9 +107,10 @@ class store {
   status delete_namespace(const std::string& name);  // and all its data
   result<std::vector<std::pair<std::string, std::string>>> namespaces() const;
 
-  // Whether (ns, user) has an unexpired inbox record: a device that attaches
-  // may then have a backlog to replay. Stops at the first such record.
-  result<bool> has_inbox(const std::string& ns, const std::string& user) const;
+  // Whether `device` of (ns, user) has a backlog to replay: an unexpired
+  // inbox record its stored cursor does not cover (every one, for a device
+  // without a cursor). Stops at the first such record.
+  result<bool> has_backlog(const std::string& ns, const std::string& user, const std::string& device) const;
   // Diagnostics: inbox records on disk for (ns, user), expired ones included.
   size_t raw_inbox_count(const std::string& ns, const std::string& user) const;
   // Runs the compactions that drop expired inbox records and old receipts.

@@ -97,27 +97,41 @@ TEST_CASE("inbox keeps order, hides expired records, survives reopen") {
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("has_inbox: only unexpired records of that very user count") {
-  auto dir = temp_dir("has_inbox");
+TEST_CASE("has_backlog: unexpired records of that very user its cursor does not cover") {
+  auto dir = temp_dir("has_backlog");
   auto s = store::open(dir);
   REQUIRE(s);
   auto& st = *s.value();
-  CHECK(st.has_inbox("ns", "u").value() == false);
+  CHECK(st.has_backlog("ns", "u", "d").value() == false);
   auto b = st.make_batch();
   b.put_inbox("ns", "u", 1, rec("gone", now() - 1000));
   b.put_inbox("ns", "u2", 1, rec("other user"));
   b.put_inbox("ns", "u\x01", 1, rec("longer name"));
   b.put_inbox("ns2", "u", 1, rec("other ns"));
   REQUIRE(commit_wait(st, std::move(b)));
-  CHECK(st.has_inbox("ns", "u").value() == false);  // expired only, and neighbours' keys
+  CHECK(st.has_backlog("ns", "u", "d").value() == false);  // expired only, and neighbours' keys
   b = st.make_batch();
   b.put_inbox("ns", "u", 2, rec("live", now() + 60000));
+  b.put_inbox("ns", "u", 3, rec("live too"));
   REQUIRE(commit_wait(st, std::move(b)));
-  CHECK(st.has_inbox("ns", "u").value() == true);
+  CHECK(st.has_backlog("ns", "u", "d").value() == true);  // no cursor: everything
+  cursor c;
+  c.ack(2);
+  b = st.make_batch();
+  b.put_cursor("ns", "u", "d", c);
+  REQUIRE(commit_wait(st, std::move(b)));
+  CHECK(st.has_backlog("ns", "u", "d").value() == true);  // 3 is not acked
+  c.ack(3);
+  b = st.make_batch();
+  b.put_cursor("ns", "u", "d", c);
+  REQUIRE(commit_wait(st, std::move(b)));
+  CHECK(st.has_backlog("ns", "u", "d").value() == false);
+  CHECK(st.has_backlog("ns", "u", "other device").value() == true);
   b = st.make_batch();
   b.delete_inbox("ns", "u", 2);
+  b.delete_inbox("ns", "u", 3);
   REQUIRE(commit_wait(st, std::move(b)));
-  CHECK(st.has_inbox("ns", "u").value() == false);
+  CHECK(st.has_backlog("ns", "u", "other device").value() == false);
   s.value().reset();
   std::filesystem::remove_all(dir);
 }
