@@ -3,7 +3,7 @@
 # CPU and the machine's idle time over 5 s of publishing, with the delivery
 # latency, for each rate given (default 5 20 50 messages/s to 10k members).
 # Loopback only; every process started here is stopped by pid.
-# Usage: scripts/bench/fanout-cpu.sh [rate ...]
+# Usage: scripts/bench/fanout-cpu.sh [rate ...]   (HERALD_IO=n: herald's io_threads, default 1)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rates=${*:-5 20 50}
@@ -16,6 +16,7 @@ cat > "$work/h.ini" <<INI
 name = fancpu
 listen = 127.0.0.1:$port
 data_dir = $work/data
+io_threads = ${HERALD_IO:-1}
 log_level = warn
 [admin]
 token = bench-admin
