@@ -31,14 +31,12 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::rewrite_ptr)
 namespace herald {
 namespace {
 
-// One tick per passivation period while the actor lives (not one timer per
-// message: each would wake CAF's clock thread); it carries the message
-// count at arming, so a tick that finds it unchanged saw a quiet period.
+// One tick per passivation period while the actor lives, armed once it has
+// loaded and re-armed by each tick (not one timer per message: each would
+// wake CAF's clock thread); it carries the message count at arming, so a
+// tick that finds it unchanged saw a quiet period.
 void schedule_idle(self_ptr self) {
-  auto& s = self->state;
-  if (s.tick_armed) return;
-  s.tick_armed = true;
-  self->delayed_send(self, passivate_delay(*s.ctx), tick_atom_v, s.seen);
+  self->delayed_send(self, passivate_delay(*self->state.ctx), tick_atom_v, self->state.seen);
 }
 
 // Nothing in flight: the actor may passivate, live sessions or not (the
@@ -140,7 +138,6 @@ void finish_page(self_ptr self, const std::string& sid, replay_ptr& recs) {
   bool more = false;
   auto rest = st.inbox.page(ref->second.info.client, cu->second.after, now_ms(), 1, more);
   if (rest.empty()) st.replaying.erase(cu);  // caught up
-  if (idle(self)) schedule_idle(self);
   done_attaching(self);
 }
 
@@ -362,7 +359,6 @@ caf::behavior running(self_ptr self) {
       auto& s = self->state;
       if (!failure.empty()) spdlog::error("inbox write for {}/{} failed: {}", s.ns, s.user, failure);
       s.waiting.finish(token, n, failure);
-      if (idle(self)) schedule_idle(self);
     },
     [self](u_info_atom, const std::string&) {
       auto& s = self->state;
@@ -406,7 +402,6 @@ caf::behavior running(self_ptr self) {
     },
     [self](tick_atom, uint64_t seen_then) {
       auto& s = self->state;
-      s.tick_armed = false;
       if (idle(self) && s.seen == seen_then) send_idle(self);
       schedule_idle(self);  // the parent may decline: something is on its way here
     },
@@ -443,10 +438,7 @@ caf::behavior user_actor(self_ptr self, std::string ns, std::string user, caf::a
       if (i->second.actor.address() == dm.source) {
         self->state.replaying.erase(i->first);
         s.erase(i);
-        if (s.empty()) {
-          self->send(self->state.parent, online_atom_v, false, self->state.user, false);
-          if (idle(self)) schedule_idle(self);
-        }
+        if (s.empty()) self->send(self->state.parent, online_atom_v, false, self->state.user, false);
         return;
       }
   });

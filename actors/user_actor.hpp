@@ -51,7 +51,6 @@ struct user_state {
   };
   std::unordered_map<std::string, catch_up> replaying;
   uint64_t seen = 0;        // messages received from the parent
-  bool tick_armed = false;  // a passivation tick is on its way
   bool only_attached = true;  // nothing but attaches (and their replays) so far
   static inline const char* name = "herald.user";
 };
