@@ -80,22 +80,25 @@ std::vector<session_ref> take_dormant(self_ptr self, const std::string& user) {
   return out;
 }
 
-void add_dormant(self_ptr self, const std::string& user, session_ref ref) {
+// Keeps `ref` among the user's dormant sessions; returns how many it has.
+size_t add_dormant(self_ptr self, const std::string& user, session_ref ref) {
   auto& st = self->state;
   auto& list = st.dormant[user];
   for (auto& r : list)
-    if (r.info.session == ref.info.session) return;
+    if (r.info.session == ref.info.session) return list.size();
   // This node's sessions are watched already (session_by_addr); another
   // node's are watched here until the user's actor takes them.
   if (ref.node_ns.node() != self->node()) {
     self->monitor(ref.actor);
     st.dormant_by_addr.emplace(ref.actor.address(), user);
   } else if (!st.session_by_addr.count(ref.actor.address())) {
-    if (list.empty()) st.dormant.erase(user);
-    return;  // ended already
+    auto n = list.size();
+    if (n == 0) st.dormant.erase(user);
+    return n;  // ended already
   }
   list.push_back(std::move(ref));
   st.online_users.insert(user);
+  return list.size();
 }
 
 // A dormant session ended.
@@ -120,12 +123,8 @@ void forget_dormant(self_ptr self, const std::string& user, const caf::actor_add
 void attach_at_home(self_ptr self, session_ref ref, attach_then then) {
   auto& st = self->state;
   auto user = ref.info.user;  // a copy: ref is moved below
-  if (!st.users.count(user) && ref.info.client.empty()) {
-    add_dormant(self, user, std::move(ref));
-    auto d = st.dormant.find(user);
-    return then({}, d == st.dormant.end() ? 0 : d->second.size());
-  }
   if (st.users.count(user)) return then(activate(self, key_kind::user, user), 0);
+  if (ref.info.client.empty()) return then({}, add_dormant(self, user, std::move(ref)));
   auto token = ++st.next_check;
   auto device = ref.info.client;
   st.checking.emplace(token, pending_attach{std::move(ref), std::move(then)});
@@ -147,9 +146,7 @@ void finish_check(self_ptr self, uint64_t token, bool backlog) {
   auto user = p.ref.info.user;  // a copy: p.ref is moved below
   // An actor activated meanwhile (a push) takes it, and replays what came.
   if (backlog || st.users.count(user)) return p.then(activate(self, key_kind::user, user), 0);
-  add_dormant(self, user, std::move(p.ref));
-  auto d = st.dormant.find(user);
-  p.then({}, d == st.dormant.end() ? 0 : d->second.size());
+  p.then({}, add_dormant(self, user, std::move(p.ref)));
 }
 
 // Drops the dormant sessions of users now owned elsewhere: their nodes
