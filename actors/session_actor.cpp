@@ -79,8 +79,7 @@ void session_actor::on_frame(wire::client_frame& f, caf::execution_unit* host) {
 void session_actor::write(std::string text) { conn_->send(std::make_shared<const std::string>(std::move(text))); }
 
 void session_actor::reply_error(const std::string& req_id, errc code, std::string msg) {
-  error e{code, std::move(msg)};
-  write(req_id.empty() ? wire::error_frame(e) : wire::reply_error(req_id, e));
+  write(wire::failure(req_id, error{code, std::move(msg)}));
 }
 
 answer_ptr session_actor::reply_when_done(std::string req_id, std::string extra) {
@@ -92,9 +91,7 @@ answer_ptr session_actor::reply_when_done(std::string req_id, std::string extra)
       if (!req_id.empty()) conn->send(std::make_shared<const std::string>(wire::reply_ok(req_id, extra)));
       return;
     }
-    auto& e = r.err();
-    conn->send(std::make_shared<const std::string>(req_id.empty() ? wire::error_frame(e)
-                                                                  : wire::reply_error(req_id, e)));
+    conn->send(std::make_shared<const std::string>(wire::failure(req_id, r.err())));
   });
 }
 

@@ -218,6 +218,10 @@ std::string error_frame(const error& e) {
   return s;
 }
 
+std::string failure(std::string_view req_id, const error& e) {
+  return req_id.empty() ? error_frame(e) : reply_error(req_id, e);
+}
+
 std::string message_frame(const message& m) {
   std::string s;
   s.reserve(64 + m.id.size() + m.from.size() + m.room.size() + m.data.size());

@@ -48,6 +48,8 @@ std::string pong();
 std::string reply_ok(std::string_view req_id, std::string_view extra_members = {});
 std::string reply_error(std::string_view req_id, const error& e);
 std::string error_frame(const error& e);
+// A frame's failure: the reply to `req_id`, or an error frame when it has none.
+std::string failure(std::string_view req_id, const error& e);
 std::string message_frame(const message& m);
 frame_ptr encode(const message& m);
 

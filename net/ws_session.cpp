@@ -131,7 +131,7 @@ void ws_session::handle(ws::event& e) {
         return;
       }
       auto& f = *p.failure;
-      send_text(f.req_id.empty() ? wire::error_frame(f.err) : wire::reply_error(f.req_id, f.err));
+      send_text(wire::failure(f.req_id, f.err));
       if (++bad_frames_ >= max_bad_frames) begin_close(close_code::policy, "too many invalid frames");
       return;
     }

@@ -75,6 +75,8 @@ TEST_CASE("server frames are valid JSON with the contract's fields") {
   auto ok = json::parse(wire::reply_ok("3", R"("message":"m9")"));
   CHECK(ok == json{{"type", "reply"}, {"id", 3}, {"ok", true}, {"message", "m9"}});
   CHECK(json::parse(wire::error_frame({errc::bad_frame, "x"}))["error"]["code"] == "bad_frame");
+  CHECK(wire::failure("2", {errc::not_in_room, "no"}) == wire::reply_error("2", {errc::not_in_room, "no"}));
+  CHECK(wire::failure("", {errc::bad_frame, "x"}) == wire::error_frame({errc::bad_frame, "x"}));
   CHECK(json::parse(wire::pong()) == json{{"type", "pong"}});
 }
 
