@@ -11,29 +11,14 @@ rates=${*:-5 20 50}
 port=18940
 work=$(mktemp -d)
 trap 'kill $(cat "$work"/pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
-cat > "$work/h.ini" <<INI
-[node]
-name = fancpu
-listen = 127.0.0.1:$port
-data_dir = $work/data
-io_threads = ${HERALD_IO:-1}
-log_level = warn
-[admin]
-token = bench-admin
-[limits]
-max_connections = 19900
-[namespace.bench]
-secret = bench-secret
-message_ttl = 0
-room_history = 0
-INI
+sed -e "s|@NAME@|fancpu|; s|@PORT@|$port|; s|@DATA@|$work/data|" scripts/bench/peers/herald.ini > "$work/h.ini"
 cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }  # user+system ticks
 idle() { awk '/^cpu /{print $5}' /proc/stat; }
 hz=$(getconf CLK_TCK)
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
 for rate in $rates; do
   rm -rf "$work/data"
-  ./build/apps/herald --config "$work/h.ini" > "$work/log" 2>&1 &
+  ./build/apps/herald --config "$work/h.ini" --node.io_threads="${HERALD_IO:-1}" > "$work/log" 2>&1 &
   hp=$!; echo $hp > "$work/pid"
   for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
   ./build/apps/herald-bench --server herald --pids "$hp" --port $port --conns 10000 --mode room --rooms 1 \

@@ -53,23 +53,8 @@ wait_port() { # $1 = port
 start_herald() { # $1 = port, $2 = name, then extra --key=value args
   local port=$1 name=$2; shift 2
   rm -rf "$work/$name"; mkdir -p "$work/$name"
-  cat > "$work/$name.ini" <<EOF
-[node]
-name = $name
-listen = 127.0.0.1:$port
-data_dir = $work/$name/data
-workers = ${HERALD_WORKERS:-2}
-log_level = warn
-[admin]
-token = bench-admin
-[limits]
-max_connections = 19900
-[namespace.bench]
-secret = bench-secret
-message_ttl = 0
-room_history = 0
-EOF
-  "$herald" --config "$work/$name.ini" "$@" > "$work/$name.log" 2>&1 &
+  sed -e "s|@NAME@|$name|; s|@PORT@|$port|; s|@DATA@|$work/$name/data|" scripts/bench/peers/herald.ini > "$work/$name.ini"
+  "$herald" --config "$work/$name.ini" --node.workers="${HERALD_WORKERS:-2}" "$@" > "$work/$name.log" 2>&1 &
   srv_pid=$!; rss_pids=$srv_pid; pids+=("$srv_pid")
   wait_port "$port"
 }
