@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Where the two cores go in herald's room fan-out: herald's and herald-bench's
+# Where the two cores go in a room fan-out: the server's and herald-bench's
 # CPU and the machine's idle time over 5 s of publishing, with the delivery
 # latency, for each rate given (default 5 20 50 messages/s to 10k members).
-# Loopback only; every process started here is stopped by pid.
-# Usage: scripts/bench/fanout-cpu.sh [rate ...]   (HERALD_IO=n: herald's io_threads, default 1)
+# SERVER=floor measures apps/bench/fanout_floor.cpp instead of herald: one
+# frame per publish, one send() per member, nothing else (what the machine
+# allows any server). Loopback only; every process started here is stopped by pid.
+# Usage: [SERVER=herald|floor] [HERALD_IO=n] [MEMBERS=n] scripts/bench/fanout-cpu.sh [rate ...]
+#   HERALD_IO: herald's io_threads, default 1; MEMBERS: room size, default 10000
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rates=${*:-5 20 50}
-[ -x build/apps/herald ] && [ -x build/apps/herald-bench ] || bash scripts/build.sh
+server=${SERVER:-herald}
+case $server in herald|floor) ;; *) echo "SERVER must be herald or floor" >&2; exit 2 ;; esac
+[ -x build/apps/herald ] && [ -x build/apps/herald-bench ] && [ -x build/apps/fanout-floor ] || bash scripts/build.sh
 port=18940
 work=$(mktemp -d)
 trap 'kill $(cat "$work"/pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -18,10 +23,16 @@ hz=$(getconf CLK_TCK)
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
 for rate in $rates; do
   rm -rf "$work/data"
-  ./build/apps/herald --config "$work/h.ini" --node.io_threads="${HERALD_IO:-1}" > "$work/log" 2>&1 &
+  if [ "$server" = floor ]; then
+    ./build/apps/fanout-floor --port $port --seconds 120 > "$work/log" 2>&1 &
+    dialect=nchan
+  else
+    ./build/apps/herald --config "$work/h.ini" --node.io_threads="${HERALD_IO:-1}" > "$work/log" 2>&1 &
+    dialect=herald
+  fi
   hp=$!; echo $hp > "$work/pid"
   for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
-  ./build/apps/herald-bench --server herald --pids "$hp" --port $port --conns 10000 --mode room --rooms 1 \
+  ./build/apps/herald-bench --server $dialect --pids "$hp" --port $port --conns "${MEMBERS:-10000}" --mode room --rooms 1 \
     --rate "$rate" --duration 10 --publishers 4 > "$work/out" 2> "$work/err" &
   bp=$!
   sleep 4  # connected (under a second) and publishing
@@ -31,13 +42,14 @@ for rate in $rates; do
   wait $bp
   kill $hp; wait $hp 2>/dev/null || true
   secs=$(( (t1 - t0) / 1000000 ))
-  python3 - "$rate" "$hz" "$secs" "$h0" "$h1" "$b0" "$b1" "$i0" "$i1" "$work/out" <<'PY'
+  python3 - "$rate" "$hz" "$secs" "$h0" "$h1" "$b0" "$b1" "$i0" "$i1" "$work/out" "$server" <<'PY'
 import json, sys
 rate, hz, ms = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 h0, h1, b0, b1, i0, i1 = map(int, sys.argv[4:10])
 pct = lambda a, b: 100.0 * (b - a) / hz / (ms / 1000.0)
+server = sys.argv[11]
 d = json.loads(open(sys.argv[10]).read().strip().splitlines()[-1])
-print(f"rate {rate}/s: herald {pct(h0, h1):.0f}%  herald-bench {pct(b0, b1):.0f}%  machine idle {pct(i0, i1):.0f}%"
+print(f"rate {rate}/s: {server} {pct(h0, h1):.0f}%  herald-bench {pct(b0, b1):.0f}%  machine idle {pct(i0, i1):.0f}%"
       f"  | deliveries/s {d['deliveries_per_s']}  publishes/s {d['publish_rate']}"
       f"  p50 {d['lat_p50_us'] / 1000:.1f} ms  p99 {d['lat_p99_us'] / 1000:.1f} ms  lost {d['lost']}")
 PY

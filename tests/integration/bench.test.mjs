@@ -1,0 +1,88 @@
+// The benchmark tools end to end (docs/benchmarks.md): herald-bench's room
+// fan-out against a herald node, and against fanout-floor (the one-send-per-
+// member reference) in nchan's dialect. Small and short: they check that
+// the tools count right, not how fast anything is.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
+import { startNode, freePort, until, sleep, BIN } from './lib/herald.mjs';
+
+const BENCH = join(dirname(BIN), 'herald-bench');
+const FLOOR = join(dirname(BIN), 'fanout-floor');
+
+function runBench(args) {
+  const r = spawnSync(BENCH, ['--mode', 'room', '--rooms', '1', '--conns', '300', '--rate', '20', '--duration', '1',
+    '--drain', '5', '--publishers', '2', ...args], { encoding: 'utf8', timeout: 60000 });
+  assert.equal(r.status, 0, r.stderr.slice(-500));
+  return JSON.parse(r.stdout.trim().split('\n').at(-1));
+}
+
+function assertCounted(res) {
+  assert.equal(res.ready, 300);
+  assert.ok(res.published >= 10, `published ${res.published}`);
+  assert.equal(res.rejected, 0);
+  assert.equal(res.expected, res.published * 300);
+  assert.equal(res.delivered, res.expected);
+  assert.equal(res.lost, 0);
+  assert.equal(res.duplicates, 0);
+  assert.ok(res.lat_p50_us > 0 && res.lat_p99_us >= res.lat_p50_us && res.lat_max_us >= res.lat_p99_us);
+}
+
+test('herald-bench counts every delivery of a room fan-out on herald', async () => {
+  const node = await startNode();
+  try {
+    assertCounted(runBench(['--server', 'herald', '--port', String(node.port), '--ns', 'demo', '--secret', 'demo-secret']));
+  } finally { await node.stop(); }
+});
+
+async function startFloor() {
+  const port = await freePort();
+  const proc = spawn(FLOOR, ['--port', String(port), '--seconds', '60'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  proc.stderr.on('data', (d) => { log += d; });
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  await until(() => log.includes('listening'), { timeout: 5000, what: 'fanout-floor listening' });
+  return { port, proc, exited, log: () => log };
+}
+
+test('fanout-floor delivers every publish to every subscriber, driven as nchan', async () => {
+  const floor = await startFloor();
+  try {
+    const res = runBench(['--server', 'nchan', '--port', String(floor.port)]);
+    assertCounted(res);
+    floor.proc.kill('SIGTERM');
+    assert.deepEqual(await floor.exited, { code: 0, signal: null });
+    const m = floor.log().match(/(\d+) publishes, (\d+) deliveries/);
+    assert.ok(m, floor.log());
+    assert.equal(Number(m[1]), res.published);
+    assert.equal(Number(m[2]), res.delivered);
+  } finally { floor.proc.kill('SIGKILL'); }
+});
+
+function rawRequest(port, text) {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    let got = '';
+    const timer = setTimeout(() => { s.destroy(); reject(new Error(`no answer to ${text.split('\r\n')[0]}`)); }, 5000);
+    s.on('data', (d) => { got += d; });
+    s.on('end', () => { clearTimeout(timer); resolve(got); });
+    s.on('error', (e) => { clearTimeout(timer); reject(e); });
+    s.write(text);
+  });
+}
+
+test('fanout-floor refuses what it does not serve, then closes', async () => {
+  const floor = await startFloor();
+  try {
+    assert.match(await rawRequest(floor.port, 'GET /other HTTP/1.1\r\nHost: x\r\n\r\n'), /^HTTP\/1\.1 404 /);
+    assert.match(await rawRequest(floor.port, 'GET /sub/a HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n'),
+      /^HTTP\/1\.1 400 /);
+    assert.match(await rawRequest(floor.port, 'nonsense\r\n\r\n'), /^HTTP\/1\.1 400 /);
+  } finally {
+    floor.proc.kill('SIGTERM');
+    await Promise.race([floor.exited, sleep(5000)]);
+    floor.proc.kill('SIGKILL');
+  }
+});
