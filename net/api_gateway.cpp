@@ -8,35 +8,24 @@ namespace herald {
 
 size_t deadline_queue::expire(clock::time_point now) {
   size_t n = 0;
-  while (!q_.empty() && q_.front().first <= now) {
-    if (auto c = q_.front().second.lock(); c && c->claim()) {
-      c->expire();
-      ++n;
-    }
-    q_.pop_front();
+  for (auto& c : q_.take_due(now)) {
+    if (!c->claim()) continue;
+    c->expire();
+    ++n;
   }
   return n;
 }
 
-std::optional<deadline_queue::clock::time_point> deadline_queue::next() const {
-  if (q_.empty()) return std::nullopt;
-  return q_.front().first;
-}
-
 void answer_deadlines::add(const answer_ptr& a, clock::time_point now) {
   std::lock_guard lock(mtx_);
-  while (!q_.empty() && q_.front().second.expired()) q_.pop_front();
-  q_.emplace_back(now + timeout_, a);
+  q_.add(a, now);
 }
 
 size_t answer_deadlines::expire(clock::time_point now) {
   std::vector<answer_ptr> late;
   {
     std::lock_guard lock(mtx_);
-    while (!q_.empty() && (q_.front().first <= now || q_.front().second.expired())) {
-      if (auto a = q_.front().second.lock(); a && !a->given()) late.push_back(std::move(a));
-      q_.pop_front();
-    }
+    late = q_.take_due(now);
   }
   // Given outside the lock: an answer's callback may take its time.
   size_t n = 0;
@@ -51,9 +40,7 @@ size_t answer_deadlines::size() const {
 
 size_t answer_deadlines::in_flight() const {
   std::lock_guard lock(mtx_);
-  size_t n = 0;
-  for (auto& e : q_) n += !e.second.expired();
-  return n;
+  return q_.alive();
 }
 
 namespace {

@@ -14,7 +14,6 @@
 // once its last deadline has passed).
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -26,6 +25,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/answer.hpp"
+#include "net/deadline_fifo.hpp"
 
 namespace herald {
 
@@ -42,34 +42,30 @@ struct api_call {
 };
 using api_call_ptr = std::shared_ptr<api_call>;
 
-// Calls in deadline order. Every call gets the same timeout, so the order
-// they arrive in is their deadline order. Pure: the gateway drives it.
+// Calls in deadline order (each gets the same timeout). Pure: the gateway
+// drives it.
 class deadline_queue {
  public:
-  using clock = std::chrono::steady_clock;
-  explicit deadline_queue(clock::duration timeout) : timeout_(timeout) {}
-  void add(const api_call_ptr& c, clock::time_point now) { q_.emplace_back(now + timeout_, c); }
+  using clock = deadline_fifo<api_call>::clock;
+  explicit deadline_queue(clock::duration timeout) : q_(timeout) {}
+  void add(const api_call_ptr& c, clock::time_point now) { q_.add(c, now); }
   // Runs `expire` of every call past its deadline that nothing answered;
   // returns how many.
   size_t expire(clock::time_point now);
-  std::optional<clock::time_point> next() const;
+  std::optional<clock::time_point> next() const { return q_.next(); }
   bool empty() const { return q_.empty(); }
 
  private:
-  clock::duration timeout_;
-  std::deque<std::pair<clock::time_point, std::weak_ptr<api_call>>> q_;
+  deadline_fifo<api_call> q_;
 };
 
 // Deadlines of the answers the API waits for without the gateway (pushes
-// carry their answer object to the actor that has the outcome). All get the
-// same timeout, so arrival order is deadline order. Thread-safe: calls add
-// from Asio threads, the server's timer calls expire. Answers given by now
-// leave from the front as new ones come, so the queue holds about what is
-// in flight.
+// carry their answer object to the actor that has the outcome). Thread-safe:
+// calls add from Asio threads, the server's timer calls expire.
 class answer_deadlines {
  public:
-  using clock = std::chrono::steady_clock;
-  explicit answer_deadlines(clock::duration timeout) : timeout_(timeout) {}
+  using clock = deadline_fifo<answer>::clock;
+  explicit answer_deadlines(clock::duration timeout) : q_(timeout) {}
   void add(const answer_ptr& a, clock::time_point now);
   // Gives "no answer in time" to each unanswered answer past its deadline;
   // returns how many.
@@ -80,9 +76,8 @@ class answer_deadlines {
   size_t in_flight() const;
 
  private:
-  clock::duration timeout_;
   mutable std::mutex mtx_;
-  std::deque<std::pair<clock::time_point, std::weak_ptr<answer>>> q_;
+  deadline_fifo<answer> q_;
 };
 
 // A request the gateway makes: `run` sends it (without a CAF timeout) and

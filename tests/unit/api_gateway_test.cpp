@@ -111,3 +111,26 @@ TEST_CASE("answer_deadlines: unanswered answers expire at their deadline, given 
   CHECK(d.expire(t0 + 20s) == 0);
   CHECK(d.size() == 0);
 }
+
+TEST_CASE("deadline_fifo: gone entries leave from the front, due ones come out alive", "[api_gateway]") {
+  deadline_fifo<int> q{5s};
+  deadline_fifo<int>::clock::time_point t0{};
+  auto kept = std::make_shared<int>(1);
+  auto gone = std::make_shared<int>(2);
+  q.add(gone, t0);
+  q.add(kept, t0 + 1s);
+  gone.reset();
+  CHECK(q.size() == 2);
+  CHECK(q.alive() == 1);
+  auto later = std::make_shared<int>(3);
+  q.add(later, t0 + 2s);  // the gone front leaves; `kept` stops the pruning
+  CHECK(q.size() == 2);
+  CHECK(q.next() == t0 + 6s);
+  CHECK(q.take_due(t0 + 5s).empty());
+  auto due = q.take_due(t0 + 6s);
+  REQUIRE(due.size() == 1);
+  CHECK(*due[0] == 1);
+  later.reset();
+  CHECK(q.take_due(t0 + 6s).empty());  // gone before its deadline: leaves without coming out
+  CHECK(q.empty());
+}
