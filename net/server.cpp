@@ -30,7 +30,6 @@ struct server::impl {
   net::steady_timer heartbeat{ioc};
   net::steady_timer answers{ioc};
   server_state state;
-  bool one_thread = true;  // then sockets need no strand
   std::vector<std::thread> threads;
   net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
 
@@ -75,7 +74,7 @@ struct server::impl {
   void do_accept() {
     // With one Asio thread, handlers never run concurrently: no strand
     // (saves its wrapper in every pending operation).
-    auto ex = one_thread ? net::any_io_executor(ioc.get_executor()) : net::any_io_executor(net::make_strand(ioc));
+    auto ex = state.one_thread ? net::any_io_executor(ioc.get_executor()) : net::any_io_executor(net::make_strand(ioc));
     acceptor.async_accept(ex, [this](boost::system::error_code ec, tcp::socket s) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
       if (ec) {
@@ -130,7 +129,7 @@ result<std::unique_ptr<server>> server::start(node& n, const std::string& listen
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(4096, ec);  // somaxconn here
   if (ec) return error{errc::unavailable, "cannot listen on " + listen + ": " + ec.message()};
-  p->one_thread = io_threads <= 1;
+  p->state.one_thread = io_threads <= 1;
   p->do_accept();
   p->sweep();
   p->expire_answers();

@@ -23,6 +23,9 @@ struct server_state {
   std::atomic<size_t> sessions{0};  // open WebSocket sessions
   std::atomic<size_t> session_objects{0};  // ws_session objects alive (they use the executor)
   std::atomic<bool> stopping{false};
+  // One Asio thread: every socket's handlers run on it, so sockets need no
+  // strand and a session's writer can be started inline from another's task.
+  bool one_thread = true;
   // Sessions the heartbeat visits: one timer for the node, not one per
   // connection (a timer and its pending wait cost ~0.5 KB each).
   std::mutex heartbeat_mtx;

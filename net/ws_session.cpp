@@ -201,11 +201,14 @@ bool ws_session::send(frame_ptr frame) {
 }
 
 void ws_session::wake_all(std::vector<connection_ptr>&& conns) {
-  net::post(socket_.get_executor(), [conns = std::move(conns)] {
+  net::post(socket_.get_executor(), [conns = std::move(conns), one_thread = srv_.one_thread] {
     for (auto& c : conns) {
-      auto s = std::static_pointer_cast<ws_session>(c);  // a batch holds one kind
-      // Inline with one Asio thread; through the session's strand otherwise.
-      net::dispatch(s->socket_.get_executor(), [s] { s->flush(); });
+      auto* s = static_cast<ws_session*>(c.get());  // a batch holds one kind
+      // With one Asio thread this is every socket's thread: flush here (no
+      // handler, executor or reference copy per member of a fan-out).
+      // Otherwise through the session's strand.
+      if (one_thread) s->flush();
+      else net::dispatch(s->socket_.get_executor(), [s = std::static_pointer_cast<ws_session>(c)] { s->flush(); });
     }
   });
 }
@@ -227,11 +230,9 @@ void ws_session::clear_queue() {
   queued_bytes_ = 0;
 }
 
+// A write in progress takes the new frames when it completes (and clears
+// flush_posted_ then).
 void ws_session::flush() {
-  {
-    std::lock_guard lock(mtx_);
-    flush_posted_ = false;
-  }
   if (!writing_) write_batch();
 }
 
@@ -239,6 +240,7 @@ void ws_session::write_batch() {
   if (closed_ || close_sent_) return;
   {
     std::lock_guard lock(mtx_);
+    flush_posted_ = false;  // frames queued after this need a flush of their own
     auto n = std::min(queue_.size() - head_, max_batch);
     for (size_t i = 0; i < n; ++i) {
       auto& f = queue_[head_++];

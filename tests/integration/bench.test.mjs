@@ -37,6 +37,13 @@ test('herald-bench counts every delivery of a room fan-out on herald', async () 
   } finally { await node.stop(); }
 });
 
+test('... and with two Asio threads (sessions on strands, writers woken through them)', async () => {
+  const node = await startNode({ args: ['--node.io_threads=2'] });
+  try {
+    assertCounted(runBench(['--server', 'herald', '--port', String(node.port), '--ns', 'demo', '--secret', 'demo-secret']));
+  } finally { await node.stop(); }
+});
+
 async function startFloor() {
   const port = await freePort();
   const proc = spawn(FLOOR, ['--port', String(port), '--seconds', '60'], { stdio: ['ignore', 'ignore', 'pipe'] });
