@@ -182,6 +182,7 @@ struct floor_server {
     if (method == "POST" && target.substr(0, 5) == "/pub/") {
       auto len_text = header(head, "Content-Length");
       size_t len = std::strtoul(std::string(len_text).c_str(), nullptr, 10);
+      if (len > (1u << 20)) return answer_and_close(c, "413 Payload Too Large");
       if (c->in.size() < end + 4 + len) return false;
       std::string_view body(c->in.data() + end + 4, len);
       publish(std::string(target.substr(5)), body);

@@ -87,6 +87,8 @@ test('fanout-floor refuses what it does not serve, then closes', async () => {
     assert.match(await rawRequest(floor.port, 'GET /sub/a HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n'),
       /^HTTP\/1\.1 400 /);
     assert.match(await rawRequest(floor.port, 'nonsense\r\n\r\n'), /^HTTP\/1\.1 400 /);
+    assert.match(await rawRequest(floor.port, 'POST /pub/a HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n'),
+      /^HTTP\/1\.1 413 /);
   } finally {
     floor.proc.kill('SIGTERM');
     await Promise.race([floor.exited, sleep(5000)]);
