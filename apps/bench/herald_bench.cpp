@@ -602,15 +602,18 @@ int main(int argc, char** argv) {
   auto start_drain = [&] {
     b.publishing = false;
     b.pub_end = steady::now();
-    // Wait until every accepted message arrived everywhere, or --drain.
-    // Answers to publishes in flight may still come: recount each time.
+    // Wait until every publish in flight is answered and every accepted
+    // message arrived everywhere, or --drain. (Stopping at the deliveries
+    // alone left the last publishes unanswered: sent to the server, counted
+    // by it, delivered, but neither published nor expected here.)
     auto timer = std::make_shared<asio::steady_timer>(io0);
     auto until = steady::now() + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(o.drain));
     auto check = std::make_shared<std::function<void()>>();
     *check = [&, timer, until, check] {
       uint64_t expected = 0;
       for (size_t i = 0; i < o.conns; ++i) expected += expected_of(b, i);
-      if (b.t.delivered.load() >= expected || steady::now() >= until) return finish();
+      bool answered = b.t.sent.load() == b.t.accepted.load() + b.t.rejected.load();
+      if ((answered && b.t.delivered.load() >= expected) || steady::now() >= until) return finish();
       timer->expires_after(std::chrono::milliseconds(20));
       timer->async_wait([check](beast::error_code) { (*check)(); });
     };
