@@ -125,7 +125,7 @@ void finish_page(self_ptr self, const std::string& sid, replay_ptr& recs) {
   if (*recs) {
     auto now = now_ms();
     for (auto& r : recs->value()) {
-      if (r.expires_at != 0 && r.expires_at <= now) continue;
+      if (r.expired(now)) continue;
       b.add_counts(st.ns, r.id, {1, 0});
       msgs.push_back(to_message(r));
     }

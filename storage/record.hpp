@@ -22,6 +22,7 @@ struct record {
   std::string room;
   std::string data;        // JSON text
   int64_t expires_at = 0;  // ms since epoch; 0 = never
+  bool expired(int64_t now_ms) const { return expires_at != 0 && expires_at <= now_ms; }
 };
 
 // A device's ack state: every seq <= upto is acked, and so is each in `above`.

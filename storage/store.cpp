@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
@@ -416,6 +417,8 @@ void store::reader_loop() {
 // -- reads -----------------------------------------------------------------
 
 namespace {
+// Calls f(key, value) for each key under prefix `p`, in order. An f that
+// returns bool stops the scan by returning false.
 template <class F>
 rocksdb::Status scan(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf, const std::string& p, F f) {
   auto end = prefix_end(p);
@@ -423,9 +426,14 @@ rocksdb::Status scan(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf, const std
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, cf));
-  for (it->Seek(p); it->Valid(); it->Next())
-    f(std::string_view(it->key().data(), it->key().size()),
-      std::string_view(it->value().data(), it->value().size()));
+  for (it->Seek(p); it->Valid(); it->Next()) {
+    std::string_view k(it->key().data(), it->key().size()), v(it->value().data(), it->value().size());
+    if constexpr (std::is_same_v<std::invoke_result_t<F&, std::string_view, std::string_view>, bool>) {
+      if (!f(k, v)) break;
+    } else {
+      f(k, v);
+    }
+  }
   return it->status();
 }
 }  // namespace
@@ -435,7 +443,7 @@ result<std::vector<std::pair<uint64_t, record>>> store::inbox(const std::string&
   auto now = wall_ms();
   auto st = scan(*db_, inbox_cf_, prefix(ns, user), [&](std::string_view k, std::string_view v) {
     auto r = decode_record(v);
-    if (r && (r->expires_at == 0 || r->expires_at > now)) out.emplace_back(seq_of(k), std::move(*r));
+    if (r && !r->expired(now)) out.emplace_back(seq_of(k), std::move(*r));
   });
   if (!st.ok()) return io_error(st, "read inbox");
   return out;
@@ -466,21 +474,15 @@ result<bool> store::has_backlog(const std::string& ns, const std::string& user, 
   auto gs = db_->Get(rocksdb::ReadOptions{}, cursors_cf_, key3(ns, user, device), &stored);
   if (gs.ok()) c = decode_cursor(stored);
   else if (!gs.IsNotFound()) return io_error(gs, "read cursor");
-  auto p = prefix(ns, user);
-  auto end = prefix_end(p);
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, inbox_cf_));
+  bool found = false;
   auto now = wall_ms();
-  for (it->Seek(p); it->Valid(); it->Next()) {
-    auto r = decode_record(std::string_view(it->value().data(), it->value().size()));
-    if (!r || (r->expires_at != 0 && r->expires_at <= now)) continue;
-    if (c && c->acked(seq_of(std::string_view(it->key().data(), it->key().size())))) continue;
-    return true;
-  }
-  if (!it->status().ok()) return io_error(it->status(), "read inbox");
-  return false;
+  auto st = scan(*db_, inbox_cf_, prefix(ns, user), [&](std::string_view k, std::string_view v) {
+    auto r = decode_record(v);
+    found = r && !r->expired(now) && !(c && c->acked(seq_of(k)));
+    return !found;  // the first one answers
+  });
+  if (!st.ok()) return io_error(st, "read inbox");
+  return found;
 }
 
 size_t store::raw_inbox_count(const std::string& ns, const std::string& user) const {
