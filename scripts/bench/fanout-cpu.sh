@@ -5,8 +5,10 @@
 # SERVER=floor measures apps/bench/fanout_floor.cpp instead of herald: one
 # frame per publish, one send() per member, nothing else (what the machine
 # allows any server). Loopback only; every process started here is stopped by pid.
-# Usage: [SERVER=herald|floor] [HERALD_IO=n] [MEMBERS=n] scripts/bench/fanout-cpu.sh [rate ...]
-#   HERALD_IO: herald's io_threads, default 1; MEMBERS: room size, default 10000
+# Usage: [SERVER=herald|floor] [HERALD_IO=n] [MEMBERS=n] [HERALD_BIN=path] scripts/bench/fanout-cpu.sh [rate ...]
+#   HERALD_IO: herald's io_threads, default 1; MEMBERS: room size, default 10000;
+#   HERALD_BIN: the herald binary (default build/apps/herald; scripts/bench/ab.sh
+#   passes two builds in turn); rate 0: publish as fast as accepted
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rates=${*:-5 20 50}
@@ -27,7 +29,7 @@ for rate in $rates; do
     ./build/apps/fanout-floor --port $port --seconds 120 > "$work/log" 2>&1 &
     dialect=nchan
   else
-    ./build/apps/herald --config "$work/h.ini" --node.io_threads="${HERALD_IO:-1}" > "$work/log" 2>&1 &
+    "${HERALD_BIN:-./build/apps/herald}" --config "$work/h.ini" --node.io_threads="${HERALD_IO:-1}" > "$work/log" 2>&1 &
     dialect=herald
   fi
   hp=$!; echo $hp > "$work/pid"
@@ -51,6 +53,6 @@ server = sys.argv[11]
 d = json.loads(open(sys.argv[10]).read().strip().splitlines()[-1])
 print(f"rate {rate}/s: {server} {pct(h0, h1):.0f}%  herald-bench {pct(b0, b1):.0f}%  machine idle {pct(i0, i1):.0f}%"
       f"  | deliveries/s {d['deliveries_per_s']}  publishes/s {d['publish_rate']}"
-      f"  p50 {d['lat_p50_us'] / 1000:.1f} ms  p99 {d['lat_p99_us'] / 1000:.1f} ms  lost {d['lost']}")
+      f"  p50 {d['lat_p50_us'] / 1000:.1f} ms  p99 {d['lat_p99_us'] / 1000:.1f} ms  lost {d['lost']}  dups {d['duplicates']}")
 PY
 done
