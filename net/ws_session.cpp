@@ -41,7 +41,8 @@ struct buffer_range {
 ws_session::ws_session(tcp::socket&& socket, server_state& srv)
   : socket_(std::move(socket)),
     srv_(srv),
-    reader_(srv.lim.max_frame) {
+    reader_(srv.lim.max_frame),
+    queue_(srv.lim.send_queue) {
   srv_.session_objects.fetch_add(1);
 }
 
@@ -152,10 +153,7 @@ void ws_session::handle(ws::event& e) {
       // The peer closes first: answer with its code, then shut.
       closing_ = true;
       close_code_ = e.code;
-      {
-        std::lock_guard lock(mtx_);
-        rejecting_ = true;
-      }
+      queue_.refuse(false);
       push_control(ws::op_close, e.code == 1005 ? std::string{} : ws::close_payload(e.code, ""));
       arm_close_deadline();
       return;
@@ -172,32 +170,24 @@ void ws_session::handle(ws::event& e) {
 void ws_session::send_text(std::string text) { send(std::make_shared<const std::string>(std::move(text))); }
 
 bool ws_session::send(frame_ptr frame) {
-  bool overflow = false;
-  {
-    std::lock_guard lock(mtx_);
-    if (rejecting_) return false;
-    if (queued_bytes_ + frame->size() > srv_.lim.send_queue && head_ < queue_.size()) {
-      // Drop what is queued: the memory of a stuck reader stays bounded.
-      rejecting_ = true;
-      overflow = true;
-      clear_queue();
-    } else {
-      queued_bytes_ += frame->size();
-      queue_.push_back(out_frame{std::move(frame), ws::op_text});
-      if (flush_posted_) return true;
-      flush_posted_ = true;
-    }
-  }
-  if (overflow) {
-    srv_.n.context()->stats->slow_closed.Increment();
-    net::post(socket_.get_executor(), [self = shared_from_this()] {
-      self->begin_close(close_code::try_again, "too slow to keep up");
-    });
-    return false;
+  switch (queue_.push(std::move(frame), ws::op_text)) {
+    case send_queue::pushed::queued: return true;
+    case send_queue::pushed::refused: return false;
+    case send_queue::pushed::full:
+      net::post(socket_.get_executor(), [self = shared_from_this()] { self->overflowed(); });
+      return false;
+    case send_queue::pushed::wake: break;
   }
   if (auto* batch = send_batch::current()) batch->defer(shared_from_this());
   else net::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
   return true;
+}
+
+// The queue dropped its frames to stay in its bound (the memory of a stuck
+// reader stays bounded): the peer is told to come back later.
+void ws_session::overflowed() {
+  srv_.n.context()->stats->slow_closed.Increment();
+  begin_close(close_code::try_again, "too slow to keep up");
 }
 
 void ws_session::wake_all(std::vector<connection_ptr>&& conns) {
@@ -213,48 +203,24 @@ void ws_session::wake_all(std::vector<connection_ptr>&& conns) {
   });
 }
 
-// Control frames skip the bound (they are tiny) and the closing check.
+// Control frames count in the same bound: pongs for a peer that pings and
+// never reads would grow without one. The close frame goes in regardless.
 void ws_session::push_control(uint8_t op, std::string payload) {
-  {
-    std::lock_guard lock(mtx_);
-    queue_.push_back(out_frame{std::make_shared<const std::string>(std::move(payload)), op});
-  }
+  auto data = std::make_shared<const std::string>(std::move(payload));
+  if (op == ws::op_close) queue_.push_close(std::move(data), op);
+  else if (queue_.push(std::move(data), op) == send_queue::pushed::full) return overflowed();
   if (!writing_) write_batch();
 }
 
-// Call with mtx_ held.
-void ws_session::clear_queue() {
-  if (queue_.capacity() > 64) std::vector<out_frame>().swap(queue_);
-  else queue_.clear();
-  head_ = 0;
-  queued_bytes_ = 0;
-}
-
-// A write in progress takes the new frames when it completes (and clears
-// flush_posted_ then).
+// A write in progress takes the new frames when it completes (and the
+// queue's pending wake with them).
 void ws_session::flush() {
   if (!writing_) write_batch();
 }
 
 void ws_session::write_batch() {
   if (closed_ || close_sent_) return;
-  {
-    std::lock_guard lock(mtx_);
-    flush_posted_ = false;  // frames queued after this need a flush of their own
-    auto n = std::min(queue_.size() - head_, max_batch);
-    for (size_t i = 0; i < n; ++i) {
-      auto& f = queue_[head_++];
-      if (f.op == ws::op_text) queued_bytes_ -= f.data->size();
-      batch_.push_back(std::move(f));
-    }
-    if (head_ == queue_.size()) {
-      clear_queue();  // drained: start over, release a big backlog
-    } else if (head_ >= 32 && head_ * 2 >= queue_.size()) {
-      // Never drained under steady load: drop the written prefix.
-      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
-      head_ = 0;
-    }
-  }
+  queue_.take(max_batch, batch_);
   if (batch_.empty()) return;
   headers_.resize(batch_.size() * ws::max_header);
   bufs_.clear();
@@ -325,11 +291,7 @@ void ws_session::begin_close(uint16_t code, std::string reason) {
   closing_ = true;
   close_code_ = code;
   close_reason_ = std::move(reason);
-  {
-    std::lock_guard lock(mtx_);
-    rejecting_ = true;
-    if (code == close_code::try_again) clear_queue();
-  }
+  queue_.refuse(code == close_code::try_again);
   // Everything queued before it is written first.
   push_control(ws::op_close, ws::close_payload(code, close_reason_));
   arm_close_deadline();
@@ -368,11 +330,7 @@ void ws_session::teardown(uint16_t code) {
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
-  {
-    std::lock_guard lock(mtx_);
-    rejecting_ = true;
-    clear_queue();
-  }
+  queue_.refuse(true);
   batch_.clear();
   bufs_.clear();
   if (actor_) {

@@ -8,7 +8,6 @@
 // queued so far (up to a batch) and write them with one writev, directly
 // when the socket has room, else when it becomes writable.
 #include <chrono>
-#include <mutex>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -20,6 +19,7 @@
 #include "actors/connection.hpp"
 #include "actors/protocol.hpp"
 #include "net/server.hpp"
+#include "net/send_queue.hpp"
 #include "net/ws_codec.hpp"
 
 namespace herald {
@@ -43,10 +43,7 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
 
  private:
   using clock = std::chrono::steady_clock;
-  struct out_frame {
-    frame_ptr data;
-    uint8_t op;  // ws::opcode
-  };
+  using out_frame = send_queue::frame;
 
   void start(const std::string& ns, session_info info, const std::string& early);
   void wait_readable();
@@ -65,7 +62,7 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   void on_heartbeat();
   void teardown(uint16_t code);
   void send_text(std::string text);
-  void clear_queue();
+  void overflowed();
 
   boost::asio::ip::tcp::socket socket_;
   server_state& srv_;
@@ -73,16 +70,8 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   caf::actor actor_;
   ws::reader reader_;
 
-  // Shared with other threads (send/close), under mtx_.
-  std::mutex mtx_;
-  // Frames waiting to be written, oldest at queue_[head_]. A vector, not a
-  // deque: libstdc++ gives every deque a 512-byte block even while empty,
-  // and most sessions are idle.
-  std::vector<out_frame> queue_;
-  size_t head_ = 0;
-  size_t queued_bytes_ = 0;
-  bool flush_posted_ = false;
-  bool rejecting_ = false;  // closing: no more frames accepted
+  // Shared with other threads (send/close).
+  send_queue queue_;
 
   // Executor-only.
   std::vector<out_frame> batch_;                  // being written

@@ -1,33 +1,36 @@
 #include <catch2/catch.hpp>
 
 #include "actors/connection.hpp"
+#include "net/send_queue.hpp"
 
 using namespace herald;
 
 namespace {
-// Queues frames like ws_session does: a send wakes the writer unless a
-// wake is pending; inside a send_batch the wake is left to the batch.
+// A connection as ws_session is one: its real send_queue decides when a
+// send must wake the writer; the "writer" here takes what is queued at
+// once (a direct wake) or when the batch's wake_all comes.
 struct fake_connection : connection, std::enable_shared_from_this<fake_connection> {
-  int queued = 0;
-  bool wake_pending = false;
+  send_queue queue{1 << 20};
+  std::vector<send_queue::frame> written;
   int* wake_calls;       // wake_all calls, shared by the fakes of a test
   int* woken;            // connections woken through them
   int direct_wakes = 0;  // wakes made without a batch
 
   fake_connection(int* calls, int* n) : wake_calls(calls), woken(n) {}
-  bool send(frame_ptr) override {
-    ++queued;
-    if (wake_pending) return true;
-    wake_pending = true;
+  bool send(frame_ptr f) override {
+    if (queue.push(std::move(f), 1) != send_queue::pushed::wake) return true;
     if (auto* b = send_batch::current()) b->defer(shared_from_this());
-    else ++direct_wakes, wake_pending = false;
+    else ++direct_wakes, write();
     return true;
   }
+  void write() { queue.take(256, written); }
+  // Frames queued and not yet taken by the writer: a wake is pending.
+  bool wake_pending() const { return queue.size() > 0; }
   void close(uint16_t, std::string) override {}
   void wake_all(std::vector<connection_ptr>&& conns) override {
     ++*wake_calls;
     for (auto& c : conns) {
-      static_cast<fake_connection&>(*c).wake_pending = false;
+      static_cast<fake_connection&>(*c).write();
       ++*woken;
     }
   }
@@ -51,9 +54,9 @@ TEST_CASE("send_batch: one wake_all for every connection sent to inside it", "[s
   REQUIRE(calls == 1);
   REQUIRE(woken == 100);
   for (auto& c : conns) {
-    REQUIRE(c->queued == 2);
+    REQUIRE(c->written.size() == 2);
     REQUIRE(c->direct_wakes == 0);
-    REQUIRE_FALSE(c->wake_pending);
+    REQUIRE_FALSE(c->wake_pending());
   }
 }
 
@@ -78,12 +81,12 @@ TEST_CASE("send_batch: a nested batch wakes its own connections at its end", "[s
       b->send(frame());
     }
     REQUIRE(calls == 1);
-    REQUIRE_FALSE(b->wake_pending);
-    REQUIRE(a->wake_pending);
+    REQUIRE_FALSE(b->wake_pending());
+    REQUIRE(a->wake_pending());
     REQUIRE(send_batch::current() == &outer);
   }
   REQUIRE(calls == 2);
-  REQUIRE_FALSE(a->wake_pending);
+  REQUIRE_FALSE(a->wake_pending());
 }
 
 TEST_CASE("send_batch: an empty batch wakes nobody", "[send_batch]") {
