@@ -162,8 +162,10 @@ ptr scan_literal(ptr p, ptr e, std::string_view word) {
 }
 
 // One value starting at p (no whitespace before it): the position after it,
-// or nullptr. Iterative, so depth costs heap (one byte per level), not stack.
-ptr scan_value(ptr p, ptr e) {
+// or nullptr. Iterative, so depth costs heap (one byte per level), not
+// stack; deeper than max_depth is invalid, counting the `outer` levels the
+// value is inside of.
+ptr scan_value(ptr p, ptr e, size_t outer) {
   std::string open;  // '{' or '[' per level
   enum { want_value, want_key, after_value } state = want_value;
   for (;;) {
@@ -173,6 +175,7 @@ ptr scan_value(ptr p, ptr e) {
         case '{':
         case '[': {
           char close = *p == '{' ? '}' : ']';
+          if (outer + open.size() >= max_depth) return nullptr;  // this one would be level max_depth + 1
           ++p;
           skip_ws(p, e);
           if (p < e && *p == close) {
@@ -229,10 +232,11 @@ kind kind_of(char c) {
   }
 }
 
-// The value at p (after whitespace), its end in `p`; nullopt when invalid.
-std::optional<value> next_value(ptr& p, ptr e) {
+// The value at p (after whitespace) inside `outer` levels, its end in `p`;
+// nullopt when invalid.
+std::optional<value> next_value(ptr& p, ptr e, size_t outer) {
   auto start = p;
-  auto end = scan_value(p, e);
+  auto end = scan_value(p, e, outer);
   if (!end) return std::nullopt;
   p = end;
   return value{kind_of(*start), std::string_view(start, static_cast<size_t>(end - start))};
@@ -261,7 +265,7 @@ bool valid(std::string_view text) {
   ptr p = text.data(), e = p + text.size();
   skip_bom(p, e);
   skip_ws(p, e);
-  if (!next_value(p, e)) return false;
+  if (!next_value(p, e, 0)) return false;
   skip_ws(p, e);
   return p == e;
 }
@@ -310,7 +314,7 @@ std::optional<std::vector<member>> object(std::string_view text) {
     if (p == e || *p != ':') return false;
     ++p;
     skip_ws(p, e);
-    auto v = next_value(p, e);
+    auto v = next_value(p, e, 1);
     if (!v) return false;
     out.push_back(member{std::move(key), *v});
     return true;
@@ -322,7 +326,7 @@ std::optional<std::vector<member>> object(std::string_view text) {
 std::optional<std::vector<value>> array(std::string_view text) {
   std::vector<value> out;
   bool ok = each_item(text, '[', ']', [&](ptr& p, ptr e) {
-    auto v = next_value(p, e);
+    auto v = next_value(p, e, 1);
     if (v) out.push_back(*v);
     return v.has_value();
   });

@@ -2,7 +2,8 @@
 // A JSON reader for hot paths that need a few fields of a document and keep
 // the rest as text. It accepts exactly what nlohmann::json::parse accepts
 // (RFC 8259, strict UTF-8, paired \u surrogates, a leading UTF-8 BOM; tested
-// against nlohmann over generated and mutated documents) but builds no tree:
+// against nlohmann over generated and mutated documents) up to max_depth
+// levels of nesting, but builds no tree:
 // a push body's members are spans of the body. nlohmann's parse and the
 // dump of "data" were ~16k instructions of a ~215k-instruction push
 // (docs/benchmarks.md, "Profiles").
@@ -16,6 +17,12 @@ namespace herald::json_scan {
 
 enum class kind : uint8_t { null, boolean, number, string, array, object };
 
+// The deepest nesting of arrays and objects herald accepts in any JSON it
+// reads (push bodies, client frames, admin bodies, settings). Deeper text
+// is invalid here, so nothing deeper is ever stored, and no later reader
+// (nlohmann's dump is recursive) can be made to overflow its stack.
+constexpr size_t max_depth = 64;
+
 // One JSON value: its kind and its text as given (no surrounding whitespace).
 struct value {
   kind k = kind::null;
@@ -27,7 +34,8 @@ struct member {
   value v;
 };
 
-// True when `text` is one JSON value, with only whitespace around it.
+// True when `text` is one JSON value, with only whitespace around it and
+// nested at most max_depth levels (as for every function here).
 bool valid(std::string_view text);
 
 // The members of `text` in document order, or nullopt unless `text` is one

@@ -449,7 +449,10 @@ void finish_read(self_ptr self, uint64_t token, receipt_counts& out, const std::
 void retire(self_ptr self) {
   auto& st = self->state;
   close_all(self, close_code::api_disconnect, "namespace deleted");
-  self->set_down_handler([](caf::down_msg&) {});  // its sessions ending: nothing to leave
+  // Its sessions ending leave nothing to do here: they are counted gone now.
+  st.ctx->stats->connections.Decrement(static_cast<double>(st.sessions.size()));
+  st.sessions.clear();
+  self->set_down_handler([](caf::down_msg&) {});
   end_children(self, caf::exit_reason::user_shutdown);
   self->set_default_handler([](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
     return caf::make_error(caf::sec::runtime_error, "namespace deleted");

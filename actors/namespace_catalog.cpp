@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/json_scan.hpp"
 #include "actors/names.hpp"
 #include "storage/store.hpp"
 
@@ -23,7 +24,7 @@ std::string namespace_settings::to_json() const {
 
 result<namespace_settings> namespace_settings::from_json(const std::string& name,
                                                          const std::string& text) {
-  auto j = json::parse(text, nullptr, false);
+  auto j = json_scan::valid(text) ? json::parse(text, nullptr, false) : json(json::value_t::discarded);
   if (j.is_discarded() || !j.is_object())
     return error{errc::internal, "stored namespace " + name + " is not a JSON object"};
   namespace_settings s;

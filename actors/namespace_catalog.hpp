@@ -22,6 +22,10 @@ struct namespace_settings {
   bool client_publish = false;
   int64_t message_ttl = 86400;  // seconds
   int64_t room_history = 100;   // messages per room
+  // The bounds, for the config file and the admin API alike: a ttl in ms
+  // (ts + ttl * 1000) must stay far inside int64_t.
+  static constexpr int64_t max_message_ttl = int64_t{10} * 365 * 86400;
+  static constexpr int64_t max_room_history = 100000;
 
   std::string to_json() const;
   static result<namespace_settings> from_json(const std::string& name, const std::string& text);

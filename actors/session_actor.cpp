@@ -72,7 +72,8 @@ void session_actor::on_frame(wire::client_frame& f, caf::execution_unit* host) {
       send(local_ns_, host, ack_atom_v, info_.user, info_.client, std::move(f.ids));
       if (!f.req_id.empty()) write(wire::reply_ok(f.req_id));
       return;
-    case wire::kind::ping: return write(wire::pong());
+    // A request like any other when it has an id: its reply carries it.
+    case wire::kind::ping: return write(f.req_id.empty() ? wire::pong() : wire::reply_ok(f.req_id));
   }
 }
 

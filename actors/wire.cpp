@@ -1,5 +1,7 @@
 #include "actors/wire.hpp"
 
+#include <unordered_set>
+
 #include <nlohmann/json.hpp>
 
 #include "actors/names.hpp"
@@ -23,11 +25,14 @@ std::string read_id_list(const std::vector<json_scan::member>& members, const ch
   auto list = js::array_of(v);
   if (!list) return name + " must be an array of strings";
   if (list->size() > max) return name + " has more than " + std::to_string(max) + " entries";
+  // A name given twice is one target: one delivery, one inbox record, one
+  // history entry per publish.
+  std::unordered_set<std::string> seen;
   for (auto& e : *list) {
     if (e.k != js::kind::string) return name + " entries must be strings of 1..128 bytes without control characters";
     auto id = js::string(e.text);
     if (!valid_id(id)) return name + " entries must be strings of 1..128 bytes without control characters";
-    out.push_back(std::move(id));
+    if (seen.insert(id).second) out.push_back(std::move(id));
   }
   if (required && out.empty()) return name + " must not be empty";
   return {};
@@ -52,7 +57,7 @@ parsed parse_client_frame(std::string_view text, size_t max_list) {
   parsed out;
   auto j = js::object(text);
   if (!j) {
-    out.failure = parse_error{bad("frame is not a JSON object"), {}};
+    out.failure = parse_error{bad("frame is not a JSON object (nested at most 64 levels)"), {}};
     return out;
   }
   std::string req_id;
@@ -222,10 +227,9 @@ std::string failure(std::string_view req_id, const error& e) {
   return req_id.empty() ? error_frame(e) : reply_error(req_id, e);
 }
 
-std::string message_frame(const message& m) {
-  std::string s;
-  s.reserve(64 + m.id.size() + m.from.size() + m.room.size() + m.data.size());
-  s += R"({"type":"message","id":)";
+void append_message(std::string& s, const message& m, bool as_frame) {
+  s.reserve(s.size() + 64 + m.id.size() + m.from.size() + m.room.size() + m.data.size());
+  s += as_frame ? R"({"type":"message","id":)" : R"({"id":)";
   s += quote(m.id);
   s += R"(,"ts":)";
   s += std::to_string(m.ts);
@@ -238,6 +242,11 @@ std::string message_frame(const message& m) {
   s += R"(,"data":)";
   s += m.data;
   s += '}';
+}
+
+std::string message_frame(const message& m) {
+  std::string s;
+  append_message(s, m, true);
   return s;
 }
 

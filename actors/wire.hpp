@@ -51,10 +51,15 @@ std::string error_frame(const error& e);
 // A frame's failure: the reply to `req_id`, or an error frame when it has none.
 std::string failure(std::string_view req_id, const error& e);
 std::string message_frame(const message& m);
+// Appends the message as the frame's object (as_frame) or as the HTTP API
+// lists it (no "type"). `data` is spliced as stored, never re-parsed: no
+// stored text, however deep, can make a reader recurse.
+void append_message(std::string& out, const message& m, bool as_frame);
 frame_ptr encode(const message& m);
 
 // Reads the member `field` as a list of ids (valid_id) of at most max entries into
-// out. Absent or null is an empty list (an error when required). Returns a
+// out, each once (in order of first appearance). Absent or null is an empty
+// list (an error when required). Returns a
 // problem naming `label` (e.g. "to.users"), or empty on success.
 std::string read_id_list(const std::vector<json_scan::member>& members, const char* field, const std::string& label,
                          size_t max, std::vector<std::string>& out, bool required);

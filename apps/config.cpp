@@ -161,8 +161,8 @@ result<node_config> build_config(const ini_map& m) {
         auto b = to_bool(key, v);
         if (!b) return b.err();
         ns.client_publish = b.value();
-      } else if (rest == "message_ttl") st = int_into(ns.message_ttl, 0, int64_t{10} * 365 * 86400);
-      else if (rest == "room_history") st = int_into(ns.room_history, 0, 100000);
+      } else if (rest == "message_ttl") st = int_into(ns.message_ttl, 0, namespace_settings::max_message_ttl);
+      else if (rest == "room_history") st = int_into(ns.room_history, 0, namespace_settings::max_room_history);
       else return bad(key, "unknown key");
     } else {
       return bad(key, "unknown section [" + section + "]");

@@ -6,6 +6,7 @@
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
+#include "actors/json_scan.hpp"
 #include "actors/names.hpp"
 #include "actors/wire.hpp"
 #include "net/api_gateway.hpp"
@@ -190,6 +191,8 @@ void api::route(call& c) {
     if (admin_token_.empty() || !secret_equal(auth.substr(7), admin_token_))
       return c.fail(errc::unauthorized, "wrong admin token");
     auto q = c.target.query.find("ns");
+    // The cluster view belongs to no namespace.
+    if (q == c.target.query.end() && s.size() == 2 && s[1] == "cluster") return method_is("GET") ? cluster(c) : void();
     if (q == c.target.query.end()) return c.fail(errc::bad_request, "admin calls to a namespace need ?ns=NS");
     if (!node_.context()->catalog->get(q->second)) return c.fail(errc::not_found, "no namespace " + q->second);
     c.ns = q->second;
@@ -227,7 +230,7 @@ void api::push(call& c) {
   // Read without a JSON tree (actors/json_scan.hpp): "data" is kept as text.
   namespace js = json_scan;
   auto body = js::object(c.req.body);
-  if (!body) return c.fail(errc::bad_request, "body must be a JSON object");
+  if (!body) return c.fail(errc::bad_request, "body must be a JSON object (nested at most 64 levels)");
   auto to = js::object_of(js::find(*body, "to"));
   if (!to) return c.fail(errc::bad_request, "\"to\" must be an object");
   auto max = node_.context()->lim.max_targets;
@@ -246,7 +249,7 @@ void api::push(call& c) {
   if (!data) return c.fail(errc::bad_request, "\"data\" is required");
   if (auto t = js::find(*body, "ttl"); t && t->k != js::kind::null) {
     auto secs = t->k == js::kind::number ? js::integer(t->text) : std::nullopt;
-    if (!secs || *secs < 0 || *secs > 10LL * 365 * 86400)
+    if (!secs || *secs < 0 || *secs > namespace_settings::max_message_ttl)
       return c.fail(errc::bad_request, "\"ttl\" must be an integer number of seconds, 0..315360000");
     req.ttl = *secs;
   }
@@ -302,12 +305,6 @@ void api::room_info(call& c, const std::string& room) {
     r_info_atom_v, room);
 }
 
-json message_json(const message& m) {
-  json j{{"id", m.id}, {"ts", m.ts}, {"from", m.from}, {"data", json::parse(m.data, nullptr, false)}};
-  if (!m.room.empty()) j["room"] = m.room;
-  return j;
-}
-
 void api::room_history(call& c, const std::string& room) {
   uint64_t limit = 100;
   if (auto l = c.target.query.find("limit"); l != c.target.query.end()) {
@@ -327,9 +324,12 @@ void api::room_history(call& c, const std::string& room) {
     std::function<void(result<std::vector<message>>)>([reply](auto r) {
       call c2{{}, reply, {}, {}};
       if (!r) return c2.fail(r.err());
-      json arr = json::array();
-      for (auto& m : r.value()) arr.push_back(message_json(m));
-      c2.ok({{"messages", arr}});
+      std::string out = R"({"messages":[)";
+      for (auto& m : r.value()) {
+        if (out.back() != '[') out += ',';
+        wire::append_message(out, m, false);
+      }
+      c2.ok_text(out + "]}");
     }),
     r_history_atom_v, room, limit, since);
 }
@@ -420,8 +420,10 @@ void api::admin(call& c, const std::vector<std::string>& s) {
       return c.ok({{"namespaces", arr}});
     }
     if (m != "POST") return c.fail(errc::method_not_allowed, "use GET or POST on " + c.target.path);
-    auto j = json::parse(c.req.body, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return c.fail(errc::bad_request, "body must be a JSON object");
+    // Checked by json_scan first: nlohmann has no depth limit of its own.
+    auto j = json_scan::valid(c.req.body) ? json::parse(c.req.body, nullptr, false) : json(json::value_t::discarded);
+    if (j.is_discarded() || !j.is_object())
+      return c.fail(errc::bad_request, "body must be a JSON object (nested at most 64 levels)");
     namespace_settings ns;
     auto name = j.find("name");
     if (name == j.end() || !name->is_string()) return c.fail(errc::bad_request, "\"name\" must be a string");
@@ -439,11 +441,14 @@ void api::admin(call& c, const std::vector<std::string>& s) {
       if (!v->is_boolean()) return c.fail(errc::bad_request, "\"client_publish\" must be a boolean");
       ns.client_publish = v->get<bool>();
     }
-    for (auto [field, dst] : {std::pair{"message_ttl", &ns.message_ttl}, std::pair{"room_history", &ns.room_history}})
+    for (auto [field, dst, max] : {std::tuple{"message_ttl", &ns.message_ttl, namespace_settings::max_message_ttl},
+                                   std::tuple{"room_history", &ns.room_history, namespace_settings::max_room_history}})
       if (auto v = j.find(field); v != j.end()) {
-        if (!v->is_number_integer() || v->get<int64_t>() < 0)
-          return c.fail(errc::bad_request, std::string("\"") + field + "\" must be a non-negative integer");
-        *dst = v->get<int64_t>();
+        // nlohmann reads every non-negative integer as unsigned.
+        if (!v->is_number_unsigned() || v->get<uint64_t>() > static_cast<uint64_t>(max))
+          return c.fail(errc::bad_request,
+                        std::string("\"") + field + "\" must be an integer 0.." + std::to_string(max));
+        *dst = static_cast<int64_t>(v->get<uint64_t>());
       }
     json out{{"name", ns.name}, {"secret", ns.secret}, {"client_publish", ns.client_publish},
              {"message_ttl", ns.message_ttl}, {"room_history", ns.room_history}};

@@ -1,6 +1,7 @@
 #include "net/token.hpp"
 
 #include <chrono>
+#include <optional>
 
 #include <jwt/jwt.hpp>
 
@@ -26,6 +27,17 @@ result<std::string> verify(const std::string& token, const std::string& secret) 
     auto dec = jwt::decode(token, algorithms({"HS256"}), ec, jwt::params::secret(secret), jwt::params::verify(true));
     if (ec) return fail(ec.message());
     auto& claims = dec.payload().create_json_obj();
+    // The library reads exp and nbf as unsigned: exp -1 would never expire.
+    auto now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    std::optional<double> exp, nbf;
+    for (auto [name, out] : {std::pair{"exp", &exp}, std::pair{"nbf", &nbf}}) {
+      auto c = claims.find(name);
+      if (c == claims.end()) continue;
+      if (!c->is_number()) return fail(std::string("claim \"") + name + "\" must be a number of seconds");
+      *out = c->template get<double>();
+    }
+    if (exp && *exp <= now) return fail("the token has expired");
+    if (nbf && *nbf > now) return fail("the token is not valid yet");
     auto sub = claims.find("sub");
     if (sub == claims.end() || !sub->is_string()) return fail("claim \"sub\" (user id) is required");
     std::string user = sub->template get<std::string>();

@@ -39,7 +39,7 @@ parsed old_parse(std::string_view text, size_t max_list) {
   parsed out;
   json j = json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
-    out.failure = parse_error{bad("frame is not a JSON object"), {}};
+    out.failure = parse_error{bad("frame is not a JSON object (nested at most 64 levels)"), {}};
     return out;
   }
   std::string req_id;

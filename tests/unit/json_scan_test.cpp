@@ -118,7 +118,7 @@ struct generator {
 };
 }  // namespace
 
-TEST_CASE("json_scan accepts exactly what nlohmann accepts", "[json_scan]") {
+TEST_CASE("json_scan accepts exactly what nlohmann accepts, up to max_depth", "[json_scan]") {
   const char* cases[] = {
     "", " ", "{}", "[]", " { } ", "{\"a\":1}", "{\"a\":1,}", "{,}", "[1,]", "[,1]", "{\"a\" 1}", "{\"a\":}",
     "{'a':1}", "{\"a\":1}}", "{\"a\":1} x", "[1 2]", "01", "-", "-01", "1.", ".5", "1e", "1e+", "+1", "1E5",
@@ -138,7 +138,9 @@ TEST_CASE("json_scan accepts exactly what nlohmann accepts", "[json_scan]") {
   check_against_nlohmann("1" + std::string(300, '0') + ".5e7");
   check_against_nlohmann("0." + std::string(400, '0') + "1");
   check_against_nlohmann("0." + std::string(400, '0') + "1e500");
-  check_against_nlohmann(std::string(5000, '[') + std::string(5000, ']'));
+  // nlohmann takes any depth; json_scan none beyond max_depth (the test below).
+  CHECK(json::accept(std::string(5000, '[') + std::string(5000, ']')));
+  CHECK_FALSE(js::valid(std::string(5000, '[') + std::string(5000, ']')));
 }
 
 TEST_CASE("json_scan agrees with nlohmann on generated and mutated documents", "[json_scan]") {
@@ -182,4 +184,27 @@ TEST_CASE("json_scan: members keep the last duplicate, strings decode, integers 
   CHECK(js::array_of(js::find(*to_members, "rooms"))->size() == 1);
   CHECK_FALSE(js::array_of(to));
   CHECK_FALSE(js::object_of(nullptr));
+}
+
+TEST_CASE("json_scan: nesting deeper than max_depth is invalid, at any size", "[json_scan]") {
+  auto nested = [](size_t levels, char open, char close) {
+    return std::string(levels, open) + std::string(levels, close);
+  };
+  auto objects = [](size_t levels) {
+    std::string s;
+    for (size_t i = 0; i < levels; ++i) s += "{\"a\":";
+    s += "1";
+    s += std::string(levels, '}');
+    return s;
+  };
+  CHECK(js::valid(nested(js::max_depth, '[', ']')));
+  CHECK_FALSE(js::valid(nested(js::max_depth + 1, '[', ']')));
+  CHECK(js::object(objects(js::max_depth)));
+  CHECK_FALSE(js::object(objects(js::max_depth + 1)));
+  // A push body whose data is 100k levels deep (~200 KB): refused, no stack used.
+  auto body = "{\"to\":{\"users\":[\"u\"]},\"data\":" + nested(100000, '[', ']') + "}";
+  CHECK_FALSE(js::object(body));
+  // An empty container is a level too.
+  CHECK(js::valid(nested(js::max_depth - 1, '[', ']').insert(js::max_depth - 1, "{}")));
+  CHECK_FALSE(js::valid(nested(js::max_depth, '[', ']').insert(js::max_depth, "{}")));
 }

@@ -39,3 +39,23 @@ TEST_CASE("tokens without a usable sub are refused") {
   CHECK_FALSE(token::verify(token::mint("s", "", 60), "s"));
   CHECK_FALSE(token::verify(token::mint("s", std::string(129, 'x'), 60), "s"));
 }
+
+TEST_CASE("exp and nbf are read as signed numbers: exp -1 is long past", "[token]") {
+  using namespace jwt::params;
+  auto signed_with = [](const char* claim, int64_t at) {
+    jwt::jwt_object t{algorithm("HS256"), secret("s3cret"), payload({{"sub", "alice"}})};
+    t.add_claim(claim, at);
+    return t.signature();
+  };
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch()).count();
+  auto minus_one = token::verify(signed_with("exp", -1), "s3cret");
+  REQUIRE_FALSE(minus_one);
+  CHECK(minus_one.err().message.find("expired") != std::string::npos);
+  CHECK_FALSE(token::verify(signed_with("exp", 0), "s3cret"));
+  CHECK(token::verify(signed_with("exp", now + 60), "s3cret"));
+  CHECK_FALSE(token::verify(signed_with("nbf", now + 3600), "s3cret"));
+  CHECK(token::verify(signed_with("nbf", now - 60), "s3cret"));
+  jwt::jwt_object text{algorithm("HS256"), secret("s3cret"), payload({{"sub", "alice"}, {"exp", "never"}})};
+  CHECK_FALSE(token::verify(text.signature(), "s3cret"));
+}
