@@ -2,6 +2,7 @@
 // What every actor of a node shares: read-only after start, except the
 // thread-safe catalog, directory, metrics and id source it points to.
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -28,7 +29,10 @@ struct node_context {
   std::shared_ptr<metrics> stats;
   std::shared_ptr<id_source> ids;
   storage::store* store = nullptr;  // owned by the process; outlives the actors
-  caf::actor membership;            // cluster/membership_actor; invalid for a lone node
+  // What the node tells the cluster (cluster/ sets them; empty for a lone
+  // node): this node's namespaces changed; a namespace was deleted here.
+  std::function<void()> announce_namespaces;
+  std::function<void(const std::string&)> spread_delete;
   // How long an idle user/room actor lingers before it is passivated.
   std::chrono::milliseconds passivate_after{10000};
   // Bound on every request between actors.

@@ -13,6 +13,13 @@ namespace herald {
 
 enum class key_kind { user, room };
 
+// A node as the cluster view shows it.
+struct member {
+  std::string name;
+  std::string http;     // node.listen
+  std::string cluster;  // node.cluster_listen
+};
+
 class directory {
  public:
   virtual ~directory() = default;
@@ -24,6 +31,9 @@ class directory {
   virtual caf::actor local(const std::string& ns) = 0;
   // This node's name.
   virtual const std::string& node_name() const = 0;
+  // The cluster's members as this node sees them, itself first; empty for
+  // a lone node.
+  virtual std::vector<member> members() = 0;
 };
 
 }  // namespace herald

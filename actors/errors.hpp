@@ -1,11 +1,12 @@
 #pragma once
 // The one table of error codes (API bodies, reply/error frames) and the one
 // table of WebSocket close codes. Everything user-visible names one of these.
-// Header-only and free of CAF so that every layer (storage/ too) may use it.
+// Header-only and free of CAF. storage/ reports its own failures
+// (storage/result.hpp); from_store maps them here.
 #include <cstdint>
 #include <string>
-#include <utility>
-#include <variant>
+
+#include "storage/result.hpp"
 
 namespace herald {
 
@@ -22,7 +23,8 @@ enum class errc {
   too_many_rooms,     // session would exceed limits.max_rooms
   not_in_room,        // client publish to a room the session is not in
   unavailable,        // overloaded, shutting down, or a timeout inside
-  internal,           // a bug or a storage failure
+  store_unavailable,  // the node's store cannot read or write (disk full, I/O error, damage)
+  internal,           // a bug
 };
 
 namespace detail {
@@ -36,7 +38,7 @@ inline constexpr errc_row errc_table[] = {
   {"unauthorized", 401}, {"forbidden", 403},   {"not_found", 404},
   {"method_not_allowed", 405}, {"conflict", 409}, {"too_large", 413},
   {"too_many_rooms", 400}, {"not_in_room", 403}, {"unavailable", 503},
-  {"internal", 500},
+  {"store_unavailable", 503}, {"internal", 500},
 };
 static_assert(sizeof(errc_table) / sizeof(errc_table[0]) == static_cast<int>(errc::internal) + 1);
 }  // namespace detail
@@ -53,25 +55,19 @@ struct error {
 
 // Errors are values at module edges: result<T> holds either a T or an error.
 template <class T>
-class result {
- public:
-  result(T value) : v_(std::move(value)) {}
-  result(error e) : v_(std::move(e)) {}
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() { return std::get<0>(v_); }
-  const T& value() const { return std::get<0>(v_); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  const error& err() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, error> v_;
-};
-
-struct ok_t {};
+using result = expected<T, error>;
 using status = result<ok_t>;
 inline status ok() { return ok_t{}; }
+
+// Every store failure reaches callers as one code: the store, not the
+// request, is at fault, and a client may retry later.
+inline error from_store(const storage::failure& f) { return error{errc::store_unavailable, "store: " + f.message}; }
+inline status from_store(const storage::status& s) { return s ? ok() : status{from_store(s.err())}; }
+template <class T>
+result<T> from_store(storage::result<T>&& r) {
+  if (!r) return from_store(r.err());
+  return std::move(r.value());
+}
 
 // WebSocket close codes (RFC 6455 plus our 4000 range).
 namespace close_code {

@@ -40,6 +40,7 @@ class local_directory : public directory {
     return i == local_.end() ? caf::actor{} : i->second;
   }
   const std::string& node_name() const override { return node_; }
+  std::vector<member> members() override { return {}; }
 
  protected:
   std::string node_;

@@ -39,7 +39,7 @@ result<namespace_settings> namespace_settings::from_json(const std::string& name
 status namespace_catalog::load() {
   if (!store_) return ok();
   auto rows = store_->namespaces();
-  if (!rows) return rows.err();
+  if (!rows) return from_store(rows.err());
   std::unique_lock lock(mtx_);
   for (auto& [name, doc] : rows.value()) {
     auto s = namespace_settings::from_json(name, doc);
@@ -51,7 +51,7 @@ status namespace_catalog::load() {
 
 status namespace_catalog::persist(const namespace_settings& s) {
   if (!store_) return ok();
-  return store_->put_namespace(s.name, s.to_json());
+  return from_store(store_->put_namespace(s.name, s.to_json()));
 }
 
 status namespace_catalog::put(namespace_settings s) {
@@ -79,7 +79,7 @@ status namespace_catalog::remove(const std::string& name) {
   std::unique_lock lock(mtx_);
   if (!map_.count(name)) return error{errc::not_found, "no namespace " + name};
   if (store_)
-    if (auto st = store_->delete_namespace(name); !st) return st;
+    if (auto st = store_->delete_namespace(name); !st) return from_store(st.err());
   map_.erase(name);
   return ok();
 }

@@ -8,6 +8,7 @@
 
 #include "actors/namespace_actor.hpp"
 #include "actors/session_actor.hpp"
+#include "storage/store.hpp"
 
 namespace herald {
 
@@ -39,8 +40,16 @@ status node::create_namespace(namespace_settings s) {
   // in this thread's locals, and the actor system's destructor waits for
   // the logger to go (it hung shutdown until the 5 s watchdog).
   caf::logger::set_current_actor_system(nullptr);
-  if (ctx_->membership) caf::anon_send(ctx_->membership, announce_atom_v);
+  if (ctx_->announce_namespaces) ctx_->announce_namespaces();
   return ok();
+}
+
+void node::create_namespace(namespace_settings s, std::function<void(status)> done) {
+  ctx_->store->read([this, s = std::move(s), done = std::move(done)]() mutable { done(create_namespace(std::move(s))); });
+}
+
+void node::delete_namespace(const std::string& name, std::function<void(status)> done) {
+  ctx_->store->read([this, name, done = std::move(done)] { done(delete_namespace(name)); });
 }
 
 bool node::adopt_namespace(namespace_settings s) {
@@ -54,7 +63,7 @@ bool node::adopt_namespace(namespace_settings s) {
 
 status node::delete_namespace(const std::string& name) {
   if (auto st = delete_local(name); !st) return st;
-  if (ctx_->membership) caf::anon_send(ctx_->membership, ns_delete_atom_v, name, true);
+  if (ctx_->spread_delete) ctx_->spread_delete(name);
   return ok();
 }
 

@@ -1,8 +1,9 @@
 #pragma once
-#include <chrono>
 // The actor side of one herald process: spawns a namespace actor per known
 // namespace, creates and deletes namespaces, and spawns session actors for
 // new connections. Thread-safe; called from Asio threads.
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,6 +28,10 @@ class node {
   status create_namespace(namespace_settings s);
   // Closes the namespace's sessions (code 4000), forgets it, tells the cluster.
   status delete_namespace(const std::string& name);
+  // Both, off the caller's thread (the catalog syncs each change to the
+  // store): `done` gets the outcome on the store's reader thread.
+  void create_namespace(namespace_settings s, std::function<void(status)> done);
+  void delete_namespace(const std::string& name, std::function<void(status)> done);
   // From the cluster: create when missing (true if it was), or delete here only.
   bool adopt_namespace(namespace_settings s);
   void drop_namespace(const std::string& name);

@@ -26,7 +26,7 @@ class pending_commits {
   void commit(const caf::actor& me, storage::store& st, storage::batch b, uint64_t n, reply to) {
     auto token = ++next_;
     waiting_.emplace(token, std::move(to));
-    st.commit(std::move(b), [me, token, n](status s) {
+    st.commit(std::move(b), [me, token, n](storage::status s) {
       caf::anon_send(me, committed_atom_v, token, n, s ? std::string() : s.err().message);
     });
   }
@@ -40,7 +40,7 @@ class pending_commits {
     } else {
       auto& a = std::get<answer_ptr>(i->second);
       if (failure.empty()) a->give(n);
-      else a->give(error{errc::internal, "store: " + failure});
+      else a->give(from_store(storage::failure{storage::fault::io, failure}));
     }
     waiting_.erase(i);
   }

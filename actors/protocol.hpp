@@ -46,24 +46,6 @@ typename Inspector::result_type inspect(Inspector& f, session_ref& x) {
   return f(caf::meta::type_name("herald.session_ref"), x.info, x.actor, x.node_ns);
 }
 
-// A cluster member as membership actors exchange it.
-struct node_info {
-  std::string name;
-  std::string http;     // node.listen
-  std::string cluster;  // node.cluster_listen
-  caf::actor agent;     // its membership actor
-  // Its namespaces: names, their namespace actors there, settings documents.
-  std::vector<std::string> ns_names;
-  std::vector<caf::actor> ns_actors;
-  std::vector<std::string> ns_docs;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, node_info& x) {
-  return f(caf::meta::type_name("herald.node_info"), x.name, x.http, x.cluster, x.agent, x.ns_names,
-           x.ns_actors, x.ns_docs);
-}
-
 // One publish: from the HTTP API or from a client.
 struct publish_request {
   std::vector<std::string> users;
@@ -131,8 +113,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(herald, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(herald, (std::vector<herald::session_info>))
   CAF_ADD_TYPE_ID(herald, (std::vector<std::string>))
   CAF_ADD_TYPE_ID(herald, (std::vector<herald::message>))
-  CAF_ADD_TYPE_ID(herald, (herald::node_info))
-  CAF_ADD_TYPE_ID(herald, (std::vector<herald::node_info>))
   CAF_ADD_TYPE_ID(herald, (herald::handoff_state))
   CAF_ADD_TYPE_ID(herald, (herald::receipt_counts))
 
@@ -174,11 +154,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(herald, caf::first_custom_type_id)
   CAF_ADD_ATOM(herald, herald, r_deliver_atom, "r_deliver")
   CAF_ADD_ATOM(herald, herald, all_deliver_atom, "a_deliver")
   CAF_ADD_ATOM(herald, herald, c_deliver_atom, "c_deliver")
-  // membership actors
-  CAF_ADD_ATOM(herald, herald, hello_atom, "hello")
-  CAF_ADD_ATOM(herald, herald, members_atom, "members")
-  CAF_ADD_ATOM(herald, herald, dial_atom, "dial")
-  CAF_ADD_ATOM(herald, herald, announce_atom, "announce")
+  // node -> its namespace actors: deleted; placement changed (cluster)
   CAF_ADD_ATOM(herald, herald, ns_delete_atom, "ns_delete")
   CAF_ADD_ATOM(herald, herald, ring_atom, "ring")
   // operators

@@ -11,7 +11,7 @@
 namespace herald {
 namespace {
 using self_ptr = caf::stateful_actor<room_state>*;
-using history_rows = result<std::vector<std::pair<uint64_t, storage::record>>>;
+using history_rows = storage::result<std::vector<std::pair<uint64_t, storage::record>>>;
 using history_ptr = std::shared_ptr<history_rows>;
 }  // namespace
 }  // namespace herald
@@ -118,7 +118,7 @@ void start_handoff(self_ptr self, caf::actor to) {
         auto b = s.ctx->store->make_batch();
         b.trim_history(s.ns, s.room, s.last_seq + 1);
         caf::actor me{self};
-        s.ctx->store->commit(std::move(b), [me](status) { caf::anon_send(me, stop_atom_v); });
+        s.ctx->store->commit(std::move(b), [me](storage::status) { caf::anon_send(me, stop_atom_v); });
       },
       [self](caf::error& e) {
         spdlog::warn("handing room {}/{} to its new owner failed ({}); kept here for the next pass",

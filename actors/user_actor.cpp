@@ -13,13 +13,13 @@ namespace {
 using self_ptr = caf::stateful_actor<user_state>*;
 
 struct loaded_data {
-  result<std::vector<std::pair<uint64_t, storage::record>>> entries{error{errc::internal, "not read"}};
-  result<std::vector<std::pair<std::string, storage::cursor>>> cursors{error{errc::internal, "not read"}};
+  storage::result<std::vector<std::pair<uint64_t, storage::record>>> entries{storage::failure{storage::fault::io, "not read"}};
+  storage::result<std::vector<std::pair<std::string, storage::cursor>>> cursors{storage::failure{storage::fault::io, "not read"}};
   // The first read that failed, if any.
-  const error* failure() const { return !entries ? &entries.err() : !cursors ? &cursors.err() : nullptr; }
+  const storage::failure* failure() const { return !entries ? &entries.err() : !cursors ? &cursors.err() : nullptr; }
 };
 using loaded_ptr = std::shared_ptr<loaded_data>;
-using replay_ptr = std::shared_ptr<result<std::vector<storage::record>>>;
+using replay_ptr = std::shared_ptr<storage::result<std::vector<storage::record>>>;
 using rewrite_ptr = std::shared_ptr<inbox_rewrite>;
 }  // namespace
 }  // namespace herald
@@ -102,7 +102,7 @@ void next_page(self_ptr self, const session_ref& ref) {
   auto* store = st.ctx->store;
   caf::actor me{self};
   auto read = [store, me, ns = st.ns, user = st.user, seqs = std::move(seqs), sid = ref.info.session] {
-    auto recs = std::make_shared<result<std::vector<storage::record>>>(store->inbox_records(ns, user, seqs));
+    auto recs = std::make_shared<storage::result<std::vector<storage::record>>>(store->inbox_records(ns, user, seqs));
     caf::anon_send(me, loaded_atom_v, sid, recs);
   };
   // The index holds pushes whose records are still on their way to the
@@ -111,7 +111,7 @@ void next_page(self_ptr self, const session_ref& ref) {
   if (st.waiting.empty())
     store->read(std::move(read));
   else
-    store->commit(store->make_batch(), [store, read = std::move(read)](status) mutable { store->read(std::move(read)); });
+    store->commit(store->make_batch(), [store, read = std::move(read)](storage::status) mutable { store->read(std::move(read)); });
 }
 
 void finish_page(self_ptr self, const std::string& sid, replay_ptr& recs) {
@@ -150,7 +150,7 @@ void read_all(self_ptr self, Atom atom) {
   caf::actor me{self};
   auto barrier = store->make_batch();
   barrier.relax();  // writes are applied in order: no WAL sync needed to see them
-  store->commit(std::move(barrier), [store, me, atom, ns = self->state.ns, user = self->state.user](status) {
+  store->commit(std::move(barrier), [store, me, atom, ns = self->state.ns, user = self->state.user](storage::status) {
     store->read([store, me, atom, ns, user] {
       auto d = std::make_shared<loaded_data>();
       d->entries = store->inbox(ns, user);
@@ -194,7 +194,7 @@ caf::behavior handing_off(self_ptr self, caf::actor to) {
             for (auto& [seq, r] : d->entries.value()) b.delete_inbox(s.ns, s.user, seq);
             for (auto& [device, c] : d->cursors.value()) b.delete_cursor(s.ns, s.user, device);
             caf::actor me{self};
-            s.ctx->store->commit(std::move(b), [me](status) { caf::anon_send(me, stop_atom_v); });
+            s.ctx->store->commit(std::move(b), [me](storage::status) { caf::anon_send(me, stop_atom_v); });
           },
           [self](caf::error& e) {
             spdlog::warn("handing {}/{} to its new owner failed ({}); kept here for the next pass",
@@ -265,7 +265,7 @@ caf::result<uint64_t> start_merge(self_ptr self, handoff_state in) {
       for (auto& [device, c] : w->cursors) b.put_cursor(s.ns, s.user, device, c);
       auto rw = std::make_shared<inbox_rewrite>(std::move(*w));
       caf::actor me{self};
-      s.ctx->store->commit(std::move(b), [me, rw](status st) {
+      s.ctx->store->commit(std::move(b), [me, rw](storage::status st) {
         caf::anon_send(me, u_merge_atom_v, rw, st ? std::string{} : st.err().message);
       });
     },

@@ -174,6 +174,7 @@ int server_main(const std::vector<std::string>& args) {
   caf_cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
   caf_cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::milliseconds(10)});
   add_message_types(caf_cfg);
+  caf_cfg.add_message_types<caf::id_block::herald_cluster>();
   if (clustered) {
     caf_cfg.load<caf::io::middleman>();
     // No automatic connections: they listen on a second, random port on
@@ -188,13 +189,14 @@ int server_main(const std::vector<std::string>& args) {
     caf::actor_system sys{caf_cfg};
     node n{sys, ctx, dir};
     n.start();
+    caf::actor membership;  // cluster/membership_actor; none for a lone node
     if (clustered) {
       auto hp = parse_host_port(cfg.cluster_listen);
       if (!hp) {
         spdlog::error("node.cluster_listen must be host:port, got {}", cfg.cluster_listen);
         return 1;
       }
-      auto agent = sys.spawn(cluster::membership_actor, node_info{cfg.name, cfg.listen, cfg.cluster_listen, {}, {}, {}, {}},
+      auto agent = sys.spawn(cluster::membership_actor, cluster::node_info{cfg.name, cfg.listen, cfg.cluster_listen, {}, {}, {}, {}},
                              cfg.seeds, cdir, &n);
       auto bound = sys.middleman().publish(agent, hp->port, hp->host.c_str(), true);
       if (!bound) {
@@ -202,7 +204,11 @@ int server_main(const std::vector<std::string>& args) {
         caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
         return 1;
       }
-      ctx->membership = agent;
+      membership = agent;
+      ctx->announce_namespaces = [agent] { caf::anon_send(agent, cluster::announce_atom_v); };
+      ctx->spread_delete = [agent](const std::string& name) {
+        caf::anon_send(agent, cluster::ns_deleted_atom_v, name, true);
+      };
       spdlog::info("cluster: listening on {}, seeds: {}", cfg.cluster_listen,
                    cfg.seeds.empty() ? std::string("none") : std::to_string(cfg.seeds.size()));
     }
@@ -221,7 +227,7 @@ int server_main(const std::vector<std::string>& args) {
     n.stop();             // namespace actors close what they hold while Asio runs
     st.value()->drain();  // queued API work refers to the server
     srv.value().reset();
-    if (ctx->membership) caf::anon_send_exit(ctx->membership, caf::exit_reason::user_shutdown);
+    if (membership) caf::anon_send_exit(membership, caf::exit_reason::user_shutdown);
     // Commit callbacks message actors: let them run while the system lives.
     st.value()->drain();
     sys.await_actors_before_shutdown(false);

@@ -5,9 +5,10 @@
 
 namespace herald::cluster {
 
-void cluster_directory::set_members(std::map<std::string, ns_map> members) {
+void cluster_directory::set_members(std::map<std::string, ns_map> members, std::vector<member> view) {
   std::unique_lock lock(mtx_);
   remote_ = std::move(members);
+  view_ = std::move(view);
   std::vector<std::string> names{node_};
   for (auto& kv : remote_) names.push_back(kv.first);
   ring_ = ring(std::move(names));
@@ -37,6 +38,11 @@ caf::actor cluster_directory::home(const std::string& ns, key_kind kind, const s
     if (auto a = m->second.find(ns); a != m->second.end()) return a->second;
   // The owner has not announced this namespace yet: serve it here.
   return here();
+}
+
+std::vector<member> cluster_directory::members() {
+  std::shared_lock lock(mtx_);
+  return view_;
 }
 
 std::vector<caf::actor> cluster_directory::everywhere(const std::string& ns) {

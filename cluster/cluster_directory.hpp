@@ -17,16 +17,19 @@ class cluster_directory : public local_directory {
   using local_directory::local_directory;
   using ns_map = std::map<std::string, caf::actor>;
 
-  // Replaces what is known of the other members (name -> namespace actors).
-  void set_members(std::map<std::string, ns_map> members);
+  // Replaces what is known of the other members (name -> namespace
+  // actors) and the members as the cluster view shows them (this node first).
+  void set_members(std::map<std::string, ns_map> members, std::vector<member> view);
   ns_map local_namespaces() const;
   std::vector<std::string> member_names() const;
 
   caf::actor home(const std::string& ns, key_kind kind, const std::string& key) override;
   std::vector<caf::actor> everywhere(const std::string& ns) override;
+  std::vector<member> members() override;
 
  private:
   std::map<std::string, ns_map> remote_;
+  std::vector<member> view_;
   ring ring_{std::vector<std::string>{}};
 };
 

@@ -30,11 +30,13 @@ node_info me(self_ptr self) {
 // node's namespace actors that placement may have changed.
 void update_directory(self_ptr self) {
   std::map<std::string, cluster_directory::ns_map> m;
+  std::vector<member> view{{self->state.self.name, self->state.self.http, self->state.self.cluster}};
   for (auto& [name, n] : self->state.members) {
     auto& ns = m[name];
     for (size_t i = 0; i < n.ns_names.size() && i < n.ns_actors.size(); ++i) ns[n.ns_names[i]] = n.ns_actors[i];
+    view.push_back(member{n.name, n.http, n.cluster});
   }
-  self->state.dir->set_members(std::move(m));
+  self->state.dir->set_members(std::move(m), std::move(view));
   for (auto& a : self->state.dir->all_local()) caf::anon_send(a, ring_atom_v);
 }
 
@@ -183,6 +185,7 @@ caf::behavior membership_actor(self_ptr self, node_info info, std::vector<std::s
         }
   });
   self->send(self, dial_atom_v, st.dial_token);
+  update_directory(self);  // the view lists this node from the start
   return {
     [self](hello_atom, node_info& other) {
       learn(self, other, true);
@@ -195,10 +198,10 @@ caf::behavior membership_actor(self_ptr self, node_info info, std::vector<std::s
     [self](announce_atom) {
       greet_all(self);
     },
-    [self](ns_delete_atom, const std::string& name, bool spread) {
+    [self](ns_deleted_atom, const std::string& name, bool spread) {
       self->state.deleted.insert(name);
       if (spread) {
-        for (auto& kv : self->state.members) self->send(kv.second.agent, ns_delete_atom_v, name, false);
+        for (auto& kv : self->state.members) self->send(kv.second.agent, ns_deleted_atom_v, name, false);
       } else {
         self->state.local->drop_namespace(name);
       }

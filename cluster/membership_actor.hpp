@@ -13,7 +13,7 @@
 //   (members)           -> vector<node_info>   this node first
 //   (dial, token)                              internal timer: dial missing seeds, gossip
 //   (announce)                                 this node's namespaces changed: tell all
-//   (ns_delete, name, bool spread)             a namespace was deleted (spread: tell all)
+//   (ns_deleted, name, bool spread)            a namespace was deleted (spread: tell all)
 //
 // What members announce feeds the cluster_directory; after every change the
 // node's namespace actors get (ring) so they re-attach their sessions to the
@@ -26,8 +26,8 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/node.hpp"
-#include "actors/protocol.hpp"
 #include "cluster/cluster_directory.hpp"
+#include "cluster/protocol.hpp"
 
 namespace herald::cluster {
 

@@ -11,7 +11,6 @@
 #include "actors/wire.hpp"
 #include "net/api_gateway.hpp"
 #include "net/url.hpp"
-#include "storage/store.hpp"
 
 namespace herald {
 
@@ -380,26 +379,15 @@ void api::stats(call& c) {
 }
 
 void api::cluster(call& c) {
-  auto& ctx = *node_.context();
-  auto self = ctx.node_name;
-  if (!ctx.membership)  // a lone node
+  auto self = node_.context()->node_name;
+  auto members = node_.dir().members();
+  if (members.empty())  // a lone node
     return c.ok({{"self", self},
                  {"nodes", json::array({{{"name", self}, {"state", "up"}, {"self", true}}})}});
-  auto reply = c.reply;
-  ask<std::vector<node_info>>(gateway(), ctx.membership,
-                              std::function<void(result<std::vector<node_info>>)>([reply, self](auto r) {
-                                call c2{{}, reply, {}, {}};
-                                if (!r) return c2.fail(r.err());
-                                json arr = json::array();
-                                for (auto& n : r.value())
-                                  arr.push_back({{"name", n.name},
-                                                 {"state", "up"},
-                                                 {"self", n.name == self},
-                                                 {"http", n.http},
-                                                 {"cluster", n.cluster}});
-                                c2.ok({{"self", self}, {"nodes", arr}});
-                              }),
-                              members_atom_v);
+  json arr = json::array();
+  for (auto& n : members)
+    arr.push_back({{"name", n.name}, {"state", "up"}, {"self", n.name == self}, {"http", n.http}, {"cluster", n.cluster}});
+  c.ok({{"self", self}, {"nodes", arr}});
 }
 
 void api::admin(call& c, const std::vector<std::string>& s) {
@@ -452,21 +440,18 @@ void api::admin(call& c, const std::vector<std::string>& s) {
       }
     json out{{"name", ns.name}, {"secret", ns.secret}, {"client_publish", ns.client_publish},
              {"message_ttl", ns.message_ttl}, {"room_history", ns.room_history}};
-    // The catalog syncs the change to RocksDB: do that on a storage thread,
-    // not on this Asio thread.
-    auto reply = c.reply;
-    node_.context()->store->read([this, reply, out, ns = std::move(ns)]() mutable {
+    // Not on this Asio thread: the catalog syncs the change to RocksDB.
+    node_.create_namespace(std::move(ns), [reply = c.reply, out](status st) {
       call c2{{}, reply, {}, {}};
-      if (auto st = node_.create_namespace(std::move(ns)); !st) return c2.fail(st.err());
+      if (!st) return c2.fail(st.err());
       c2.ok(out);
     });
     return;
   }
   if (m != "DELETE") return c.fail(errc::method_not_allowed, "use DELETE on " + c.target.path);
-  auto reply = c.reply;
-  node_.context()->store->read([this, reply, name = s[3]] {
+  node_.delete_namespace(s[3], [reply = c.reply, name = s[3]](status st) {
     call c2{{}, reply, {}, {}};
-    if (auto st = node_.delete_namespace(name); !st) return c2.fail(st.err());
+    if (!st) return c2.fail(st.err());
     c2.ok({{"deleted", name}});
   });
 }

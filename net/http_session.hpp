@@ -10,7 +10,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
-#include "net/server.hpp"
+#include "net/server_state.hpp"
 
 namespace herald {
 

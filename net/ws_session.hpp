@@ -18,7 +18,7 @@
 
 #include "actors/connection.hpp"
 #include "actors/protocol.hpp"
-#include "net/server.hpp"
+#include "net/server_state.hpp"
 #include "net/send_queue.hpp"
 #include "net/ws_codec.hpp"
 

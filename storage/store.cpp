@@ -34,8 +34,8 @@ int64_t wall_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-error io_error(const rocksdb::Status& s, const std::string& what) {
-  return error{errc::internal, what + ": " + s.ToString()};
+failure io_error(const rocksdb::Status& s, const std::string& what) {
+  return failure{s.IsCorruption() ? fault::corrupt : fault::io, what + ": " + s.ToString()};
 }
 
 // Receipts are counters: merging adds them, so concurrent updates from many
@@ -198,7 +198,7 @@ result<std::unique_ptr<store>> store::open_read_only(const std::string& dir) { r
 result<std::unique_ptr<store>> store::open_impl(const std::string& dir, bool read_only, store_options sopts) {
   std::error_code ec;
   if (!read_only) std::filesystem::create_directories(dir, ec);
-  if (ec) return error{errc::internal, "cannot create data_dir " + dir + ": " + ec.message()};
+  if (ec) return failure{fault::io, "cannot create data_dir " + dir + ": " + ec.message()};
   std::unique_ptr<store> s(new store);
   s->dir_ = dir;
   s->opts_ = sopts;
@@ -245,8 +245,8 @@ result<std::unique_ptr<store>> store::open_impl(const std::string& dir, bool rea
                       : rocksdb::DB::Open(opts, dir, descs, &s->cfs_, &raw);
   if (!st.ok()) {
     if (st.IsIOError() && st.ToString().find("lock") != std::string::npos)
-      return error{errc::unavailable,
-                   "data_dir " + dir + " is in use by another herald process (" + st.ToString() + ")"};
+      return failure{fault::busy,
+                     "data_dir " + dir + " is in use by another herald process (" + st.ToString() + ")"};
     return io_error(st, "cannot open RocksDB in " + dir);
   }
   s->db_.reset(raw);
@@ -259,7 +259,7 @@ result<std::unique_ptr<store>> store::open_impl(const std::string& dir, bool rea
     else if (n == cf_history) s->history_cf_ = h;
     else if (n == cf_receipts) s->receipts_cf_ = h;
   }
-  if (!s->ns_cf_) return error{errc::internal, "no herald data in " + dir};
+  if (!s->ns_cf_) return failure{fault::corrupt, "no herald data in " + dir};
   if (!read_only) {
     s->threads_->writer = std::thread([p = s.get()] {
       pthread_setname_np(pthread_self(), "herald.store.w");

@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "actors/errors.hpp"
 #include "storage/record.hpp"
+#include "storage/result.hpp"
 
 namespace rocksdb {
 class DB;

@@ -1,0 +1,37 @@
+#pragma once
+// What the listener, http_session and ws_session share on one node: the
+// node, the API routes, the limits and a few counters. Kept apart from
+// server.hpp so the sessions need not know the server.
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "actors/node.hpp"
+#include "net/api.hpp"
+
+namespace herald {
+
+class ws_session;
+
+struct server_state {
+  node& n;
+  api routes;
+  limits lim;
+  std::atomic<size_t> sessions{0};  // open WebSocket sessions
+  std::atomic<size_t> session_objects{0};  // ws_session objects alive (they use the executor)
+  std::atomic<bool> stopping{false};
+  // One Asio thread: every socket's handlers run on it, so sockets need no
+  // strand and a session's writer can be started inline from another's task.
+  bool one_thread = true;
+  // Sessions the heartbeat visits: one timer for the node, not one per
+  // connection (a timer and its pending wait cost ~0.5 KB each).
+  std::mutex heartbeat_mtx;
+  std::vector<std::weak_ptr<ws_session>> heartbeat_sessions;
+  server_state(node& nd, std::string admin_token)
+    : n(nd), routes(nd, std::move(admin_token)), lim(nd.context()->lim) {}
+};
+
+}  // namespace herald
