@@ -73,7 +73,7 @@ status node::delete_local(const std::string& name) {
   std::lock_guard lock(mtx_);
   if (auto st = ctx_->catalog->remove(name); !st) return st;
   if (auto a = dir_->local(name)) {
-    caf::anon_send(a, ns_delete_atom_v);  // it answers errors for a while, then ends
+    caf::anon_send(a, ns_retire{});  // it answers errors for a while, then ends
     retired_.erase(std::remove_if(retired_.begin(), retired_.end(),
                                   [](const caf::actor_addr& r) { return !caf::actor_cast<caf::actor>(r); }),
                    retired_.end());
@@ -90,7 +90,7 @@ caf::actor node::spawn_session(const std::string& ns, session_info info, connect
 }
 
 void node::close_all(uint16_t code, const std::string& reason) {
-  for (auto& a : dir_->all_local()) caf::anon_send(a, shutdown_atom_v, code, reason);
+  for (auto& a : dir_->all_local()) caf::anon_send(a, close_sessions{code, reason});
 }
 
 void node::stop(std::chrono::milliseconds wait) {

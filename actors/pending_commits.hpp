@@ -1,8 +1,7 @@
 #pragma once
 // Requests that are answered once the store has made a batch durable. The
-// writer thread's callback must not touch the actor: it sends
-// (committed, token, n, failure) to it, and the actor hands that to
-// `finish`, which delivers the answer: to the requester's response promise,
+// writer thread's callback must not touch the actor: it sends a
+// commit_done to it, and the actor hands that to `finish`, which delivers the answer: to the requester's response promise,
 // or to the answer object of a push from outside the actor system.
 #include <cstdint>
 #include <string>
@@ -10,14 +9,22 @@
 #include <variant>
 
 #include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/send.hpp>
 
 #include "actors/answer.hpp"
-#include "actors/protocol.hpp"
+#include "actors/caf_errors.hpp"
 #include "storage/store.hpp"
 
 namespace herald {
+
+// From the store's writer thread: the batch of `token` is durable (or failed).
+struct commit_done {
+  uint64_t token = 0;
+  uint64_t n = 0;
+  std::string failure;  // empty when it committed
+};
 
 class pending_commits {
  public:
@@ -27,20 +34,23 @@ class pending_commits {
     auto token = ++next_;
     waiting_.emplace(token, std::move(to));
     st.commit(std::move(b), [me, token, n](storage::status s) {
-      caf::anon_send(me, committed_atom_v, token, n, s ? std::string() : s.err().message);
+      caf::anon_send(me, commit_done{token, n, s ? std::string() : s.err().message});
     });
   }
   // Delivers the answer of `token`: n, or an error naming the failure.
+  void finish(const commit_done& d) { finish(d.token, d.n, d.failure); }
   void finish(uint64_t token, uint64_t n, const std::string& failure) {
     auto i = waiting_.find(token);
     if (i == waiting_.end()) return;
+    // The same failure reads the same to every caller, local or remote.
+    auto e = from_store(storage::failure{storage::fault::io, failure});
     if (auto* rp = std::get_if<caf::response_promise>(&i->second)) {
       if (failure.empty()) rp->deliver(n);
-      else rp->deliver(caf::make_error(caf::sec::runtime_error, "store: " + failure));
+      else rp->deliver(to_caf(e));
     } else {
       auto& a = std::get<answer_ptr>(i->second);
       if (failure.empty()) a->give(n);
-      else a->give(from_store(storage::failure{storage::fault::io, failure}));
+      else a->give(e);
     }
     waiting_.erase(i);
   }
@@ -52,3 +62,5 @@ class pending_commits {
 };
 
 }  // namespace herald
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::commit_done)

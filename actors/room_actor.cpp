@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/user_inbox.hpp"
+#include "actors/pass_on.hpp"
 #include "storage/store.hpp"
 
 namespace herald {
@@ -13,17 +14,26 @@ namespace {
 using self_ptr = caf::stateful_actor<room_state>*;
 using history_rows = storage::result<std::vector<std::pair<uint64_t, storage::record>>>;
 using history_ptr = std::shared_ptr<history_rows>;
+
+// The actor's own messages: its history read at start, its idle timer.
+struct history_loaded {
+  history_ptr rows;
+};
+struct idle_tick {
+  uint64_t token = 0;
+};
 }  // namespace
 }  // namespace herald
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::history_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::history_loaded)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::idle_tick)
 
 namespace herald {
 namespace {
 
 void schedule_idle(self_ptr self) {
   auto token = ++self->state.idle_token;
-  self->delayed_send(self, passivate_delay(*self->state.ctx), tick_atom_v, token);
+  self->delayed_send(self, passivate_delay(*self->state.ctx), idle_tick{token});
 }
 
 bool idle(self_ptr self) { return self->state.members.empty() && self->state.waiting.empty(); }
@@ -46,7 +56,7 @@ void remove_member(self_ptr self, const std::string& session) {
   }
   s.members.erase(i);
   if (s.members.empty()) {
-    self->send(s.parent, online_atom_v, true, s.room, false);
+    self->send(s.parent, key_online{key_kind::room, s.room, false});
     if (idle(self)) schedule_idle(self);
   }
 }
@@ -74,34 +84,17 @@ seq_records history_records(const room_state& s) {
 // it has merged the history, the history is deleted here. When it does not
 // answer, the history stays and the next placement pass hands it again.
 caf::behavior handing_off(self_ptr self, caf::actor to) {
-  auto forward = [self, to](auto&&... xs) {
-    auto rp = self->make_response_promise();
-    rp.delegate(to, std::forward<decltype(xs)>(xs)...);
-  };
-  return {
-    [forward](r_join_atom a, const std::string& room, session_ref& ref, const std::string& since) {
-      forward(a, room, std::move(ref), since);
-    },
-    [forward](r_leave_atom a, const std::string& room, const std::string& session) { forward(a, room, session); },
-    [forward](r_publish_atom a, const std::string& room, message& msg, const std::string& exclude) {
-      forward(a, room, std::move(msg), exclude);
-    },
-    [forward](r_info_atom a, const std::string& room) { forward(a, room); },
-    [forward](r_history_atom a, const std::string& room, uint64_t limit, const std::string& since) {
-      forward(a, room, limit, since);
-    },
-    [forward](r_merge_atom a, const std::string& room, handoff_state& in) { forward(a, room, std::move(in)); },
-    [self](committed_atom, uint64_t token, uint64_t n, const std::string& failure) {
-      self->state.waiting.finish(token, n, failure);
-    },
-    [](tick_atom, uint64_t) {},
-    [self](stop_atom) { self->quit(); },
-  };
+  // Everything for the room goes to the new owner from now on.
+  return compose(
+    handlers_for(room_interface{}, [self, to](auto& m) { pass_on(self, to, std::move(m), self->state.ctx->ask_timeout); }),
+    [self](commit_done& d) { self->state.waiting.finish(d); },
+    [](idle_tick) {},
+    [self](child_stop) { self->quit(); });
 }
 
 void start_handoff(self_ptr self, caf::actor to) {
   auto& s = self->state;
-  if (!s.members.empty()) self->send(s.parent, online_atom_v, true, s.room, false);
+  if (!s.members.empty()) self->send(s.parent, key_online{key_kind::room, s.room, false});
   for (auto& kv : s.nodes)
     if (watched(self, kv.first)) self->demonitor(kv.first);
   s.members.clear();
@@ -110,7 +103,7 @@ void start_handoff(self_ptr self, caf::actor to) {
   self->become(handing_off(self, to));
   if (out.empty()) return self->quit();
   s.ctx->stats->handoff("room", "sent").Increment();
-  self->request(to, std::chrono::seconds(10), r_merge_atom_v, s.room, std::move(out))
+  self->request(to, std::chrono::seconds(10), r_merge{s.room, std::move(out)})
     .then(
       [self](uint64_t) {
         // Every history write of this actor is queued before this one.
@@ -118,7 +111,7 @@ void start_handoff(self_ptr self, caf::actor to) {
         auto b = s.ctx->store->make_batch();
         b.trim_history(s.ns, s.room, s.last_seq + 1);
         caf::actor me{self};
-        s.ctx->store->commit(std::move(b), [me](storage::status) { caf::anon_send(me, stop_atom_v); });
+        s.ctx->store->commit(std::move(b), [me](storage::status) { caf::anon_send(me, child_stop{}); });
       },
       [self](caf::error& e) {
         spdlog::warn("handing room {}/{} to its new owner failed ({}); kept here for the next pass",
@@ -148,94 +141,99 @@ caf::result<uint64_t> merge(self_ptr self, const handoff_state& in) {
   return rp;
 }
 
+// A publish: to each node with members once, into the history, and the
+// answer once the history (or the receipt counts) are written.
+caf::result<uint64_t> publish_here(self_ptr self, r_publish& m) {
+  auto& s = self->state;
+  ++s.seen;
+  for (auto& kv : s.nodes) {
+    self->send(kv.first, room_deliver{s.room, m.msg, m.exclude});
+    s.ctx->stats->room_fanout.Increment();
+    if (kv.first.node() != self->node()) s.ctx->stats->internode("room").Increment();
+  }
+  uint64_t n = s.members.size() - (m.exclude.empty() ? 0 : s.members.count(m.exclude));
+  auto b = s.ctx->store->make_batch();
+  b.add_counts(s.ns, m.msg.id, {n, 0});
+  auto limit = history_limit(s);
+  if (limit == 0) {
+    b.relax();  // counts only: no WAL sync to wait for
+  } else {
+    auto seq = ++s.last_seq;
+    b.put_history(s.ns, s.room, seq, to_record(m.msg, 0));
+    if (seq > limit) b.trim_history(s.ns, s.room, seq - limit + 1);
+    s.history.emplace_back(seq, std::move(m.msg));
+    while (s.history.size() > limit) s.history.pop_front();
+  }
+  auto rp = self->make_response_promise<uint64_t>();
+  s.waiting.commit(caf::actor{self}, *s.ctx->store, std::move(b), n, rp);
+  return rp;
+}
+
 caf::behavior running(self_ptr self) {
-  return {
-    [self](r_join_atom, const std::string&, session_ref& ref, const std::string& since) -> uint64_t {
+  auto interface_side = handlers_of<room_interface>(
+    [self](r_join& m) -> uint64_t {
       auto& s = self->state;
       ++s.seen;
-      auto id = ref.info.session;
-      auto node_ns = ref.node_ns;
+      auto id = m.ref.info.session;
+      auto node_ns = m.ref.node_ns;
       if (!s.members.count(id)) {
         if (s.nodes[node_ns]++ == 0 && watched(self, node_ns)) self->monitor(node_ns);
-        s.members.emplace(id, std::move(ref));
-        if (s.members.size() == 1) self->send(s.parent, online_atom_v, true, s.room, true);
+        s.members.emplace(id, std::move(m.ref));
+        if (s.members.size() == 1) self->send(s.parent, key_online{key_kind::room, s.room, true});
       }
-      if (!since.empty()) {
+      if (!m.since.empty()) {
         // Through the same channel as live messages, so the node writes them
         // before any later live one.
         std::vector<message> msgs;
-        for (auto it = after(s, since); it != s.history.end(); ++it) msgs.push_back(it->second);
-        if (!msgs.empty()) self->send(node_ns, deliver_atom_v, std::move(msgs), id);
+        for (auto it = after(s, m.since); it != s.history.end(); ++it) msgs.push_back(it->second);
+        if (!msgs.empty()) self->send(node_ns, replay{std::move(msgs), id});
       }
       return s.members.size();
     },
-    [self](r_leave_atom, const std::string&, const std::string& session) -> uint64_t {
+    [self](const r_leave& m) -> uint64_t {
       ++self->state.seen;
-      remove_member(self, session);
+      remove_member(self, m.session);
       return self->state.members.size();
     },
-    [self](r_publish_atom, const std::string&, message& msg, const std::string& exclude) -> caf::result<uint64_t> {
-      auto& s = self->state;
-      ++s.seen;
-      for (auto& kv : s.nodes) {
-        self->send(kv.first, r_deliver_atom_v, s.room, msg, exclude);
-        s.ctx->stats->room_fanout.Increment();
-        if (kv.first.node() != self->node()) s.ctx->stats->internode("room").Increment();
-      }
-      uint64_t n = s.members.size() - (exclude.empty() ? 0 : s.members.count(exclude));
-      auto b = s.ctx->store->make_batch();
-      b.add_counts(s.ns, msg.id, {n, 0});
-      auto limit = history_limit(s);
-      if (limit == 0) {
-        b.relax();  // counts only: no WAL sync to wait for
-      } else {
-        auto seq = ++s.last_seq;
-        b.put_history(s.ns, s.room, seq, to_record(msg, 0));
-        if (seq > limit) b.trim_history(s.ns, s.room, seq - limit + 1);
-        s.history.emplace_back(seq, std::move(msg));
-        while (s.history.size() > limit) s.history.pop_front();
-      }
-      auto rp = self->make_response_promise<uint64_t>();
-      s.waiting.commit(caf::actor{self}, *s.ctx->store, std::move(b), n, rp);
-      return rp;
-    },
-    [self](committed_atom, uint64_t token, uint64_t n, const std::string& failure) {
-      auto& s = self->state;
-      if (!failure.empty()) spdlog::error("history write for {}/{} failed: {}", s.ns, s.room, failure);
-      s.waiting.finish(token, n, failure);
-      if (idle(self)) schedule_idle(self);
-    },
-    [self](r_info_atom, const std::string&) {
+    [self](r_publish& m) { return publish_here(self, m); },
+    [self](const r_info&) {
       ++self->state.seen;
       std::vector<session_info> out;
       for (auto& kv : self->state.members) out.push_back(kv.second.info);
       return out;
     },
-    [self](r_history_atom, const std::string&, uint64_t limit, const std::string& since) {
+    [self](const r_history& m) {
       auto& s = self->state;
       ++s.seen;
-      auto from = since.empty() ? s.history.begin() : after(s, since);
+      auto from = m.since.empty() ? s.history.begin() : after(s, m.since);
       // The newest `limit` of what qualifies, oldest first.
       auto count = static_cast<uint64_t>(std::distance(from, s.history.end()));
-      if (count > limit) from += static_cast<std::ptrdiff_t>(count - limit);
+      if (count > m.limit) from += static_cast<std::ptrdiff_t>(count - m.limit);
       std::vector<message> out;
       for (auto it = from; it != s.history.end(); ++it) out.push_back(it->second);
       if (s.members.empty() && idle(self)) schedule_idle(self);
       return out;
     },
-    [self](tick_atom, uint64_t token) {
+    [self](const r_merge& m) {
+      ++self->state.seen;
+      return merge(self, m.state);
+    });
+  return compose(
+    std::move(interface_side),
+    [self](commit_done& d) {
       auto& s = self->state;
-      if (token == s.idle_token && idle(self)) self->send(s.parent, idle_atom_v, true, s.room, s.seen);
+      if (!d.failure.empty()) spdlog::error("history write for {}/{} failed: {}", s.ns, s.room, d.failure);
+      s.waiting.finish(d);
+      if (idle(self)) schedule_idle(self);
     },
-    [self](stop_atom) {
+    [self](idle_tick t) {
+      auto& s = self->state;
+      if (t.token == s.idle_token && idle(self)) self->send(s.parent, room_idle{s.room, s.seen});
+    },
+    [self](child_stop) {
       if (idle(self)) self->quit();
     },
-    [self](handoff_atom, caf::actor& to) { start_handoff(self, std::move(to)); },
-    [self](r_merge_atom, const std::string&, const handoff_state& in) {
-      ++self->state.seen;
-      return merge(self, in);
-    },
-  };
+    [self](hand_off& h) { start_handoff(self, std::move(h.to)); });
 }
 }  // namespace
 
@@ -259,11 +257,12 @@ caf::behavior room_actor(self_ptr self, std::string ns, std::string room, caf::a
   auto limit = history_limit(st);
   store->read([store, me, ns = st.ns, room = st.room, limit] {
     auto rows = std::make_shared<history_rows>(store->history(ns, room, limit));
-    caf::anon_send(me, loaded_atom_v, rows);
+    caf::anon_send(me, history_loaded{rows});
   });
   return {
-    [self](loaded_atom, history_ptr& rows) {
+    [self](history_loaded& l) {
       auto& s = self->state;
+      auto& rows = l.rows;
       if (!*rows) {
         spdlog::error("cannot load history of {}/{}: {}", s.ns, s.room, rows->err().message);
         self->quit(caf::make_error(caf::sec::runtime_error, rows->err().message));

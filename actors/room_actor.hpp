@@ -5,13 +5,9 @@
 // local members. Keeps the last `room_history` messages (in the store, and a
 // copy in memory loaded at start) for `since` replay and the history API.
 //
-// Protocol (via the home namespace actor, counted like the user actor's):
-//   (r_join, room, session_ref, since_id)      -> uint64 members
-//   (r_leave, room, session_id)                -> uint64 members
-//   (r_publish, room, message, exclude_session) -> uint64 sessions reached
-//   (r_info, room)                             -> vector<session_info>
-//   (r_history, room, limit, since_id)         -> vector<message>
-//   (stop)                                     -> quits if still idle
+// It serves room_interface (actors/key_protocol.hpp), every message via the
+// home namespace actor, counted like the user actor's; handing off, it
+// forwards everything to the new owner.
 #include <cstdint>
 #include <deque>
 #include <map>

@@ -6,14 +6,6 @@
 
 namespace herald {
 
-namespace {
-// Whether `c` is (Atom, Ts...): atoms share one type, so the value decides.
-template <class Atom, class... Ts>
-bool is(const caf::type_erased_tuple& c) {
-  return c.match_elements<caf::atom_value, Ts...>() && c.get_as<caf::atom_value>(0) == Atom::value;
-}
-}  // namespace
-
 session_actor::session_actor(caf::actor_config& cfg, std::string ns, session_info info, connection_ptr conn,
                              caf::actor local_ns, context_ptr ctx)
     : inline_actor(cfg),
@@ -28,9 +20,9 @@ void session_actor::start() {
   // actor writes `welcome` when it answers, and every reply comes after it.
   auto me = as_actor();
   auto ans = std::make_shared<answer>([me](result<uint64_t> r) {
-    caf::anon_send(me, attach_atom_v, static_cast<bool>(r));
+    caf::anon_send(me, session_attached{static_cast<bool>(r)});
   });
-  send(local_ns_, nullptr, attach_atom_v, session_ref{info_, me, local_ns_}, conn_, std::move(ans));
+  send(local_ns_, nullptr, attach_session{session_ref{info_, me, local_ns_}, conn_, std::move(ans)});
 }
 
 bool session_actor::handle(caf::mailbox_element& x, caf::execution_unit* host) {
@@ -39,12 +31,13 @@ bool session_actor::handle(caf::mailbox_element& x, caf::execution_unit* host) {
     auto& f = c.get_mutable_as<wire::client_frame>(0);
     if (attached_) on_frame(f, host);
     else early_.push_back(std::move(f));
-  } else if (is<closed_atom>(c)) {
+  } else if (c.match_elements<session_closed>()) {
     quit(caf::exit_reason::normal, host);
-  } else if (is<kick_atom, uint16_t, std::string>(c)) {
-    conn_->close(c.get_as<uint16_t>(1), c.get_as<std::string>(2));
-  } else if (is<attach_atom, bool>(c)) {
-    if (!c.get_as<bool>(1)) {
+  } else if (c.match_elements<session_kick>()) {
+    auto& k = c.get_as<session_kick>(0);
+    conn_->close(k.code, k.reason);
+  } else if (c.match_elements<session_attached>()) {
+    if (!c.get_as<session_attached>(0).ok) {
       conn_->close(close_code::going_away, "cannot register session");
       quit(caf::exit_reason::normal, host);
       return true;
@@ -69,7 +62,7 @@ void session_actor::on_frame(wire::client_frame& f, caf::execution_unit* host) {
     case wire::kind::leave: return on_leave(f, host);
     case wire::kind::publish: return on_publish(f, host);
     case wire::kind::ack:
-      send(local_ns_, host, ack_atom_v, info_.user, info_.client, std::move(f.ids));
+      send(local_ns_, host, client_ack{info_.user, info_.client, std::move(f.ids)});
       if (!f.req_id.empty()) write(wire::reply_ok(f.req_id));
       return;
     // A request like any other when it has an id: its reply carries it.
@@ -115,14 +108,14 @@ void session_actor::on_join(wire::client_frame& f, caf::execution_unit* host) {
     }
   }
   for (auto& r : fresh) rooms_.insert(r);
-  send(local_ns_, host, join_atom_v, info_.session, std::move(rooms), std::move(since), reply_when_done(f.req_id));
+  send(local_ns_, host, join_rooms{info_.session, std::move(rooms), std::move(since), reply_when_done(f.req_id)});
 }
 
 void session_actor::on_leave(wire::client_frame& f, caf::execution_unit* host) {
   std::vector<std::string> rooms;
   for (auto& r : f.rooms)
     if (rooms_.erase(r)) rooms.push_back(r);
-  send(local_ns_, host, leave_atom_v, info_.session, std::move(rooms), reply_when_done(f.req_id));
+  send(local_ns_, host, leave_rooms{info_.session, std::move(rooms), reply_when_done(f.req_id)});
 }
 
 void session_actor::on_publish(wire::client_frame& f, caf::execution_unit* host) {
@@ -141,7 +134,7 @@ void session_actor::on_publish(wire::client_frame& f, caf::execution_unit* host)
   req.msg.data = std::move(f.data);
   req.ttl = -1;  // the namespace's message_ttl
   auto extra = "\"message\":" + wire::quote(req.msg.id);
-  send(local_ns_, host, publish_atom_v, std::move(req), reply_when_done(f.req_id, std::move(extra)));
+  send(local_ns_, host, publish_call{std::move(req), reply_when_done(f.req_id, std::move(extra))});
 }
 
 caf::actor spawn_session_actor(caf::actor_system& sys, std::string ns, session_info info, connection_ptr conn,

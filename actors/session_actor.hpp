@@ -9,12 +9,10 @@
 // connection costs a ~0.5 KB actor instead of a ~1.5 KB scheduled one, and a
 // frame no CAF scheduling.
 //
-// Protocol:
-//   wire::client_frame        from its ws_session (join/leave/publish/ack/ping)
-//   (closed)                  the socket is gone: quit
-//   (kick, code, reason)      close the connection with `code`
-//   (attach, bool)            its namespace actor registered it (or could not):
-//                             frames that came before are handled now
+// It serves session_interface (actors/session_protocol.hpp): client frames
+// from its ws_session, session_closed (the socket is gone: quit),
+// session_kick (close with a code), session_attached (its namespace actor
+// registered it, or could not: frames that came before are handled now).
 #include <string>
 #include <unordered_set>
 #include <vector>

@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/pass_on.hpp"
 #include "storage/store.hpp"
 
 namespace herald {
@@ -21,12 +22,37 @@ struct loaded_data {
 using loaded_ptr = std::shared_ptr<loaded_data>;
 using replay_ptr = std::shared_ptr<storage::result<std::vector<storage::record>>>;
 using rewrite_ptr = std::shared_ptr<inbox_rewrite>;
+
+// The actor's own messages, from the store's threads and its timer.
+struct inbox_loaded {  // the whole stored state, read at start
+  loaded_ptr data;
+};
+struct page_read {  // one replay page of a session
+  std::string session;
+  replay_ptr records;
+};
+struct handoff_loaded {  // the stored state, read to hand it off
+  loaded_ptr data;
+};
+struct merge_loaded {  // the stored state, read to merge a previous owner's into it
+  loaded_ptr data;
+};
+struct merge_written {  // the merged inbox is written (or failed)
+  rewrite_ptr rewrite;
+  std::string failure;
+};
+struct idle_tick {  // the message count when the tick was armed
+  uint64_t seen = 0;
+};
 }  // namespace
 }  // namespace herald
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::loaded_ptr)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::replay_ptr)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::rewrite_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::inbox_loaded)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::page_read)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::handoff_loaded)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::merge_loaded)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::merge_written)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::idle_tick)
 
 namespace herald {
 namespace {
@@ -36,7 +62,7 @@ namespace {
 // wake CAF's clock thread); it carries the message count at arming, so a
 // tick that finds it unchanged saw a quiet period.
 void schedule_idle(self_ptr self) {
-  self->delayed_send(self, passivate_delay(*self->state.ctx), tick_atom_v, self->state.seen);
+  self->delayed_send(self, passivate_delay(*self->state.ctx), idle_tick{self->state.seen});
 }
 
 // Nothing in flight: the actor may passivate, live sessions or not (the
@@ -60,7 +86,7 @@ void send_idle(self_ptr self) {
   std::vector<session_ref> live;
   live.reserve(s.sessions.size());
   for (auto& kv : s.sessions) live.push_back(kv.second);
-  self->send(s.parent, idle_atom_v, s.user, s.seen, std::move(live));
+  self->send(s.parent, user_idle{s.user, s.seen, std::move(live)});
 }
 
 // An actor activated for devices' attaches passivates once their backlogs
@@ -76,7 +102,7 @@ uint64_t deliver_live(self_ptr self, const message& msg) {
     if (!self->state.replaying.count(id)) by_node[ref.node_ns].push_back(id);
   for (auto& [node_ns, ids] : by_node) {
     if (node_ns.node() != self->node()) self->state.ctx->stats->internode("user").Increment();
-    self->send(node_ns, deliver_atom_v, msg, std::move(ids));
+    self->send(node_ns, deliver{msg, std::move(ids)});
   }
   return self->state.sessions.size();
 }
@@ -103,7 +129,7 @@ void next_page(self_ptr self, const session_ref& ref) {
   caf::actor me{self};
   auto read = [store, me, ns = st.ns, user = st.user, seqs = std::move(seqs), sid = ref.info.session] {
     auto recs = std::make_shared<storage::result<std::vector<storage::record>>>(store->inbox_records(ns, user, seqs));
-    caf::anon_send(me, loaded_atom_v, sid, recs);
+    caf::anon_send(me, page_read{sid, recs});
   };
   // The index holds pushes whose records are still on their way to the
   // store: read once they are written (an empty batch behind them is the
@@ -132,7 +158,7 @@ void finish_page(self_ptr self, const std::string& sid, replay_ptr& recs) {
   } else {
     spdlog::error("cannot read backlog of {}/{}: {}", st.ns, st.user, recs->err().message);
   }
-  if (!msgs.empty()) self->send(ref->second.node_ns, deliver_atom_v, std::move(msgs), sid);
+  if (!msgs.empty()) self->send(ref->second.node_ns, replay{std::move(msgs), sid});
   b.relax();
   if (!b.empty()) st.ctx->store->commit(std::move(b), nullptr);
   bool more = false;
@@ -143,19 +169,19 @@ void finish_page(self_ptr self, const std::string& sid, replay_ptr& recs) {
 
 // Reads the user's whole stored state once every write queued so far has
 // committed (an empty batch behind them is the barrier), then sends
-// (atom, loaded_ptr) to this actor.
-template <class Atom>
-void read_all(self_ptr self, Atom atom) {
+// Loaded{data} to this actor.
+template <class Loaded>
+void read_all(self_ptr self) {
   auto* store = self->state.ctx->store;
   caf::actor me{self};
   auto barrier = store->make_batch();
   barrier.relax();  // writes are applied in order: no WAL sync needed to see them
-  store->commit(std::move(barrier), [store, me, atom, ns = self->state.ns, user = self->state.user](storage::status) {
-    store->read([store, me, atom, ns, user] {
+  store->commit(std::move(barrier), [store, me, ns = self->state.ns, user = self->state.user](storage::status) {
+    store->read([store, me, ns, user] {
       auto d = std::make_shared<loaded_data>();
       d->entries = store->inbox(ns, user);
       d->cursors = store->cursors(ns, user);
-      caf::anon_send(me, atom, d);
+      caf::anon_send(me, Loaded{d});
     });
   });
 }
@@ -167,13 +193,11 @@ caf::behavior running(self_ptr self);
 // When it does not answer, the data stays and the next placement pass
 // hands it again (merging is idempotent).
 caf::behavior handing_off(self_ptr self, caf::actor to) {
-  auto forward = [self, to](auto&&... xs) {
-    auto rp = self->make_response_promise();
-    rp.delegate(to, std::forward<decltype(xs)>(xs)...);
-  };
-  return {
-    [self, to](handoff_atom, loaded_ptr& d) {
+  return compose(
+    handlers_for(user_interface{}, [self, to](auto& m) { pass_on(self, to, std::move(m), self->state.ctx->ask_timeout); }),
+    [self, to](handoff_loaded& l) {
       auto& s = self->state;
+      auto& d = l.data;
       if (auto e = d->failure()) {
         spdlog::error("cannot read {}/{} to hand it off: {}", s.ns, s.user, e->message);
         self->quit();
@@ -185,7 +209,7 @@ caf::behavior handing_off(self_ptr self, caf::actor to) {
         return;
       }
       s.ctx->stats->handoff("user", "sent").Increment();
-      self->request(to, std::chrono::seconds(10), u_merge_atom_v, s.user, std::move(out))
+      self->request(to, std::chrono::seconds(10), u_merge{s.user, std::move(out)})
         .then(
           [self, d](uint64_t added) {
             auto& s = self->state;
@@ -194,7 +218,7 @@ caf::behavior handing_off(self_ptr self, caf::actor to) {
             for (auto& [seq, r] : d->entries.value()) b.delete_inbox(s.ns, s.user, seq);
             for (auto& [device, c] : d->cursors.value()) b.delete_cursor(s.ns, s.user, device);
             caf::actor me{self};
-            s.ctx->store->commit(std::move(b), [me](storage::status) { caf::anon_send(me, stop_atom_v); });
+            s.ctx->store->commit(std::move(b), [me](storage::status) { caf::anon_send(me, child_stop{}); });
           },
           [self](caf::error& e) {
             spdlog::warn("handing {}/{} to its new owner failed ({}); kept here for the next pass",
@@ -202,37 +226,21 @@ caf::behavior handing_off(self_ptr self, caf::actor to) {
             self->quit();
           });
     },
-    [forward](u_attach_atom a, const std::string& user, session_ref& ref) { forward(a, user, std::move(ref)); },
-    [forward](u_push_atom a, const std::string& user, message& msg, int64_t ttl_ms) {
-      forward(a, user, std::move(msg), ttl_ms);
-    },
-    [self, to](u_push_atom, const std::string& user, message& msg, int64_t ttl_ms, answer_ptr& ans) {
-      send_push(self, to, user, std::move(msg), ttl_ms, std::move(ans), self->state.ctx->ask_timeout);
-    },
-    [forward](u_info_atom a, const std::string& user) { forward(a, user); },
-    [forward](u_kick_atom a, const std::string& user, uint16_t code) { forward(a, user, code); },
-    [forward](u_ack_atom a, const std::string& user, const std::string& device, std::vector<std::string>& ids) {
-      forward(a, user, device, std::move(ids));
-    },
-    [forward](u_merge_atom a, const std::string& user, handoff_state& in) { forward(a, user, std::move(in)); },
-    [self](committed_atom, uint64_t token, uint64_t n, const std::string& failure) {
-      self->state.waiting.finish(token, n, failure);
-    },
-    [](loaded_atom, const std::string&, replay_ptr&) {},  // replays are the new owner's now
-    [](tick_atom, uint64_t) {},
-    [self](stop_atom) { self->quit(); },
-  };
+    [self](commit_done& d) { self->state.waiting.finish(d); },
+    [](page_read&) {},  // replays are the new owner's now
+    [](idle_tick) {},
+    [self](child_stop) { self->quit(); });
 }
 
 void start_handoff(self_ptr self, caf::actor to) {
   auto& s = self->state;
-  if (!s.sessions.empty()) self->send(s.parent, online_atom_v, false, s.user, false);
+  if (!s.sessions.empty()) self->send(s.parent, key_online{key_kind::user, s.user, false});
   // Their nodes attach them to the new home; our monitors would linger in them.
   for (auto& kv : s.sessions) self->demonitor(kv.second.actor);
   s.sessions.clear();
   s.replaying.clear();
   self->become(handing_off(self, to));
-  read_all(self, handoff_atom_v);
+  read_all<handoff_loaded>(self);
 }
 
 // The new owner's side: reads the inbox as stored, merges, rewrites it, and
@@ -248,10 +256,11 @@ caf::result<uint64_t> start_merge(self_ptr self, handoff_state in) {
   };
   auto incoming = std::make_shared<handoff_state>(std::move(in));
   self->become(caf::behavior{
-    [self, rp, incoming, resume](u_merge_atom, loaded_ptr& d) mutable {
+    [self, rp, incoming, resume](merge_loaded& l) mutable {
       auto& s = self->state;
+      auto& d = l.data;
       if (auto e = d->failure()) {
-        rp.deliver(caf::make_error(caf::sec::runtime_error, e->message));
+        rp.deliver(to_caf(from_store(*e)));
         return resume();
       }
       auto w = merge_inbox(d->entries.value(), d->cursors.value(), s.inbox.last_seq(), *incoming, now_ms());
@@ -266,14 +275,16 @@ caf::result<uint64_t> start_merge(self_ptr self, handoff_state in) {
       auto rw = std::make_shared<inbox_rewrite>(std::move(*w));
       caf::actor me{self};
       s.ctx->store->commit(std::move(b), [me, rw](storage::status st) {
-        caf::anon_send(me, u_merge_atom_v, rw, st ? std::string{} : st.err().message);
+        caf::anon_send(me, merge_written{rw, st ? std::string{} : st.err().message});
       });
     },
-    [self, rp, resume](u_merge_atom, rewrite_ptr& w, const std::string& failure) mutable {
+    [self, rp, resume](merge_written& mw) mutable {
       auto& s = self->state;
+      auto& w = mw.rewrite;
+      auto& failure = mw.failure;
       if (!failure.empty()) {
         spdlog::error("merging a handoff into {}/{} failed: {}", s.ns, s.user, failure);
-        rp.deliver(caf::make_error(caf::sec::runtime_error, failure));
+        rp.deliver(to_caf(from_store(storage::failure{storage::fault::io, failure})));
         return resume();
       }
       // The records new here, for the sessions that are live already.
@@ -305,11 +316,11 @@ caf::result<uint64_t> start_merge(self_ptr self, handoff_state in) {
         std::vector<message> msgs;
         for (auto& [seq, m] : fresh)
           if (!s.inbox.acked(ref.info.client, seq)) msgs.push_back(m);
-        if (!msgs.empty()) self->send(ref.node_ns, deliver_atom_v, std::move(msgs), sid);
+        if (!msgs.empty()) self->send(ref.node_ns, replay{std::move(msgs), sid});
       }
     },
   });
-  read_all(self, u_merge_atom_v);
+  read_all<merge_loaded>(self);
   return rp;
 }
 
@@ -331,92 +342,98 @@ void push(self_ptr self, const message& msg, int64_t ttl_ms, pending_commits::re
   s.waiting.commit(caf::actor{self}, *s.ctx->store, std::move(b), n, std::move(to));
 }
 
+// A device's acks: its cursor moves, and a device catching up gets its
+// next page once it has acked the end of the last one (pages never pile up
+// in its send queue).
+void ack(self_ptr self, const std::string& device, const std::vector<std::string>& ids) {
+  auto& s = self->state;
+  ++s.seen;
+  if (device.empty()) return;  // sessions without a device get live messages only
+  auto r = s.inbox.ack(device, ids);
+  std::vector<std::string> ready;
+  for (auto& [sid, cu] : s.replaying)
+    if (!cu.reading && s.inbox.acked(device, cu.after)) ready.push_back(sid);
+  for (auto& sid : ready) {
+    auto ref = s.sessions.find(sid);
+    if (ref != s.sessions.end() && ref->second.info.client == device) next_page(self, ref->second);
+  }
+  if (r.changed || !r.unknown.empty()) {
+    auto b = s.ctx->store->make_batch();
+    if (r.changed) b.put_cursor(s.ns, s.user, device, r.cursor);
+    // Acks of live-only messages count once per ack frame: there is no
+    // per-device record of them to dedupe against.
+    for (auto* list : {&r.newly_acked, &r.unknown})
+      for (auto& id : *list) b.add_counts(s.ns, id, {0, 1});
+    s.ctx->store->commit(std::move(b), nullptr);
+  }
+  // After the write is queued: the next activation reads behind it.
+  done_attaching(self);
+}
+
 caf::behavior running(self_ptr self) {
-  return {
-    [self](u_attach_atom, const std::string&, session_ref& ref) -> uint64_t {
+  auto interface_side = handlers_of<user_interface>(
+    [self](u_attach& m) -> uint64_t {
       auto& s = self->state;
       ++s.seen;
+      auto& ref = m.ref;
       auto id = ref.info.session;
       if (!s.sessions.count(id)) {
         self->monitor(ref.actor);
         s.sessions.emplace(id, ref);
         if (!ref.info.client.empty()) next_page(self, ref);
-        if (s.sessions.size() == 1) self->send(s.parent, online_atom_v, false, s.user, true);
+        if (s.sessions.size() == 1) self->send(s.parent, key_online{key_kind::user, s.user, true});
       }
       done_attaching(self);
       return s.sessions.size();
     },
-    [self](u_push_atom, const std::string&, message& msg, int64_t ttl_ms) -> caf::result<uint64_t> {
+    [self](u_push& m) -> caf::result<uint64_t> {
+      if (m.ans) {
+        push(self, m.msg, m.ttl_ms, std::move(m.ans));
+        return caf::delegated<uint64_t>{};  // given to the answer
+      }
       auto rp = self->make_response_promise<uint64_t>();
-      push(self, msg, ttl_ms, rp);
+      push(self, m.msg, m.ttl_ms, rp);
       return rp;
     },
-    [self](u_push_atom, const std::string&, message& msg, int64_t ttl_ms, answer_ptr& ans) {
-      push(self, msg, ttl_ms, std::move(ans));
-    },
-    [self](loaded_atom, const std::string& sid, replay_ptr& recs) { finish_page(self, sid, recs); },
-    [self](committed_atom, uint64_t token, uint64_t n, const std::string& failure) {
-      auto& s = self->state;
-      if (!failure.empty()) spdlog::error("inbox write for {}/{} failed: {}", s.ns, s.user, failure);
-      s.waiting.finish(token, n, failure);
-    },
-    [self](u_info_atom, const std::string&) {
+    [self](const u_info&) {
       auto& s = self->state;
       count_work(s);
       std::vector<session_info> out;
       for (auto& kv : s.sessions) out.push_back(kv.second.info);
       return out;
     },
-    [self](u_kick_atom, const std::string&, uint16_t code) -> uint64_t {
+    [self](const u_kick& m) -> uint64_t {
       auto& s = self->state;
       count_work(s);
       for (auto& kv : s.sessions)
-        self->send(kv.second.actor, kick_atom_v, code, std::string("disconnected through the API"));
+        self->send(kv.second.actor, session_kick{m.code, "disconnected through the API"});
       return s.sessions.size();
     },
-    [self](u_ack_atom, const std::string&, const std::string& device, const std::vector<std::string>& ids) {
+    [self](const u_ack& m) { ack(self, m.device, m.ids); },
+    [self](u_merge& m) {
+      count_work(self->state);
+      return start_merge(self, std::move(m.state));
+    });
+  return compose(
+    std::move(interface_side),
+    [self](page_read& p) { finish_page(self, p.session, p.records); },
+    [self](commit_done& d) {
       auto& s = self->state;
-      ++s.seen;
-      if (device.empty()) return;  // sessions without a device get live messages only
-      auto r = s.inbox.ack(device, ids);
-      // A device catching up gets its next page once it has acked the end
-      // of the last one: pages never pile up in its send queue.
-      std::vector<std::string> ready;
-      for (auto& [sid, cu] : s.replaying)
-        if (!cu.reading && s.inbox.acked(device, cu.after)) ready.push_back(sid);
-      for (auto& sid : ready) {
-        auto ref = s.sessions.find(sid);
-        if (ref != s.sessions.end() && ref->second.info.client == device) next_page(self, ref->second);
-      }
-      if (r.changed || !r.unknown.empty()) {
-        auto b = s.ctx->store->make_batch();
-        if (r.changed) b.put_cursor(s.ns, s.user, device, r.cursor);
-        // Acks of live-only messages count once per ack frame: there is no
-        // per-device record of them to dedupe against.
-        for (auto* list : {&r.newly_acked, &r.unknown})
-          for (auto& id : *list) b.add_counts(s.ns, id, {0, 1});
-        s.ctx->store->commit(std::move(b), nullptr);
-      }
-      // After the write is queued: the next activation reads behind it.
-      done_attaching(self);
+      if (!d.failure.empty()) spdlog::error("inbox write for {}/{} failed: {}", s.ns, s.user, d.failure);
+      s.waiting.finish(d);
     },
-    [self](tick_atom, uint64_t seen_then) {
+    [self](idle_tick t) {
       auto& s = self->state;
-      if (idle(self) && s.seen == seen_then) send_idle(self);
+      if (idle(self) && s.seen == t.seen) send_idle(self);
       schedule_idle(self);  // the parent may decline: something is on its way here
     },
-    [self](stop_atom) {
+    [self](child_stop) {
       if (!idle(self)) return;
       // The parent holds the sessions now; our monitors would linger in them.
       for (auto& kv : self->state.sessions) self->demonitor(kv.second.actor);
       self->quit();
     },
-    [self](handoff_atom, caf::actor& to) { start_handoff(self, std::move(to)); },
-    [self](u_merge_atom, const std::string&, handoff_state& in) {
-      count_work(self->state);
-      return start_merge(self, std::move(in));
-    },
-  };
+    [self](hand_off& h) { start_handoff(self, std::move(h.to)); });
 }
 }  // namespace
 
@@ -438,7 +455,7 @@ caf::behavior user_actor(self_ptr self, std::string ns, std::string user, caf::a
       if (i->second.actor.address() == dm.source) {
         self->state.replaying.erase(i->first);
         s.erase(i);
-        if (s.empty()) self->send(self->state.parent, online_atom_v, false, self->state.user, false);
+        if (s.empty()) self->send(self->state.parent, key_online{key_kind::user, self->state.user, false});
         return;
       }
   });
@@ -446,10 +463,11 @@ caf::behavior user_actor(self_ptr self, std::string ns, std::string user, caf::a
   self->set_default_handler(caf::skip);
   // Read behind every write queued so far (an empty batch is the barrier):
   // a device's ack written just before the last passivation is in it.
-  read_all(self, loaded_atom_v);
+  read_all<inbox_loaded>(self);
   return {
-    [self](loaded_atom, loaded_ptr& d) {
+    [self](inbox_loaded& l) {
       auto& s = self->state;
+      auto& d = l.data;
       if (auto e = d->failure()) {
         spdlog::error("cannot load inbox of {}/{}: {}", s.ns, s.user, e->message);
         self->quit(caf::make_error(caf::sec::runtime_error, e->message));

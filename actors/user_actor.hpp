@@ -5,21 +5,13 @@
 // starts). A push goes to the namespace
 // actor of every node that has sessions of the user: one message per node.
 //
-// Protocol (all sent via the home namespace actor, which counts them so
-// passivation never drops a message in flight):
-//   (u_attach, user, session_ref)        -> uint64 sessions; then replays the
-//                                           device's backlog to its node
-//   (u_push, user, message, ttl_ms)      -> uint64 sessions reached, once the
-//                                           message is durable (ttl_ms > 0)
-//   (u_push, user, message, ttl_ms, answer) the same, given to `answer`
-//                                           (node-local: see send_push)
-//   (u_info, user)                       -> vector<session_info>
-//   (u_kick, user, uint16 code)          -> uint64 sessions closed
-//   (u_ack, user, device, vector<id>)    -> (no reply) advances the device's cursor
-//   (stop)                               -> quits if still idle
+// It serves user_interface (actors/key_protocol.hpp), every message sent
+// via the home namespace actor, which counts them so passivation never
+// drops a message in flight; a push answers once it is durable (ttl > 0).
 // It passivates after a quiet period even with live sessions: it sends them
-// with (idle, user, seen, sessions) and the parent keeps them as plain data
-// until the next message for the user activates it again with them.
+// with user_idle and the parent keeps them as plain data until the next
+// message for the user activates it again with them. Handing off, it
+// forwards everything to the new owner (one generated handler per message).
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -58,21 +50,5 @@ struct user_state {
 // `sessions`: the live sessions the parent kept while the user was dormant.
 caf::behavior user_actor(caf::stateful_actor<user_state>* self, std::string ns, std::string user,
                          caf::actor parent, context_ptr ctx, std::vector<session_ref> sessions);
-
-// Sends a push whose outcome goes to `ans` on to `to` (a user actor, or the
-// namespace actor of the user's home): with the answer when `to` is on this
-// node; as a request whose outcome the sender gives to `ans` when it is not
-// (an answer cannot cross nodes).
-template <class Self>
-void send_push(Self* self, const caf::actor& to, const std::string& user, message msg, int64_t ttl_ms,
-               answer_ptr ans, caf::timespan timeout) {
-  if (to.node() == self->node()) {
-    self->send(to, u_push_atom_v, user, std::move(msg), ttl_ms, std::move(ans));
-    return;
-  }
-  self->request(to, timeout, u_push_atom_v, user, std::move(msg), ttl_ms)
-    .then([ans](uint64_t n) { ans->give(n); },
-          [ans](caf::error& e) { ans->give(error{errc::unavailable, caf::to_string(e)}); });
-}
 
 }  // namespace herald

@@ -37,7 +37,7 @@ void update_directory(self_ptr self) {
     view.push_back(member{n.name, n.http, n.cluster});
   }
   self->state.dir->set_members(std::move(m), std::move(view));
-  for (auto& a : self->state.dir->all_local()) caf::anon_send(a, ring_atom_v);
+  for (auto& a : self->state.dir->all_local()) caf::anon_send(a, placement_changed{});
 }
 
 std::vector<node_info> all(self_ptr self) {

@@ -9,6 +9,7 @@
 #include "actors/json_scan.hpp"
 #include "actors/names.hpp"
 #include "actors/wire.hpp"
+#include "actors/protocol.hpp"
 #include "net/api_gateway.hpp"
 #include "net/url.hpp"
 
@@ -139,7 +140,7 @@ caf::actor api::gateway() {
   if (++gateway_calls_ >= api_gateway_calls) {
     // Requests that never get an answer leave a handler in the gateway:
     // a fresh gateway now and then, and the old one ends (see api_gateway.hpp).
-    caf::anon_send(gateway_, stop_atom_v);
+    caf::anon_send(gateway_, gateway_retire{});
     gateway_ = spawn_gateway();
     gateway_calls_ = 0;
   }
@@ -268,7 +269,7 @@ void api::push(call& c) {
     c2.ok_text(R"({"id":)" + wire::quote(id) + R"(,"sessions":)" + std::to_string(r.value()) + '}');
   });
   answers_->add(ans, answer_deadlines::clock::now());
-  caf::anon_send(dest, publish_atom_v, std::move(req), std::move(ans));
+  caf::anon_send(dest, publish_call{std::move(req), std::move(ans)});
 }
 
 void api::user_info(call& c, const std::string& user) {
@@ -279,7 +280,7 @@ void api::user_info(call& c, const std::string& user) {
       if (!r) return c2.fail(r.err());
       c2.ok({{"online", !r.value().empty()}, {"sessions", sessions_json(r.value())}});
     }),
-    u_info_atom_v, user);
+    u_info{user});
 }
 
 void api::user_disconnect(call& c, const std::string& user) {
@@ -290,7 +291,7 @@ void api::user_disconnect(call& c, const std::string& user) {
                   if (!r) return c2.fail(r.err());
                   c2.ok({{"disconnected", r.value()}});
                 }),
-                u_kick_atom_v, user, close_code::api_disconnect);
+                u_kick{user, close_code::api_disconnect});
 }
 
 void api::room_info(call& c, const std::string& room) {
@@ -301,7 +302,7 @@ void api::room_info(call& c, const std::string& room) {
       if (!r) return c2.fail(r.err());
       c2.ok({{"members", r.value().size()}, {"sessions", sessions_json(r.value())}});
     }),
-    r_info_atom_v, room);
+    r_info{room});
 }
 
 void api::room_history(call& c, const std::string& room) {
@@ -330,7 +331,7 @@ void api::room_history(call& c, const std::string& room) {
       }
       c2.ok_text(out + "]}");
     }),
-    r_history_atom_v, room, limit, since);
+    r_history{room, limit, since});
 }
 
 void api::receipt(call& c, const std::string& id) {
@@ -346,7 +347,7 @@ void api::receipt(call& c, const std::string& id) {
     }
     if (!sum.found) return c2.fail(errc::not_found, "no message " + id + " (unknown or past its retention)");
     c2.ok({{"id", id}, {"sent", sum.sent}, {"acked", sum.acked}});
-  }, receipt_atom_v, id);
+  }, receipt_request{id});
 }
 
 void api::stats(call& c) {
@@ -375,7 +376,7 @@ void api::stats(call& c) {
             {{"published", totals_json(s.published)},
              {"delivered", totals_json(s.delivered)},
              {"acked", totals_json(s.acked)}}}});
-  }, stats_atom_v);
+  }, stats_request{});
 }
 
 void api::cluster(call& c) {

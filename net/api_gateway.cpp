@@ -73,7 +73,7 @@ caf::behavior api_gateway(self_ptr self, caf::timespan timeout) {
       if (st.retiring && st.deadlines.empty()) return self->quit();
       arm(self);
     },
-    [self](stop_atom) {
+    [self](gateway_retire) {
       self->state.retiring = true;
       if (self->state.deadlines.empty()) self->quit();
     },

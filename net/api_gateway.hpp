@@ -95,7 +95,10 @@ struct api_gateway_state {
   static inline const char* name = "herald.api_gateway";
 };
 
-// Protocol: (api_job_ptr) runs a job; (stop) retires the gateway.
+// The gateway retires: it ends once its last deadline has passed.
+struct gateway_retire {};
+
+// Protocol: (api_job_ptr) runs a job; gateway_retire; its own tick.
 caf::behavior api_gateway(caf::stateful_actor<api_gateway_state>* self, caf::timespan timeout);
 
 // Calls a gateway makes before the API replaces it.
@@ -104,3 +107,4 @@ constexpr uint64_t api_gateway_calls = uint64_t{1} << 20;
 }  // namespace herald
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::api_job_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::gateway_retire)

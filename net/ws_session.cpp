@@ -334,7 +334,7 @@ void ws_session::teardown(uint16_t code) {
   batch_.clear();
   bufs_.clear();
   if (actor_) {
-    caf::anon_send(actor_, closed_atom_v);
+    caf::anon_send(actor_, session_closed{});
     actor_ = nullptr;  // breaks the actor <-> connection cycle
   }
   srv_.n.context()->stats->closed(code).Increment();

@@ -1,0 +1,79 @@
+#pragma once
+// Between a namespace actor and the user and room actors it activated (its
+// children, on its node), and what the node and operators ask of a
+// namespace actor. Passivation is a handshake: a child offers to stop with
+// the count of messages it has seen, and its parent stops it only when that
+// equals the count it forwarded (nothing is in flight).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include "actors/directory.hpp"
+#include "actors/interface.hpp"
+#include "actors/types.hpp"
+
+namespace herald {
+
+// -- child -> parent --------------------------------------------------------------
+
+struct user_idle {  // may stop; its live sessions stay with the parent (dormant)
+  std::string user;
+  uint64_t seen = 0;
+  std::vector<session_ref> sessions;
+};
+struct room_idle {  // may stop
+  std::string room;
+  uint64_t seen = 0;
+};
+struct key_online {  // a user has live sessions / a room has members, or no longer
+  key_kind kind = key_kind::user;
+  std::string key;
+  bool on = false;
+};
+
+using parent_interface = interface<user_idle, room_idle, key_online>;
+
+// -- parent -> child ----------------------------------------------------------------
+
+struct child_stop {};  // stop, if still idle
+struct hand_off {      // hand the key's state to its new owner, forward everything there
+  caf::actor to;
+};
+
+// -- node and operators -> namespace actor ----------------------------------------
+
+struct placement_changed {};  // the ring changed: re-attach, hand off (cluster)
+struct ns_retire {};          // the namespace was deleted
+struct close_sessions {       // -> uint64 sessions closed (shutdown: 1001)
+  uint16_t code = 0;
+  std::string reason;
+};
+struct stats_request {};  // -> ns_stats, this node's share
+struct receipt_request {  // -> receipt_counts, this node's share
+  std::string id;
+};
+
+using operator_interface = interface<placement_changed, ns_retire, close_sessions, stats_request, receipt_request>;
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stats_request&) {
+  return f(caf::meta::type_name("herald.stats_request"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, receipt_request& x) {
+  return f(caf::meta::type_name("herald.receipt_request"), x.id);
+}
+
+}  // namespace herald
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::user_idle)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::room_idle)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::key_online)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::child_stop)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::hand_off)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::placement_changed)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::ns_retire)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::close_sessions)

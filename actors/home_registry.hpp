@@ -1,0 +1,89 @@
+#pragma once
+// The home side of one namespace on this node: the user and room actors it
+// activated for the keys it owns, with how many messages it forwarded to
+// each (the passivation handshake compares them), the users whose live
+// sessions wait here without an actor (dormant), the attaches waiting for
+// the store to say whether a device has a backlog, and which users are
+// online and which rooms active here. It answers the home's questions:
+// "is there an actor?", "may it stop?", "park these sessions", "whose
+// sessions are these?". Pure: actor handles are opaque values to it; the
+// namespace actor spawns, monitors and stops.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "actors/directory.hpp"
+#include "actors/types.hpp"
+
+namespace herald {
+
+// What to do once a session's attach is settled at its user's home: hand it
+// to the user's actor, or (an invalid actor) it waits there without one.
+using attach_then = std::function<void(caf::actor user_actor, uint64_t sessions)>;
+
+class home_registry {
+ public:
+  struct child {
+    caf::actor actor;
+    uint64_t sent = 0;     // messages forwarded; compared with the actor's count on idle
+    bool leaving = false;  // handing its state to the key's new owner
+  };
+  struct pending_attach {
+    session_ref ref;
+    attach_then then;
+  };
+
+  // -- activated actors ---------------------------------------------------------
+  child* find(key_kind kind, const std::string& key);
+  // Records an actor just spawned for the key.
+  child& add(key_kind kind, const std::string& key, caf::actor a);
+  // The child offers to stop having seen `seen` messages: true when that is
+  // all that was forwarded and it is not handing off; it is forgotten then.
+  bool accept_idle(key_kind kind, const std::string& key, uint64_t seen);
+  // The actor `a` of the key ended (a passivated one was forgotten already,
+  // and a newer one may hold the key by now). Returns whether it was
+  // handing off; nullopt when it is not the key's actor.
+  std::optional<bool> ended(key_kind kind, const std::string& key, const caf::actor_addr& a);
+  // Every activated actor, for placement passes.
+  template <class F>
+  void each(F f) {
+    for (auto& [key, c] : users_) f(key_kind::user, key, c);
+    for (auto& [key, c] : rooms_) f(key_kind::room, key, c);
+  }
+
+  // -- dormant users --------------------------------------------------------------
+  // Keeps a live session of a user without an actor; returns how many the
+  // user has (a session parked twice counts once).
+  size_t park(const std::string& user, session_ref ref);
+  // The user's parked sessions, for its actor being activated.
+  std::vector<session_ref> unpark(const std::string& user);
+  size_t parked(const std::string& user) const;
+  // A parked session ended.
+  void forget(const std::string& user, const std::string& session);
+  std::vector<std::string> dormant_users() const;
+
+  // -- attaches waiting for a backlog check ----------------------------------------
+  uint64_t wait_for_check(pending_attach p);
+  std::optional<pending_attach> checked(uint64_t token);
+
+  // -- presence of keys homed here -------------------------------------------------
+  // The user's actor says whether it has live sessions (a room's: members).
+  void set_online(key_kind kind, const std::string& key, bool on);
+  size_t users_online() const { return online_users_.size(); }
+  size_t rooms_active() const { return active_rooms_.size(); }
+
+ private:
+  std::unordered_map<std::string, child>& table(key_kind k) { return k == key_kind::user ? users_ : rooms_; }
+
+  std::unordered_map<std::string, child> users_, rooms_;
+  std::unordered_map<std::string, std::vector<session_ref>> dormant_;  // by user
+  std::unordered_map<uint64_t, pending_attach> checking_;             // by token
+  uint64_t next_check_ = 0;
+  std::unordered_set<std::string> online_users_, active_rooms_;
+};
+
+}  // namespace herald

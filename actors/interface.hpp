@@ -1,0 +1,91 @@
+#pragma once
+// How an interface is declared: the message structs an actor kind accepts,
+// as one type list in its protocol header. Senders name the interface
+// (`send_as<I>`), receivers build their handlers against it (`handlers_of<I>`):
+// a message outside the interface, or a behaviour missing one of its
+// messages, does not compile. A struct's fields are its arguments, so a
+// message with the wrong arguments does not compile either.
+#include <type_traits>
+#include <utility>
+
+#include <caf/behavior.hpp>
+#include <caf/message_handler.hpp>
+
+namespace herald {
+
+template <class... Ts>
+struct interface {};
+
+template <class I, class T>
+struct in_interface;
+template <class... Ts, class T>
+struct in_interface<interface<Ts...>, T> : std::bool_constant<(std::is_same_v<Ts, std::decay_t<T>> || ...)> {};
+template <class I, class T>
+inline constexpr bool in_interface_v = in_interface<I, T>::value;
+
+namespace detail {
+// The decayed type of a handler's first argument.
+template <class F>
+struct first_arg : first_arg<decltype(&std::decay_t<F>::operator())> {};
+template <class C, class R, class A, class... Rest>
+struct first_arg<R (C::*)(A, Rest...) const> {
+  using type = std::decay_t<A>;
+};
+template <class C, class R, class A, class... Rest>
+struct first_arg<R (C::*)(A, Rest...)> {
+  using type = std::decay_t<A>;
+};
+template <class C, class R>
+struct first_arg<R (C::*)() const> {
+  using type = void;
+};
+template <class C, class R>
+struct first_arg<R (C::*)()> {
+  using type = void;
+};
+
+template <class T, class... Fs>
+inline constexpr bool handled = (std::is_same_v<T, typename first_arg<Fs>::type> || ...);
+
+template <class I, class... Fs>
+struct covers;
+template <class... Ts, class... Fs>
+struct covers<interface<Ts...>, Fs...> : std::bool_constant<(handled<Ts, Fs...> && ...)> {};
+}  // namespace detail
+
+// Handlers that must cover every message of interface I (they may handle
+// more: the actor's own timers and store callbacks). A behaviour is made
+// of such groups: compose(handlers_of<I1>(...), handlers_of<I2>(...), ...).
+template <class I, class... Fs>
+caf::message_handler handlers_of(Fs&&... fs) {
+  static_assert(detail::covers<I, Fs...>::value, "the handlers do not cover every message of the interface");
+  return caf::message_handler{std::forward<Fs>(fs)...};
+}
+
+// One handler per message of I, each calling f(message&): forwarding by
+// key, handing off, with no code per message.
+template <class F, class... Ts>
+caf::message_handler handlers_for(interface<Ts...>, F f) {
+  return caf::message_handler{[f](Ts& m) mutable { f(m); }...};
+}
+
+// Groups of handlers (and single handlers) as one, tried in order.
+template <class... Rest>
+caf::message_handler chain(caf::message_handler first, Rest&&... rest) {
+  ((first = first.or_else(caf::message_handler{std::forward<Rest>(rest)})), ...);
+  return first;
+}
+// The same as a behaviour.
+template <class... Ts>
+caf::behavior compose(Ts&&... xs) {
+  return caf::behavior{chain(std::forward<Ts>(xs)...)};
+}
+
+// Sends `m`, which must be a message of interface I, to `dest`.
+template <class I, class Self, class Dest, class T>
+void send_as(Self* self, const Dest& dest, T&& m) {
+  static_assert(in_interface_v<I, T>, "not a message of this interface");
+  self->send(dest, std::forward<T>(m));
+}
+
+}  // namespace herald

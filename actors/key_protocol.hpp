@@ -1,0 +1,146 @@
+#pragma once
+// The key-routed interface: messages for the actor of one user or one room,
+// wherever it lives. Each names its key; a sender hands it to a namespace
+// actor, which forwards it by key (to the key's home node, where the home
+// namespace actor activates the user or room actor) without knowing which
+// message it is. Each struct is a request with the answer type beside it.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+#include "actors/answer.hpp"
+#include "actors/directory.hpp"
+#include "actors/handoff.hpp"
+#include "actors/interface.hpp"
+#include "actors/types.hpp"
+
+namespace herald {
+
+// -- user actor ---------------------------------------------------------------
+
+struct u_attach {  // -> uint64 sessions; then replays the device's backlog to its node
+  std::string user;
+  session_ref ref;
+};
+struct u_push {  // -> uint64 sessions reached, once durable (ttl_ms > 0)
+  std::string user;
+  message msg;
+  int64_t ttl_ms = 0;
+  // Given the outcome instead of a response when sender and user actor
+  // share a node; never crosses nodes (actors/pass_on.hpp).
+  answer_ptr ans;
+};
+struct u_info {  // -> vector<session_info>
+  std::string user;
+};
+struct u_kick {  // -> uint64 sessions closed
+  std::string user;
+  uint16_t code = 0;
+};
+struct u_ack {  // no reply: advances the device's cursor
+  std::string user;
+  std::string device;
+  std::vector<std::string> ids;
+};
+struct u_merge {  // -> uint64 records new here: a previous owner's state
+  std::string user;
+  handoff_state state;
+};
+
+using user_interface = interface<u_attach, u_push, u_info, u_kick, u_ack, u_merge>;
+
+// -- room actor ---------------------------------------------------------------
+
+struct r_join {  // -> uint64 members; `since` replays retained messages after it
+  std::string room;
+  session_ref ref;
+  std::string since;
+};
+struct r_leave {  // -> uint64 members
+  std::string room;
+  std::string session;
+};
+struct r_publish {  // -> uint64 sessions reached, once in the history
+  std::string room;
+  message msg;
+  std::string exclude;  // the publishing session
+};
+struct r_info {  // -> vector<session_info>
+  std::string room;
+};
+struct r_history {  // -> vector<message>
+  std::string room;
+  uint64_t limit = 0;
+  std::string since;
+};
+struct r_merge {  // -> uint64 records new here
+  std::string room;
+  handoff_state state;
+};
+
+using room_interface = interface<r_join, r_leave, r_publish, r_info, r_history, r_merge>;
+
+// The key of a key-routed message, and its kind.
+template <class T>
+const std::string& key_of(const T& m) {
+  if constexpr (in_interface_v<user_interface, T>) return m.user;
+  else return m.room;
+}
+template <class T>
+constexpr key_kind kind_of() {
+  static_assert(in_interface_v<user_interface, T> || in_interface_v<room_interface, T>);
+  return in_interface_v<user_interface, T> ? key_kind::user : key_kind::room;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, u_attach& x) {
+  return f(caf::meta::type_name("herald.u_attach"), x.user, x.ref);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, u_push& x) {
+  return f(caf::meta::type_name("herald.u_push"), x.user, x.msg, x.ttl_ms);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, u_info& x) {
+  return f(caf::meta::type_name("herald.u_info"), x.user);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, u_kick& x) {
+  return f(caf::meta::type_name("herald.u_kick"), x.user, x.code);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, u_ack& x) {
+  return f(caf::meta::type_name("herald.u_ack"), x.user, x.device, x.ids);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, u_merge& x) {
+  return f(caf::meta::type_name("herald.u_merge"), x.user, x.state);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, r_join& x) {
+  return f(caf::meta::type_name("herald.r_join"), x.room, x.ref, x.since);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, r_leave& x) {
+  return f(caf::meta::type_name("herald.r_leave"), x.room, x.session);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, r_publish& x) {
+  return f(caf::meta::type_name("herald.r_publish"), x.room, x.msg, x.exclude);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, r_info& x) {
+  return f(caf::meta::type_name("herald.r_info"), x.room);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, r_history& x) {
+  return f(caf::meta::type_name("herald.r_history"), x.room, x.limit, x.since);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, r_merge& x) {
+  return f(caf::meta::type_name("herald.r_merge"), x.room, x.state);
+}
+
+}  // namespace herald

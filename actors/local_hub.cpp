@@ -1,0 +1,136 @@
+#include "actors/local_hub.hpp"
+
+#include "actors/ids.hpp"
+#include "actors/metrics.hpp"
+#include "actors/wire.hpp"
+
+namespace herald {
+
+void local_hub::add(session s) {
+  auto id = s.info.session;
+  if (!sessions_.emplace(std::move(id), std::move(s)).second) return;
+  if (stats_) {
+    stats_->connections.Increment();
+    stats_->connections_total.Increment();
+  }
+}
+
+std::optional<local_hub::session> local_hub::remove(const std::string& id) {
+  auto i = sessions_.find(id);
+  if (i == sessions_.end()) return std::nullopt;
+  auto s = std::move(i->second);
+  sessions_.erase(i);
+  for (auto& room : s.rooms) {
+    auto r = rooms_.find(room);
+    if (r == rooms_.end()) continue;
+    r->second.erase(id);
+    if (r->second.empty()) rooms_.erase(r);
+  }
+  if (stats_) stats_->connections.Decrement();
+  return s;
+}
+
+const local_hub::session* local_hub::find(const std::string& id) const {
+  auto i = sessions_.find(id);
+  return i == sessions_.end() ? nullptr : &i->second;
+}
+
+bool local_hub::join(const std::string& id, const std::string& room) {
+  auto s = sessions_.find(id);
+  if (s == sessions_.end()) return false;
+  s->second.rooms.insert(room);
+  rooms_[room][id] = s->second.conn;
+  return true;
+}
+
+bool local_hub::leave(const std::string& id, const std::string& room) {
+  auto s = sessions_.find(id);
+  if (s == sessions_.end()) return false;
+  s->second.rooms.erase(room);
+  auto r = rooms_.find(room);
+  if (r != rooms_.end()) {
+    r->second.erase(id);
+    if (r->second.empty()) rooms_.erase(r);
+  }
+  return true;
+}
+
+void local_hub::count_delivered(uint64_t n) {
+  if (n == 0) return;
+  delivered_.add(now_ms(), n);
+  if (stats_) stats_->delivered.Increment(static_cast<double>(n));
+}
+
+void local_hub::count_published(int64_t now) {
+  published_.add(now);
+  if (stats_) stats_->published.Increment();
+}
+
+void local_hub::count_acked(int64_t now, uint64_t n) {
+  acked_.add(now, n);
+  if (stats_) stats_->acked.Increment(static_cast<double>(n));
+}
+
+// Encoded only once there is a recipient; delivered counted once per fan-out.
+template <class Range, class Pick>
+uint64_t local_hub::fan_out(const message& m, const Range& range, Pick pick) {
+  frame_ptr frame;
+  uint64_t n = 0;
+  send_batch batch;
+  for (auto& x : range) {
+    const connection_ptr* conn = pick(x);
+    if (!conn) continue;
+    if (!frame) frame = wire::encode(m);
+    (*conn)->send(frame);
+    ++n;
+  }
+  count_delivered(n);
+  return n;
+}
+
+uint64_t local_hub::to_sessions(const message& m, const std::vector<std::string>& ids) {
+  return fan_out(m, ids, [&](const std::string& id) -> const connection_ptr* {
+    auto i = sessions_.find(id);
+    return i == sessions_.end() ? nullptr : &i->second.conn;
+  });
+}
+
+uint64_t local_hub::replay(const std::string& id, const std::vector<message>& msgs) {
+  auto i = sessions_.find(id);
+  if (i == sessions_.end()) return 0;
+  for (auto& m : msgs) i->second.conn->send(wire::encode(m));
+  count_delivered(msgs.size());
+  return msgs.size();
+}
+
+uint64_t local_hub::to_room(const std::string& room, const message& m, const std::string& exclude) {
+  auto r = rooms_.find(room);
+  if (r == rooms_.end()) return 0;
+  return fan_out(m, r->second, [&](const auto& kv) -> const connection_ptr* {
+    return kv.first == exclude ? nullptr : &kv.second;
+  });
+}
+
+uint64_t local_hub::to_all(const message& m) {
+  return fan_out(m, sessions_, [](const auto& kv) -> const connection_ptr* { return &kv.second.conn; });
+}
+
+uint64_t local_hub::to_clients(const message& m, const std::vector<std::string>& clients) {
+  std::unordered_set<std::string> want(clients.begin(), clients.end());
+  return fan_out(m, sessions_, [&](const auto& kv) -> const connection_ptr* {
+    return want.count(kv.second.info.client) ? &kv.second.conn : nullptr;
+  });
+}
+
+uint64_t local_hub::close_all(uint16_t code, const std::string& reason) {
+  for (auto& kv : sessions_) kv.second.conn->close(code, reason);
+  return sessions_.size();
+}
+
+void local_hub::clear() {
+  if (stats_) stats_->connections.Decrement(static_cast<double>(sessions_.size()));
+  sessions_.clear();
+  rooms_.clear();
+}
+
+}  // namespace herald

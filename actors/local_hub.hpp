@@ -1,0 +1,78 @@
+#pragma once
+// One namespace's sessions on this node and their room memberships: where
+// every message for this node's clients ends. A message is encoded once
+// into a shared frame and the same bytes go to each local recipient, all
+// sends of one fan-out inside one send_batch (one wake of the network
+// thread). Counts what is published, delivered and acked here, in the
+// namespace's windows and the node's metrics. Pure: no actors; the
+// namespace actor holds one and Catch2 drives it with fake connections.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "actors/connection.hpp"
+#include "actors/types.hpp"
+#include "actors/window_counter.hpp"
+
+namespace herald {
+
+class metrics;
+
+class local_hub {
+ public:
+  struct session {
+    session_info info;
+    caf::actor actor;
+    connection_ptr conn;
+    std::unordered_set<std::string> rooms;
+  };
+
+  // `stats` may be null (tests).
+  explicit local_hub(metrics* stats) : stats_(stats) {}
+
+  // A session whose attach is settled: it gets messages from now on.
+  void add(session s);
+  // Takes a session out (it ended), with the rooms it was in.
+  std::optional<session> remove(const std::string& id);
+  const session* find(const std::string& id) const;
+  size_t size() const { return sessions_.size(); }
+
+  // Room membership on this node; false when the session is unknown.
+  bool join(const std::string& id, const std::string& room);
+  bool leave(const std::string& id, const std::string& room);
+
+  // The fan-outs; each answers how many frames it handed on.
+  uint64_t to_sessions(const message& m, const std::vector<std::string>& ids);
+  uint64_t replay(const std::string& id, const std::vector<message>& msgs);
+  uint64_t to_room(const std::string& room, const message& m, const std::string& exclude);
+  uint64_t to_all(const message& m);
+  uint64_t to_clients(const message& m, const std::vector<std::string>& clients);
+  // Closes every session's connection; answers how many.
+  uint64_t close_all(uint16_t code, const std::string& reason);
+  // Forgets every session at once (the namespace was deleted: they close
+  // and nothing more is owed to them).
+  void clear();
+
+  void count_published(int64_t now);
+  void count_acked(int64_t now, uint64_t n);
+  window_totals published(int64_t now) const { return published_.totals(now); }
+  window_totals delivered(int64_t now) const { return delivered_.totals(now); }
+  window_totals acked(int64_t now) const { return acked_.totals(now); }
+
+  const std::unordered_map<std::string, session>& sessions() const { return sessions_; }
+
+ private:
+  template <class Range, class Pick>
+  uint64_t fan_out(const message& m, const Range& range, Pick pick);
+  void count_delivered(uint64_t n);
+
+  metrics* stats_;
+  std::unordered_map<std::string, session> sessions_;                                    // by id
+  std::unordered_map<std::string, std::unordered_map<std::string, connection_ptr>> rooms_;  // room -> id -> conn
+  window_counter published_, delivered_, acked_;
+};
+
+}  // namespace herald

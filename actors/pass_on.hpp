@@ -1,0 +1,35 @@
+#pragma once
+// Sends a request on so that its outcome reaches whoever asked. Delegated
+// (the response goes straight to the asker), except a message that carries
+// a node-local answer (its `ans`) bound for another node: that becomes a
+// request whose outcome this actor gives to the answer.
+#include <type_traits>
+#include <utility>
+
+#include <caf/actor.hpp>
+
+#include "actors/answer.hpp"
+#include "actors/caf_errors.hpp"
+
+namespace herald {
+
+template <class T, class = void>
+struct carries_answer : std::false_type {};
+template <class T>
+struct carries_answer<T, std::void_t<decltype(std::declval<T&>().ans)>> : std::true_type {};
+
+template <class Self, class T>
+void pass_on(Self* self, const caf::actor& to, T&& m, caf::timespan timeout) {
+  if constexpr (carries_answer<std::decay_t<T>>::value) {
+    if (m.ans && to.node() != self->node()) {
+      auto ans = std::move(m.ans);
+      self->request(to, timeout, std::forward<T>(m))
+        .then([ans](uint64_t n) { ans->give(n); }, [ans](caf::error& e) { ans->give(from_caf(e)); });
+      return;
+    }
+  }
+  auto rp = self->make_response_promise();
+  rp.delegate(to, std::forward<T>(m));
+}
+
+}  // namespace herald

@@ -1,0 +1,77 @@
+#pragma once
+// Between a session and its node: what the session actor accepts, and what
+// sessions (and the HTTP API, for publishes) ask of their node's namespace
+// actor. The requests are node-local: each carries the answer that its
+// outcome goes to (actors/answer.hpp) and a connection, neither of which
+// crosses nodes.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+#include "actors/answer.hpp"
+#include "actors/connection.hpp"
+#include "actors/interface.hpp"
+#include "actors/types.hpp"
+#include "actors/wire.hpp"
+
+namespace herald {
+
+// -- to a session actor ---------------------------------------------------------
+
+struct session_closed {};  // its socket is gone: the actor ends
+struct session_attached {  // its namespace actor registered it (or could not)
+  bool ok = false;
+};
+struct session_kick {  // close the connection with `code` (may come from another node)
+  uint16_t code = 0;
+  std::string reason;
+};
+
+using session_interface = interface<wire::client_frame, session_closed, session_attached, session_kick>;
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_kick& x) {
+  return f(caf::meta::type_name("herald.session_kick"), x.code, x.reason);
+}
+
+// -- from sessions (and the API) to their node's namespace actor ----------------
+
+struct attach_session {  // answer: this node's session count, once the user's home has it
+  session_ref ref;
+  connection_ptr conn;
+  answer_ptr ans;
+};
+struct join_rooms {  // answer: rooms joined
+  std::string session;
+  std::vector<std::string> rooms;
+  std::vector<std::string> since;  // per room, empty for none
+  answer_ptr ans;
+};
+struct leave_rooms {  // answer: rooms left
+  std::string session;
+  std::vector<std::string> rooms;
+  answer_ptr ans;
+};
+struct publish_call {  // answer: sessions reached
+  publish_request req;
+  answer_ptr ans;
+};
+struct client_ack {  // no answer
+  std::string user;
+  std::string client;
+  std::vector<std::string> ids;
+};
+
+using node_local_interface = interface<attach_session, join_rooms, leave_rooms, publish_call, client_ack>;
+
+}  // namespace herald
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::session_closed)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::session_attached)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::attach_session)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::join_rooms)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::leave_rooms)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::publish_call)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::client_ack)
