@@ -260,7 +260,7 @@ result<std::unique_ptr<store>> store::open_impl(const std::string& dir, bool rea
     else if (n == cf_receipts) s->receipts_cf_ = h;
   }
   if (!s->ns_cf_) return failure{fault::corrupt, "no herald data in " + dir};
-  if (!read_only) {
+  if (!read_only && !sopts.inline_io) {
     s->threads_->writer = std::thread([p = s.get()] {
       pthread_setname_np(pthread_self(), "herald.store.w");
       p->writer_loop();
@@ -303,6 +303,11 @@ batch store::make_batch() {
 }
 
 void store::commit(batch b, std::function<void(status)> done) {
+  if (opts_.inline_io) {
+    auto st = commit_now(std::move(b));
+    if (done) done(st);
+    return;
+  }
   {
     std::lock_guard lock(threads_->mtx);
     threads_->writes.push_back({std::move(b), std::move(done)});
@@ -377,6 +382,7 @@ void store::writer_loop() {
 }
 
 void store::drain() {
+  if (opts_.inline_io) return;  // nothing is ever queued
   {
     std::unique_lock lock(threads_->rmtx);
     threads_->rdrained.wait(lock, [&] { return threads_->reads.empty() && !threads_->reading; });
@@ -386,6 +392,7 @@ void store::drain() {
 }
 
 void store::read(std::function<void()> fn) {
+  if (opts_.inline_io) return fn();
   {
     std::lock_guard lock(threads_->rmtx);
     threads_->reads.push_back(std::move(fn));

@@ -29,6 +29,10 @@ struct store_options {
   bool group_commit = true;  // false: one WAL sync per batch (for comparison)
   int64_t receipt_retention_ms = 7LL * 24 * 3600 * 1000;
   int64_t sweep_interval_ms = 3600LL * 1000;  // compaction that drops expired records
+  // Reads and commits run on the calling thread, each when it is asked
+  // for: nothing runs behind the caller's back (deterministic actor tests
+  // under CAF's test coordinator). Callers then wait on the disk.
+  bool inline_io = false;
 };
 
 class store;
