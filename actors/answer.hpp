@@ -1,12 +1,13 @@
 #pragma once
-// The outcome of a call made by a caller that takes no CAF responses (the
-// HTTP API; a session, which is an inline actor), carried in the call's
-// messages so that the actor which has the outcome gives it directly: no
-// requester actor, and so no API-gateway mailbox on the way in or out (two
-// actor resumes of six per durable push).
-// Node-local by construction: a message with an answer is only sent to an
-// actor on the same node; a remote hop is a CAF request whose outcome the
-// sender gives here.
+// The one way a call from outside the actor system (the HTTP API; a
+// session, which is an inline actor) gets its outcome: the call's message
+// carries an answer, and the actor that has the outcome gives it, on
+// whatever thread that is. No requester actor sits in between, so no
+// mailbox on the way in or out. Node-local by construction: a message with
+// an answer is only sent to an actor on the same node; a hop to another
+// node is a CAF request whose outcome the sender gives here
+// (actors/pass_on.hpp). The API keeps every answer's deadline in one place
+// (net/answer_deadlines.hpp), through the untyped base.
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -19,30 +20,52 @@
 
 namespace herald {
 
-class answer {
+// What a deadline keeper needs of any answer.
+class answer_base {
  public:
-  using fn = std::function<void(result<uint64_t>)>;
-  explicit answer(fn done) : done_(std::move(done)) {}
-  answer(const answer&) = delete;
-  answer& operator=(const answer&) = delete;
+  virtual ~answer_base() = default;
+  // Gives `e` unless an outcome was given; false when one was.
+  virtual bool fail(error e) = 0;
+  bool given() const { return given_.load(); }
+
+ protected:
+  std::atomic<bool> given_{false};
+};
+
+template <class T>
+class basic_answer final : public answer_base {
+ public:
+  using value_type = T;
+  using fn = std::function<void(result<T>)>;
+  explicit basic_answer(fn done) : done_(std::move(done)) {}
+  basic_answer(const basic_answer&) = delete;
+  basic_answer& operator=(const basic_answer&) = delete;
   // Dropped unanswered (its message went with an actor that ended): the
   // caller hears it now instead of at its deadline.
-  ~answer() { give(error{errc::unavailable, "the recipient ended without answering"}); }
+  ~basic_answer() override { give(error{errc::unavailable, "the recipient ended without answering"}); }
 
   // The first outcome wins; any thread. False when one was given already.
-  bool give(result<uint64_t> r) {
+  bool give(result<T> r) {
     if (given_.exchange(true)) return false;
     done_(std::move(r));
     return true;
   }
-  bool given() const { return given_.load(); }
+  bool fail(error e) override { return give(std::move(e)); }
 
  private:
-  std::atomic<bool> given_{false};
   fn done_;
 };
-using answer_ptr = std::shared_ptr<answer>;
+
+template <class T>
+using answer_of = std::shared_ptr<basic_answer<T>>;
+
+template <class T, class F>
+answer_of<T> make_answer(F&& done) {
+  return std::make_shared<basic_answer<T>>(std::forward<F>(done));
+}
+
+// Most calls answer a count (sessions reached, rooms joined, ...).
+using answer = basic_answer<uint64_t>;
+using answer_ptr = answer_of<uint64_t>;
 
 }  // namespace herald
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::answer_ptr)

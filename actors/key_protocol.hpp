@@ -3,7 +3,10 @@
 // wherever it lives. Each names its key; a sender hands it to a namespace
 // actor, which forwards it by key (to the key's home node, where the home
 // namespace actor activates the user or room actor) without knowing which
-// message it is. Each struct is a request with the answer type beside it.
+// message it is. Each struct is a request with the answer type beside it;
+// those the HTTP API makes carry an `ans` that takes the outcome instead of
+// a response when it is given on the caller's node (it never crosses nodes:
+// actors/pass_on.hpp, and it is not serialised). `respond` gives it.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -34,10 +37,12 @@ struct u_push {  // -> uint64 sessions reached, once durable (ttl_ms > 0)
 };
 struct u_info {  // -> vector<session_info>
   std::string user;
+  answer_of<std::vector<session_info>> ans;
 };
 struct u_kick {  // -> uint64 sessions closed
   std::string user;
   uint16_t code = 0;
+  answer_ptr ans;
 };
 struct u_ack {  // no reply: advances the device's cursor
   std::string user;
@@ -69,11 +74,13 @@ struct r_publish {  // -> uint64 sessions reached, once in the history
 };
 struct r_info {  // -> vector<session_info>
   std::string room;
+  answer_of<std::vector<session_info>> ans;
 };
 struct r_history {  // -> vector<message>
   std::string room;
   uint64_t limit = 0;
   std::string since;
+  answer_of<std::vector<message>> ans;
 };
 struct r_merge {  // -> uint64 records new here
   std::string room;

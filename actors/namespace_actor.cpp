@@ -1,5 +1,7 @@
 #include "actors/namespace_actor.hpp"
 
+#include <optional>
+
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
@@ -183,6 +185,57 @@ void drop_session(self_ptr self, const caf::actor_addr& who, const std::string& 
   for (auto& room : s->rooms) self->send(target(self, key_kind::room, room), r_leave{room, id});
 }
 
+// Asks the namespace actor of every node (this one too) and gives `ans`
+// the sum; a node that does not answer fails the whole (its share would be
+// missing).
+template <class T, class Req, class Add>
+void ask_everywhere(self_ptr self, const Req& req, answer_of<T> ans, Add add) {
+  auto nodes = self->state.ctx->dir->everywhere(self->state.ns);
+  struct acc {
+    T sum;
+    size_t left;
+    std::optional<error> failed;
+  };
+  auto a = std::make_shared<acc>(acc{{}, nodes.size(), {}});
+  if (nodes.empty()) return void(ans->give(a->sum));
+  auto finish = [a, ans] {
+    if (--a->left > 0) return;
+    if (a->failed) ans->give(*a->failed);
+    else ans->give(a->sum);
+  };
+  for (auto& n : nodes)
+    self->request(n, self->state.ctx->ask_timeout, req)
+      .then(
+        [a, add, finish](T& v) {
+          add(a->sum, v);
+          finish();
+        },
+        [a, finish](caf::error& e) {
+          if (!a->failed) a->failed = error{errc::unavailable, "a node did not answer: " + from_caf(e).message};
+          finish();
+        });
+}
+
+void add_stats(ns_stats& x, const ns_stats& y) {
+  auto add = [](window_totals& a, const window_totals& b) {
+    a.minute += b.minute;
+    a.hour += b.hour;
+    a.day += b.day;
+  };
+  x.connections += y.connections;
+  x.users_online += y.users_online;
+  x.rooms += y.rooms;
+  add(x.published, y.published);
+  add(x.delivered, y.delivered);
+  add(x.acked, y.acked);
+}
+
+void add_receipt(receipt_counts& x, const receipt_counts& y) {
+  x.found |= y.found;
+  x.sent += y.sent;
+  x.acked += y.acked;
+}
+
 void read_receipt(self_ptr self, const std::string& id) {
   auto& st = self->state;
   auto token = ++st.next_read;
@@ -241,7 +294,9 @@ caf::message_handler local_side(self_ptr self) {
       // activate its user for nothing.
       if (m.client.empty()) return;
       self->send(target(self, key_kind::user, m.user), u_ack{m.user, m.client, std::move(m.ids)});
-    });
+    },
+    [self](gather_stats& m) { ask_everywhere(self, stats_request{}, std::move(m.ans), add_stats); },
+    [self](gather_receipt& m) { ask_everywhere(self, receipt_request{m.id}, std::move(m.ans), add_receipt); });
 }
 
 caf::message_handler fanout_side(self_ptr self) {

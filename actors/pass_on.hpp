@@ -7,6 +7,7 @@
 #include <utility>
 
 #include <caf/actor.hpp>
+#include <caf/result.hpp>
 
 #include "actors/answer.hpp"
 #include "actors/caf_errors.hpp"
@@ -18,13 +19,23 @@ struct carries_answer : std::false_type {};
 template <class T>
 struct carries_answer<T, std::void_t<decltype(std::declval<T&>().ans)>> : std::true_type {};
 
+// The outcome of a request that may carry an answer: given to the answer
+// (the caller is on this node), else returned as the response.
+template <class Msg, class T>
+caf::result<T> respond(Msg& m, T value) {
+  if (!m.ans) return value;
+  m.ans->give(std::move(value));
+  return caf::delegated<T>{};
+}
+
 template <class Self, class T>
 void pass_on(Self* self, const caf::actor& to, T&& m, caf::timespan timeout) {
   if constexpr (carries_answer<std::decay_t<T>>::value) {
     if (m.ans && to.node() != self->node()) {
+      using value = typename std::decay_t<decltype(*m.ans)>::value_type;
       auto ans = std::move(m.ans);
       self->request(to, timeout, std::forward<T>(m))
-        .then([ans](uint64_t n) { ans->give(n); }, [ans](caf::error& e) { ans->give(from_caf(e)); });
+        .then([ans](value& v) { ans->give(std::move(v)); }, [ans](caf::error& e) { ans->give(from_caf(e)); });
       return;
     }
   }

@@ -196,13 +196,13 @@ caf::behavior running(self_ptr self) {
       return self->state.members.size();
     },
     [self](r_publish& m) { return publish_here(self, m); },
-    [self](const r_info&) {
+    [self](r_info& m) {
       ++self->state.seen;
       std::vector<session_info> out;
       for (auto& kv : self->state.members) out.push_back(kv.second.info);
-      return out;
+      return respond(m, std::move(out));
     },
-    [self](const r_history& m) {
+    [self](r_history& m) {
       auto& s = self->state;
       ++s.seen;
       auto from = m.since.empty() ? s.history.begin() : after(s, m.since);
@@ -212,7 +212,7 @@ caf::behavior running(self_ptr self) {
       std::vector<message> out;
       for (auto it = from; it != s.history.end(); ++it) out.push_back(it->second);
       if (s.members.empty() && idle(self)) schedule_idle(self);
-      return out;
+      return respond(m, std::move(out));
     },
     [self](const r_merge& m) {
       ++self->state.seen;

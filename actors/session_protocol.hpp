@@ -36,7 +36,7 @@ typename Inspector::result_type inspect(Inspector& f, session_kick& x) {
   return f(caf::meta::type_name("herald.session_kick"), x.code, x.reason);
 }
 
-// -- from sessions (and the API) to their node's namespace actor ----------------
+// -- from sessions and the API to their node's namespace actor -----------------
 
 struct attach_session {  // answer: this node's session count, once the user's home has it
   session_ref ref;
@@ -63,8 +63,16 @@ struct client_ack {  // no answer
   std::string client;
   std::vector<std::string> ids;
 };
+struct gather_stats {  // answer: the namespace's numbers, summed over every node
+  answer_of<ns_stats> ans;
+};
+struct gather_receipt {  // answer: a message's receipt, summed over every node
+  std::string id;
+  answer_of<receipt_counts> ans;
+};
 
-using node_local_interface = interface<attach_session, join_rooms, leave_rooms, publish_call, client_ack>;
+using node_local_interface =
+  interface<attach_session, join_rooms, leave_rooms, publish_call, client_ack, gather_stats, gather_receipt>;
 
 }  // namespace herald
 
@@ -75,3 +83,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::join_rooms)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::leave_rooms)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::publish_call)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::client_ack)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::gather_stats)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::gather_receipt)

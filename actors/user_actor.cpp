@@ -395,19 +395,19 @@ caf::behavior running(self_ptr self) {
       push(self, m.msg, m.ttl_ms, rp);
       return rp;
     },
-    [self](const u_info&) {
+    [self](u_info& m) {
       auto& s = self->state;
       count_work(s);
       std::vector<session_info> out;
       for (auto& kv : s.sessions) out.push_back(kv.second.info);
-      return out;
+      return respond(m, std::move(out));
     },
-    [self](const u_kick& m) -> uint64_t {
+    [self](u_kick& m) {
       auto& s = self->state;
       count_work(s);
       for (auto& kv : s.sessions)
         self->send(kv.second.actor, session_kick{m.code, "disconnected through the API"});
-      return s.sessions.size();
+      return respond(m, static_cast<uint64_t>(s.sessions.size()));
     },
     [self](const u_ack& m) { ack(self, m.device, m.ids); },
     [self](u_merge& m) {

@@ -1,7 +1,7 @@
 #include "net/api.hpp"
 
 #include <optional>
-#include <tuple>
+#include <tuple>  // structured bindings of the admin fields
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
@@ -10,7 +10,7 @@
 #include "actors/names.hpp"
 #include "actors/wire.hpp"
 #include "actors/protocol.hpp"
-#include "net/api_gateway.hpp"
+#include "net/answer_deadlines.hpp"
 #include "net/url.hpp"
 
 namespace herald {
@@ -49,60 +49,6 @@ bool secret_equal(const std::string& a, const std::string& b) {
 
 bool starts_with(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
 
-// Runs one request against an actor from outside any actor, through the
-// gateway; `done` gets the answer or an error.
-template <class T, class... Ts>
-void ask(const caf::actor& gateway, caf::actor dest, std::function<void(result<T>)> done, Ts... xs) {
-  if (!dest) return done(error{errc::unavailable, "namespace is not active on this node"});
-  auto job = std::make_shared<api_job>();
-  job->call = std::make_shared<api_call>();
-  job->call->expire = [done] { done(error{errc::unavailable, "no answer in time"}); };
-  // The arguments move into the request instead of being copied once more.
-  job->run = [dest, done, call = job->call, args = std::make_tuple(std::move(xs)...)](caf::event_based_actor* self) mutable {
-    std::apply([&](auto&... a) { return self->request(dest, caf::infinite, std::move(a)...); }, args)
-      .then([done, call](T& v) { if (call->claim()) done(std::move(v)); },
-            [done, call](caf::error& e) { if (call->claim()) done(error{errc::unavailable, caf::to_string(e)}); });
-  };
-  caf::anon_send(gateway, std::move(job));
-}
-
-// Asks every actor in `targets` the same thing at once, through the
-// gateway; `done` gets all the answers, or an error if one did not answer
-// (a node's share is missing: the sum would be wrong).
-template <class T, class... Ts>
-void ask_all(const caf::actor& gateway, std::vector<caf::actor> targets,
-             std::function<void(result<std::vector<T>>)> done, Ts... xs) {
-  if (targets.empty()) return done(std::vector<T>{});
-  auto job = std::make_shared<api_job>();
-  job->call = std::make_shared<api_call>();
-  job->call->expire = [done] { done(error{errc::unavailable, "a node did not answer in time"}); };
-  job->run = [=, call = job->call](caf::event_based_actor* self) {
-    struct acc {
-      std::vector<T> got;
-      size_t remaining;
-      std::optional<error> failed;
-    };
-    auto a = std::make_shared<acc>(acc{{}, targets.size(), {}});
-    auto finish = [a, done, call] {
-      if (--a->remaining > 0 || !call->claim()) return;
-      if (a->failed) return done(*a->failed);
-      done(std::move(a->got));
-    };
-    for (auto& t : targets)
-      self->request(t, caf::infinite, xs...)
-        .then(
-          [a, finish](T& v) {
-            a->got.push_back(std::move(v));
-            finish();
-          },
-          [a, finish](caf::error& e) {
-            if (!a->failed) a->failed = error{errc::unavailable, "a node did not answer: " + caf::to_string(e)};
-            finish();
-          });
-  };
-  caf::anon_send(gateway, std::move(job));
-}
-
 json sessions_json(const std::vector<session_info>& v) {
   json arr = json::array();
   for (auto& s : v)
@@ -123,28 +69,27 @@ json totals_json(const window_totals& t) {
 api::api(node& n, std::string admin_token)
   : node_(n),
     admin_token_(std::move(admin_token)),
-    gateway_(spawn_gateway()),
     answers_(std::make_unique<answer_deadlines>(node_.context()->ask_timeout)) {}
+
+api::~api() = default;
 
 void api::expire_answers() { answers_->expire(answer_deadlines::clock::now()); }
 size_t api::answers_in_flight() const { return answers_->in_flight(); }
 
-caf::actor api::spawn_gateway() {
-  return node_.system().spawn(api_gateway, caf::timespan{node_.context()->ask_timeout});
-}
-
-api::~api() { caf::anon_send_exit(gateway_, caf::exit_reason::user_shutdown); }
-
-caf::actor api::gateway() {
-  std::lock_guard lock(gateway_mtx_);
-  if (++gateway_calls_ >= api_gateway_calls) {
-    // Requests that never get an answer leave a handler in the gateway:
-    // a fresh gateway now and then, and the old one ends (see api_gateway.hpp).
-    caf::anon_send(gateway_, gateway_retire{});
-    gateway_ = spawn_gateway();
-    gateway_calls_ = 0;
-  }
-  return gateway_;
+// Sends `m` to the namespace's actor on this node with an answer that
+// `ok` turns into the reply (errors answer their status and code); the
+// answer's deadline is kept with every other.
+template <class T, class Msg, class Ok>
+void api::ask(call& c, Msg m, Ok ok) {
+  auto dest = node_.dir().local(c.ns);
+  if (!dest) return c.fail(errc::unavailable, "namespace is not active on this node");
+  m.ans = make_answer<T>([reply = c.reply, ok = std::move(ok)](result<T> r) {
+    call c2{{}, reply, {}, {}};
+    if (!r) return c2.fail(r.err());
+    ok(c2, r.value());
+  });
+  answers_->add(m.ans, answer_deadlines::clock::now());
+  caf::anon_send(dest, std::move(m));
 }
 
 void api::handle(api_request req, reply_fn reply) {
@@ -258,51 +203,28 @@ void api::push(call& c) {
   req.msg.ts = now_ms();
   req.msg.from = "api";
   req.msg.data = js::compact(data->text);
-  auto dest = node_.dir().local(c.ns);
-  if (!dest) return c.fail(errc::unavailable, "namespace is not active on this node");
-  // The push carries its answer: the actor with the outcome gives it, no
-  // gateway in between (actors/answer.hpp); answers_ keeps the deadline.
-  auto ans = std::make_shared<answer>([reply = c.reply, id = req.msg.id](result<uint64_t> r) {
-    call c2{{}, reply, {}, {}};
-    if (!r) return c2.fail(r.err());
+  auto id = req.msg.id;
+  ask<uint64_t>(c, publish_call{std::move(req), {}}, [id](call& c2, uint64_t n) {
     // Written directly: a json object here cost as much as the HTTP answer.
-    c2.ok_text(R"({"id":)" + wire::quote(id) + R"(,"sessions":)" + std::to_string(r.value()) + '}');
+    c2.ok_text(R"({"id":)" + wire::quote(id) + R"(,"sessions":)" + std::to_string(n) + '}');
   });
-  answers_->add(ans, answer_deadlines::clock::now());
-  caf::anon_send(dest, publish_call{std::move(req), std::move(ans)});
 }
 
 void api::user_info(call& c, const std::string& user) {
-  auto reply = c.reply;
-  ask<std::vector<session_info>>(gateway(), node_.dir().local(c.ns),
-    std::function<void(result<std::vector<session_info>>)>([reply](auto r) {
-      call c2{{}, reply, {}, {}};
-      if (!r) return c2.fail(r.err());
-      c2.ok({{"online", !r.value().empty()}, {"sessions", sessions_json(r.value())}});
-    }),
-    u_info{user});
+  ask<std::vector<session_info>>(c, u_info{user, {}}, [](call& c2, const std::vector<session_info>& v) {
+    c2.ok({{"online", !v.empty()}, {"sessions", sessions_json(v)}});
+  });
 }
 
 void api::user_disconnect(call& c, const std::string& user) {
-  auto reply = c.reply;
-  ask<uint64_t>(gateway(), node_.dir().local(c.ns),
-                std::function<void(result<uint64_t>)>([reply](auto r) {
-                  call c2{{}, reply, {}, {}};
-                  if (!r) return c2.fail(r.err());
-                  c2.ok({{"disconnected", r.value()}});
-                }),
-                u_kick{user, close_code::api_disconnect});
+  ask<uint64_t>(c, u_kick{user, close_code::api_disconnect, {}},
+                [](call& c2, uint64_t n) { c2.ok({{"disconnected", n}}); });
 }
 
 void api::room_info(call& c, const std::string& room) {
-  auto reply = c.reply;
-  ask<std::vector<session_info>>(gateway(), node_.dir().local(c.ns),
-    std::function<void(result<std::vector<session_info>>)>([reply](auto r) {
-      call c2{{}, reply, {}, {}};
-      if (!r) return c2.fail(r.err());
-      c2.ok({{"members", r.value().size()}, {"sessions", sessions_json(r.value())}});
-    }),
-    r_info{room});
+  ask<std::vector<session_info>>(c, r_info{room, {}}, [](call& c2, const std::vector<session_info>& v) {
+    c2.ok({{"members", v.size()}, {"sessions", sessions_json(v)}});
+  });
 }
 
 void api::room_history(call& c, const std::string& room) {
@@ -319,56 +241,25 @@ void api::room_history(call& c, const std::string& room) {
   }
   std::string since;
   if (auto q = c.target.query.find("since"); q != c.target.query.end()) since = q->second;
-  auto reply = c.reply;
-  ask<std::vector<message>>(gateway(), node_.dir().local(c.ns),
-    std::function<void(result<std::vector<message>>)>([reply](auto r) {
-      call c2{{}, reply, {}, {}};
-      if (!r) return c2.fail(r.err());
-      std::string out = R"({"messages":[)";
-      for (auto& m : r.value()) {
-        if (out.back() != '[') out += ',';
-        wire::append_message(out, m, false);
-      }
-      c2.ok_text(out + "]}");
-    }),
-    r_history{room, limit, since});
+  ask<std::vector<message>>(c, r_history{room, limit, since, {}}, [](call& c2, const std::vector<message>& msgs) {
+    std::string out = R"({"messages":[)";
+    for (auto& m : msgs) {
+      if (out.back() != '[') out += ',';
+      wire::append_message(out, m, false);
+    }
+    c2.ok_text(out + "]}");
+  });
 }
 
 void api::receipt(call& c, const std::string& id) {
-  auto reply = c.reply;
-  ask_all<receipt_counts>(gateway(), node_.dir().everywhere(c.ns), [reply, id](result<std::vector<receipt_counts>> r) {
-    call c2{{}, reply, {}, {}};
-    if (!r) return c2.fail(r.err());
-    receipt_counts sum;
-    for (auto& x : r.value()) {
-      sum.found |= x.found;
-      sum.sent += x.sent;
-      sum.acked += x.acked;
-    }
+  ask<receipt_counts>(c, gather_receipt{id, {}}, [id](call& c2, const receipt_counts& sum) {
     if (!sum.found) return c2.fail(errc::not_found, "no message " + id + " (unknown or past its retention)");
     c2.ok({{"id", id}, {"sent", sum.sent}, {"acked", sum.acked}});
-  }, receipt_request{id});
+  });
 }
 
 void api::stats(call& c) {
-  auto reply = c.reply;
-  ask_all<ns_stats>(gateway(), node_.dir().everywhere(c.ns), [reply](result<std::vector<ns_stats>> r) {
-    call c2{{}, reply, {}, {}};
-    if (!r) return c2.fail(r.err());
-    auto add = [](window_totals& x, const window_totals& y) {
-      x.minute += y.minute;
-      x.hour += y.hour;
-      x.day += y.day;
-    };
-    ns_stats s;
-    for (auto& x : r.value()) {
-      s.connections += x.connections;
-      s.users_online += x.users_online;
-      s.rooms += x.rooms;
-      add(s.published, x.published);
-      add(s.delivered, x.delivered);
-      add(s.acked, x.acked);
-    }
+  ask<ns_stats>(c, gather_stats{}, [](call& c2, const ns_stats& s) {
     c2.ok({{"connections", s.connections},
            {"users_online", s.users_online},
            {"rooms", s.rooms},
@@ -376,7 +267,7 @@ void api::stats(call& c) {
             {{"published", totals_json(s.published)},
              {"delivered", totals_json(s.delivered)},
              {"acked", totals_json(s.acked)}}}});
-  }, stats_request{});
+  });
 }
 
 void api::cluster(call& c) {

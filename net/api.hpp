@@ -4,7 +4,6 @@
 // `reply`, possibly on a CAF thread.
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "actors/node.hpp"
@@ -35,7 +34,7 @@ class api {
   api(const api&) = delete;
   api& operator=(const api&) = delete;
   void handle(api_request req, reply_fn reply);
-  // Answers pushes that are past their deadline (the server's timer calls
+  // Answers calls that are past their deadline (the server's timer calls
   // this every second).
   void expire_answers();
   size_t answers_in_flight() const;
@@ -52,15 +51,12 @@ class api {
   void stats(call& c);
   void cluster(call& c);
   void admin(call& c, const std::vector<std::string>& seg);
+  template <class T, class Msg, class Ok>
+  void ask(call& c, Msg m, Ok ok);
 
   node& node_;
   std::string admin_token_;
-  caf::actor gateway();  // the current gateway (net/api_gateway.hpp)
-  caf::actor spawn_gateway();
-  std::mutex gateway_mtx_;
-  caf::actor gateway_;
-  uint64_t gateway_calls_ = 0;
-  std::unique_ptr<answer_deadlines> answers_;  // pushes in flight
+  std::unique_ptr<answer_deadlines> answers_;  // every call in flight
 };
 
 // Body of an API error.

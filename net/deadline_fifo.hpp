@@ -4,8 +4,7 @@
 // arrive in is their deadline order: a deque, not a heap. Entries already
 // gone leave from the front as new ones come, so it holds about what is in
 // flight, not everything of the last timeout. Pure and not thread-safe:
-// the API gateway's calls and the API's answers (net/api_gateway.hpp)
-// each drive one.
+// net/answer_deadlines.hpp drives it for the API's answers.
 #include <chrono>
 #include <deque>
 #include <memory>

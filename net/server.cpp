@@ -61,7 +61,7 @@ struct server::impl {
     });
   }
 
-  // Pushes past their deadline get their 503 (net/api_gateway.hpp).
+  // Calls past their deadline get their 503 (net/answer_deadlines.hpp).
   void expire_answers() {
     answers.expires_after(std::chrono::seconds(1));
     answers.async_wait([this](boost::system::error_code ec) {

@@ -166,7 +166,7 @@ wire::client_frame ping_with_id() {
 
 }  // namespace
 
-TEST_CASE_METHOD(fixture, "shell: frames sent before the attach settles wait; welcome comes first", "[shell]") {
+TEST_CASE_METHOD(fixture, "shell: frames sent before the attach settles wait, and welcome comes first", "[shell]") {
   test_node a(sys, "a");
   auto conn = std::make_shared<recording_conn>();
   auto s = connect(a, "u1", conn);
@@ -182,7 +182,7 @@ TEST_CASE_METHOD(fixture, "shell: frames sent before the attach settles wait; we
   CHECK(a.state().hub.size() == 1);
 }
 
-TEST_CASE_METHOD(fixture, "shell: a push activates a dormant user with its sessions; quiet, it parks them again",
+TEST_CASE_METHOD(fixture, "shell: a push activates a dormant user with its sessions, which it parks again when quiet",
                  "[shell]") {
   test_node a(sys, "a");
   auto conn = std::make_shared<recording_conn>();

@@ -35,7 +35,7 @@ message msg(const std::string& id) { return message{id, 1, "api", "", "1"}; }
 session_ref ref(const std::string& id, const std::string& user) { return session_ref{{id, user, "", "n1", 0}, {}, {}}; }
 }  // namespace
 
-TEST_CASE("local_hub: one encoded frame shared by every recipient; rooms skip the publisher", "[local_hub]") {
+TEST_CASE("local_hub: one encoded frame shared by every recipient, rooms skip the publisher", "[local_hub]") {
   local_hub hub{nullptr};
   auto a = std::make_shared<fake_conn>(), b = std::make_shared<fake_conn>(), c = std::make_shared<fake_conn>();
   hub.add(sess("s1", "u1", "phone", a));
@@ -78,7 +78,7 @@ TEST_CASE("local_hub: a removed session leaves its rooms and says which they wer
   CHECK(a->frames.empty());
 }
 
-TEST_CASE("local_hub: close_all closes every connection; clear forgets them", "[local_hub]") {
+TEST_CASE("local_hub: close_all closes every connection, clear forgets them", "[local_hub]") {
   local_hub hub{nullptr};
   auto a = std::make_shared<fake_conn>(), b = std::make_shared<fake_conn>();
   hub.add(sess("s1", "u1", "", a));

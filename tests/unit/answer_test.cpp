@@ -1,65 +1,9 @@
 #include <catch2/catch.hpp>
 
-#include "net/api_gateway.hpp"
+#include "net/answer_deadlines.hpp"
 
 using namespace herald;
 using namespace std::chrono_literals;
-
-namespace {
-api_call_ptr counting_call(int& expired) {
-  auto c = std::make_shared<api_call>();
-  c->expire = [&expired] { ++expired; };
-  return c;
-}
-}  // namespace
-
-TEST_CASE("deadline_queue: a call nobody answered expires at its deadline, once", "[api_gateway]") {
-  deadline_queue q{10s};
-  deadline_queue::clock::time_point t0{};
-  int expired = 0;
-  auto c = counting_call(expired);
-  q.add(c, t0);
-  REQUIRE(q.next() == t0 + 10s);
-  CHECK(q.expire(t0 + 9s) == 0);
-  CHECK(expired == 0);
-  CHECK(q.expire(t0 + 10s) == 1);
-  CHECK(expired == 1);
-  CHECK(q.empty());
-  CHECK_FALSE(c->claim());  // a late answer finds it given
-  CHECK(q.expire(t0 + 20s) == 0);
-  CHECK(expired == 1);
-}
-
-TEST_CASE("deadline_queue: answered or forgotten calls do not expire", "[api_gateway]") {
-  deadline_queue q{1s};
-  deadline_queue::clock::time_point t0{};
-  int expired = 0;
-  auto answered = counting_call(expired);
-  auto pending = counting_call(expired);
-  q.add(answered, t0);
-  q.add(pending, t0 + 100ms);
-  q.add(counting_call(expired), t0 + 200ms);  // its handler is gone: nothing to tell
-  REQUIRE(answered->claim());
-  CHECK(q.expire(t0 + 5s) == 1);
-  CHECK(expired == 1);
-  CHECK_FALSE(pending->claim());
-  CHECK_FALSE(q.next().has_value());
-}
-
-TEST_CASE("deadline_queue: the earliest deadline comes first", "[api_gateway]") {
-  deadline_queue q{2s};
-  deadline_queue::clock::time_point t0{};
-  int expired = 0;
-  std::vector<api_call_ptr> calls;
-  for (int i = 0; i < 3; ++i) {
-    calls.push_back(counting_call(expired));
-    q.add(calls.back(), t0 + i * 1s);
-  }
-  CHECK(q.next() == t0 + 2s);
-  CHECK(q.expire(t0 + 3s) == 2);
-  CHECK(q.next() == t0 + 4s);
-  CHECK(expired == 2);
-}
 
 namespace {
 // An answer that records what it was given.
@@ -70,7 +14,7 @@ answer_ptr recording_answer(std::vector<std::string>& got) {
 }
 }  // namespace
 
-TEST_CASE("answer: the first outcome wins, dropped unanswered, it answers an error", "[api_gateway]") {
+TEST_CASE("answer: the first outcome wins, dropped unanswered, it answers an error", "[answer]") {
   std::vector<std::string> got;
   {
     auto a = recording_answer(got);
@@ -84,7 +28,7 @@ TEST_CASE("answer: the first outcome wins, dropped unanswered, it answers an err
   CHECK(got[1] == "error: the recipient ended without answering");
 }
 
-TEST_CASE("answer_deadlines: unanswered answers expire at their deadline, given ones leave early", "[api_gateway]") {
+TEST_CASE("answer_deadlines: unanswered answers expire at their deadline, given ones leave early", "[answer]") {
   answer_deadlines d{10s};
   answer_deadlines::clock::time_point t0{};
   std::vector<std::string> got;
@@ -112,7 +56,7 @@ TEST_CASE("answer_deadlines: unanswered answers expire at their deadline, given 
   CHECK(d.size() == 0);
 }
 
-TEST_CASE("deadline_fifo: gone entries leave from the front, due ones come out alive", "[api_gateway]") {
+TEST_CASE("deadline_fifo: gone entries leave from the front, due ones come out alive", "[answer]") {
   deadline_fifo<int> q{5s};
   deadline_fifo<int>::clock::time_point t0{};
   auto kept = std::make_shared<int>(1);
@@ -133,4 +77,22 @@ TEST_CASE("deadline_fifo: gone entries leave from the front, due ones come out a
   later.reset();
   CHECK(q.take_due(t0 + 6s).empty());  // gone before its deadline: leaves without coming out
   CHECK(q.empty());
+}
+
+TEST_CASE("answer_deadlines: answers of any type share one deadline keeper", "[answer]") {
+  answer_deadlines d{1s};
+  answer_deadlines::clock::time_point t0{};
+  std::vector<std::string> got;
+  auto list = make_answer<std::vector<int>>([&got](result<std::vector<int>> r) {
+    got.push_back(r ? "list of " + std::to_string(r.value().size()) : "list error: " + r.err().message);
+  });
+  auto count = std::make_shared<answer>([&got](result<uint64_t> r) {
+    got.push_back(r ? "count" : "count error: " + r.err().message);
+  });
+  d.add(list, t0);
+  d.add(count, t0);
+  REQUIRE(list->give(std::vector<int>{1, 2}));
+  CHECK(d.expire(t0 + 1s) == 1);
+  CHECK(got == std::vector<std::string>{"list of 2", "count error: no answer in time"});
+  CHECK(count->given());
 }
