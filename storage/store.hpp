@@ -25,6 +25,10 @@ class WriteBatch;
 
 namespace herald::storage {
 
+namespace rocks {
+class tuning;
+}
+
 struct store_options {
   bool group_commit = true;  // false: one WAL sync per batch (for comparison)
   int64_t receipt_retention_ms = 7LL * 24 * 3600 * 1000;
@@ -131,6 +135,7 @@ class store {
 
   std::string dir_;
   store_options opts_;
+  std::unique_ptr<rocks::tuning> tuning_;  // declared before db_: RocksDB uses its filters until closed
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
   rocksdb::ColumnFamilyHandle* ns_cf_ = nullptr;
