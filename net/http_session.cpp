@@ -131,8 +131,34 @@ void http_session::respond(api_response res, bool keep_alive) {
   srv_.n.context()->stats->http(res.status).Increment();
   stream_.expires_after(std::chrono::seconds(30));
   net::async_write(stream_, net::buffer(out_), [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-    if (ec || !keep_alive) return self->shutdown();
+    if (ec) return self->shutdown();
+    if (!keep_alive) return self->linger();
     self->do_read();
+  });
+}
+
+// An answer that ends the connection (413, 431, 400, a refused upgrade)
+// may leave input unread: a body still coming, frames sent behind an
+// upgrade. Closing then makes the kernel reset the connection, and the
+// client sees EPIPE or ECONNRESET instead of the answer. As nginx's
+// lingering close: shut the write side (the answer is out), read and drop
+// whatever comes until the peer closes, for at most linger_time, then close.
+constexpr auto linger_time = std::chrono::seconds(5);
+constexpr size_t scrap_size = 16 * 1024;
+
+void http_session::linger() {
+  beast::error_code ec;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  if (ec) return stream_.close();
+  scrap_ = std::make_unique<char[]>(scrap_size);
+  stream_.expires_after(linger_time);
+  discard();
+}
+
+void http_session::discard() {
+  stream_.async_read_some(net::buffer(scrap_.get(), scrap_size), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    if (ec) return self->stream_.close();  // the peer's end, an error, or linger_time
+    self->discard();
   });
 }
 

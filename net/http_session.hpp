@@ -26,6 +26,10 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void respond(api_response res, bool keep_alive);
   void refuse(const error& e, const std::string& reason_label);
   void shutdown();
+  // Half-closes and reads what the peer still sends, for a bounded time,
+  // before closing: see linger in the .cpp.
+  void linger();
+  void discard();
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
@@ -33,6 +37,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   server_state& srv_;
   unsigned version_ = 11;
   std::string out_;  // the answer being written
+  std::unique_ptr<char[]> scrap_;  // only while lingering: what is read to be dropped
 };
 
 }  // namespace herald

@@ -33,15 +33,15 @@ class send_queue {
     refused,  // not taking frames (full before, or closing)
   };
 
-  explicit send_queue(size_t bound) : bound_(bound) {}
-
-  // Queues `f`. A frame larger than the bound is taken while the queue is
-  // empty (the bound limits backlog, not message size).
-  pushed push(frame_ptr data, uint8_t op) {
+  // Queues `f` within `bound` bytes (the node's limits.send_queue: passed
+  // in, not kept, as every connection holds one queue). A frame larger
+  // than the bound is taken while the queue is empty (the bound limits
+  // backlog, not message size).
+  pushed push(frame_ptr data, uint8_t op, size_t bound) {
     std::lock_guard lock(mtx_);
     if (refusing_) return pushed::refused;
     auto cost = data->size() + entry_cost;
-    if (bytes_ + cost > bound_ && head_ < q_.size()) {
+    if (bytes_ + cost > bound && head_ < q_.size()) {
       refusing_ = true;
       clear();
       return pushed::full;
@@ -117,7 +117,6 @@ class send_queue {
   std::vector<frame> q_;
   size_t head_ = 0;
   size_t bytes_ = 0;
-  size_t bound_;
   bool wake_pending_ = false;
   bool refusing_ = false;
 };

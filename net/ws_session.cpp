@@ -41,8 +41,7 @@ struct buffer_range {
 ws_session::ws_session(tcp::socket&& socket, server_state& srv)
   : socket_(std::move(socket)),
     srv_(srv),
-    reader_(srv.lim.max_frame),
-    queue_(srv.lim.send_queue) {
+    reader_(srv.lim.max_frame) {
   srv_.session_objects.fetch_add(1);
 }
 
@@ -170,7 +169,7 @@ void ws_session::handle(ws::event& e) {
 void ws_session::send_text(std::string text) { send(std::make_shared<const std::string>(std::move(text))); }
 
 bool ws_session::send(frame_ptr frame) {
-  switch (queue_.push(std::move(frame), ws::op_text)) {
+  switch (queue_.push(std::move(frame), ws::op_text, srv_.lim.send_queue)) {
     case send_queue::pushed::queued: return true;
     case send_queue::pushed::refused: return false;
     case send_queue::pushed::full:
@@ -208,7 +207,7 @@ void ws_session::wake_all(std::vector<connection_ptr>&& conns) {
 void ws_session::push_control(uint8_t op, std::string payload) {
   auto data = std::make_shared<const std::string>(std::move(payload));
   if (op == ws::op_close) queue_.push_close(std::move(data), op);
-  else if (queue_.push(std::move(data), op) == send_queue::pushed::full) return overflowed();
+  else if (queue_.push(std::move(data), op, srv_.lim.send_queue) == send_queue::pushed::full) return overflowed();
   if (!writing_) write_batch();
 }
 
@@ -268,9 +267,19 @@ void ws_session::written() {
   }
   if (had_close) {
     close_sent_ = true;
-    // Answering the peer's close, or no close can be read after a protocol
-    // error: done. Otherwise the peer's answer (or the grace period) ends it.
-    if (peer_closed_ || reader_failed_) teardown(close_code_);
+    // Answering the peer's close: done. After a protocol error (a frame
+    // too big, broken framing) no close can be read, but the peer may still
+    // be sending: closing now would make the kernel reset the connection
+    // and the client would see 1006, not our close code. So, as nginx's
+    // lingering close, shut the write side and drop what still comes (the
+    // failed reader keeps nothing) until the peer closes or the close
+    // deadline. Otherwise the peer's answer (or the deadline) ends it.
+    if (peer_closed_) return teardown(close_code_);
+    if (reader_failed_) {
+      boost::system::error_code ec;
+      socket_.shutdown(tcp::socket::shutdown_send, ec);
+      if (ec) teardown(close_code_);
+    }
     return;
   }
   write_batch();

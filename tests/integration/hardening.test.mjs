@@ -153,3 +153,19 @@ test('GET /v1/cluster with the admin token needs no namespace', async () => {
   assert.equal((await api(node, 'GET', '/v1/cluster', { auth: { bearer: 'wrong' } })).status, 401);
   assert.equal((await api(node, 'POST', '/v1/cluster', { auth: { bearer: 'admin-token' } })).status, 405);
 });
+
+test('real clients read 413 for a body over max_body and 1009 for a frame over max_frame (lingering close)', async () => {
+  // 20 MiB from Node's fetch against max_body 1 MiB: the answer, not EPIPE.
+  for (let i = 0; i < 3; i++) {
+    const r = await api(node, 'POST', '/v1/push', { raw: Buffer.alloc(20 << 20, 0x20), timeout: 20000 });
+    assert.equal(r.status, 413);
+    assert.equal(r.json.error.code, 'too_large');
+  }
+  // 1.1 MiB and 4 MiB frames from the ws package against max_frame 64 KiB.
+  for (const size of [1.1 * (1 << 20), 4 << 20]) {
+    const c = await Client.open(node, { user: 'big-frame' });
+    c.ws.send('x'.repeat(Math.floor(size)));
+    const closed = await Promise.race([c.closed, new Promise((_, rej) => setTimeout(() => rej(new Error('no close within 10 s')), 10000))]);
+    assert.equal(closed.code, 1009, `a ${size}-byte frame closed with ${closed.code}`);
+  }
+});

@@ -10,7 +10,7 @@ namespace {
 // send must wake the writer; the "writer" here takes what is queued at
 // once (a direct wake) or when the batch's wake_all comes.
 struct fake_connection : connection, std::enable_shared_from_this<fake_connection> {
-  send_queue queue{1 << 20};
+  send_queue queue;
   std::vector<send_queue::frame> written;
   int* wake_calls;       // wake_all calls, shared by the fakes of a test
   int* woken;            // connections woken through them
@@ -18,7 +18,7 @@ struct fake_connection : connection, std::enable_shared_from_this<fake_connectio
 
   fake_connection(int* calls, int* n) : wake_calls(calls), woken(n) {}
   bool send(frame_ptr f) override {
-    if (queue.push(std::move(f), 1) != send_queue::pushed::wake) return true;
+    if (queue.push(std::move(f), 1, 1 << 20) != send_queue::pushed::wake) return true;
     if (auto* b = send_batch::current()) b->defer(shared_from_this());
     else ++direct_wakes, write();
     return true;

@@ -10,32 +10,33 @@ frame_ptr bytes(size_t n) { return std::make_shared<const std::string>(n, 'x'); 
 }  // namespace
 
 TEST_CASE("send_queue: the first frame wakes the writer, later ones ride on that wake", "[send_queue]") {
-  send_queue q(1 << 20);
-  CHECK(q.push(bytes(10), ws::op_text) == send_queue::pushed::wake);
-  CHECK(q.push(bytes(10), ws::op_text) == send_queue::pushed::queued);
+  send_queue q;
+  const size_t bound = 1 << 20;
+  CHECK(q.push(bytes(10), ws::op_text, bound) == send_queue::pushed::wake);
+  CHECK(q.push(bytes(10), ws::op_text, bound) == send_queue::pushed::queued);
   std::vector<send_queue::frame> out;
   q.take(256, out);
   CHECK(out.size() == 2);
   CHECK(q.bytes() == 0);
   // Taken: the next frame needs a wake of its own.
-  CHECK(q.push(bytes(10), ws::op_text) == send_queue::pushed::wake);
+  CHECK(q.push(bytes(10), ws::op_text, bound) == send_queue::pushed::wake);
 }
 
 TEST_CASE("send_queue: control frames count in the bound, so a pong flood cannot grow it", "[send_queue]") {
   const size_t bound = 64 * 1024;
-  send_queue q(bound);
+  send_queue q;
   // Empty pongs for a peer that pings and never reads: each costs its entry.
   size_t n = 0;
   send_queue::pushed r = send_queue::pushed::wake;
-  while (n < 1000000 && (r = q.push(bytes(0), ws::op_pong)) != send_queue::pushed::full) ++n;
+  while (n < 1000000 && (r = q.push(bytes(0), ws::op_pong, bound)) != send_queue::pushed::full) ++n;
   REQUIRE(r == send_queue::pushed::full);
   CHECK(n == bound / send_queue::entry_cost);
   // Full: it dropped everything and takes nothing more, but the close frame.
   CHECK(q.size() == 0);
   CHECK(q.bytes() == 0);
   CHECK(q.capacity() <= 64);
-  CHECK(q.push(bytes(0), ws::op_pong) == send_queue::pushed::refused);
-  CHECK(q.push(bytes(10), ws::op_text) == send_queue::pushed::refused);
+  CHECK(q.push(bytes(0), ws::op_pong, bound) == send_queue::pushed::refused);
+  CHECK(q.push(bytes(10), ws::op_text, bound) == send_queue::pushed::refused);
   q.push_close(bytes(2), ws::op_close);
   std::vector<send_queue::frame> out;
   q.take(256, out);
@@ -44,28 +45,31 @@ TEST_CASE("send_queue: control frames count in the bound, so a pong flood cannot
 }
 
 TEST_CASE("send_queue: one frame larger than the bound goes through an empty queue", "[send_queue]") {
-  send_queue q(1024);
-  CHECK(q.push(bytes(4096), ws::op_text) == send_queue::pushed::wake);
+  send_queue q;
+  const size_t bound = 1024;
+  CHECK(q.push(bytes(4096), ws::op_text, bound) == send_queue::pushed::wake);
   // Behind it, anything more is over the bound.
-  CHECK(q.push(bytes(1), ws::op_text) == send_queue::pushed::full);
+  CHECK(q.push(bytes(1), ws::op_text, bound) == send_queue::pushed::full);
 }
 
 TEST_CASE("send_queue: refusing keeps or drops what is queued", "[send_queue]") {
-  send_queue keep(1 << 20), drop(1 << 20);
+  send_queue keep, drop;
+  const size_t bound = 1 << 20;
   for (auto* q : {&keep, &drop}) {
-    q->push(bytes(100), ws::op_text);
-    q->push(bytes(100), ws::op_text);
+    q->push(bytes(100), ws::op_text, bound);
+    q->push(bytes(100), ws::op_text, bound);
   }
   keep.refuse(false);
   drop.refuse(true);
   CHECK(keep.size() == 2);
   CHECK(drop.size() == 0);
-  CHECK(keep.push(bytes(1), ws::op_text) == send_queue::pushed::refused);
+  CHECK(keep.push(bytes(1), ws::op_text, bound) == send_queue::pushed::refused);
 }
 
 TEST_CASE("send_queue: batches in order, the backlog's memory released once drained", "[send_queue]") {
-  send_queue q(64 << 20);
-  for (int i = 0; i < 1000; ++i) q.push(std::make_shared<const std::string>(std::to_string(i)), ws::op_text);
+  send_queue q;
+  const size_t bound = 64 << 20;
+  for (int i = 0; i < 1000; ++i) q.push(std::make_shared<const std::string>(std::to_string(i)), ws::op_text, bound);
   CHECK(q.capacity() >= 1000);
   std::vector<send_queue::frame> out;
   int next = 0;

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Two herald builds on the same herald-bench scenario, alternating, for an
+# A/B of a change: each run starts a fresh node of one build on the bench
+# template (scripts/bench/peers/herald.ini, data in a temp dir), runs
+# herald-bench with the given arguments against it and stops it by pid;
+# then the medians of each build.
+# Usage: scripts/bench/ab-bench.sh A_BIN B_BIN PAIRS HERALD_BENCH_ARGS...
+#   e.g. ... 3 --conns 10000 --mode users --rate 0 --duration 10 --publishers 64 --ttl 3600
+#        ... 3 --conns 10000 --mode idle --hold 5
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+a=$(realpath "$1"); b=$(realpath "$2"); pairs=$3; shift 3
+bench=build/apps/herald-bench
+[ -x "$bench" ] || bash scripts/build.sh
+work=$(mktemp -d /tmp/herald-ab.XXXXXX)
+lines=$work/lines
+pid=""
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+port=18900
+one() {  # binary label, then herald-bench args
+  local bin=$1 label=$2; shift 2
+  port=$((port + 1))
+  rm -rf "$work/node"; mkdir -p "$work/node"
+  sed -e "s|@NAME@|ab|; s|@PORT@|$port|; s|@DATA@|$work/node/data|" scripts/bench/peers/herald.ini > "$work/node.ini"
+  "$bin" --config "$work/node.ini" > "$work/node.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
+  local line
+  line=$("$bench" --server herald --port "$port" --pids "$pid" "$@" | tail -1)
+  echo "$label $line" | tee -a "$lines"
+  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+}
+echo "args: $*; A = $a, B = $b"
+for i in $(seq "$pairs"); do
+  if [ $((i % 2)) = 1 ]; then one "$a" A "$@"; one "$b" B "$@"; else one "$b" B "$@"; one "$a" A "$@"; fi
+done
+python3 - "$lines" <<'PY'
+import json, statistics, sys
+rows = [(l.split(" ", 1)[0], json.loads(l.split(" ", 1)[1])) for l in open(sys.argv[1]) if l.strip()]
+keys = ["deliveries_per_s", "publish_rate", "api_p99_us", "lat_p99_us", "rss_per_conn", "lost", "duplicates"]
+for label in ("A", "B"):
+    r = [x for l, x in rows if l == label]
+    med = {k: statistics.median(x.get(k, 0) for x in r) for k in keys}
+    print(f"median {label} ({len(r)} runs): " + "  ".join(f"{k} {med[k]:.0f}" for k in keys))
+PY
