@@ -22,6 +22,7 @@ enum class errc {
   too_large,          // body or frame over the configured limit
   too_many_rooms,     // session would exceed limits.max_rooms
   not_in_room,        // client publish to a room the session is not in
+  rate_limited,       // over an admission limit: retry later (HTTP 429)
   unavailable,        // overloaded, shutting down, or a timeout inside
   store_unavailable,  // the node's store cannot read or write (disk full, I/O error, damage)
   internal,           // a bug
@@ -37,7 +38,7 @@ inline constexpr errc_row errc_table[] = {
   {"bad_request", 400},  {"bad_frame", 400},   {"unknown_type", 400},
   {"unauthorized", 401}, {"forbidden", 403},   {"not_found", 404},
   {"method_not_allowed", 405}, {"conflict", 409}, {"too_large", 413},
-  {"too_many_rooms", 400}, {"not_in_room", 403}, {"unavailable", 503},
+  {"too_many_rooms", 400}, {"not_in_room", 403}, {"rate_limited", 429}, {"unavailable", 503},
   {"store_unavailable", 503}, {"internal", 500},
 };
 static_assert(sizeof(errc_table) / sizeof(errc_table[0]) == static_cast<int>(errc::internal) + 1);

@@ -149,6 +149,10 @@ result<node_config> build_config(const ini_map& m) {
       else if (k == "send_queue") st = int_into(c.lim.send_queue, 1024, int64_t{1} << 30);
       else if (k == "max_connections") st = int_into(c.lim.max_connections, 1, 10000000);
       else if (k == "heartbeat") st = int_into(c.lim.heartbeat, 1, 3600);
+      else if (k == "ns_connections") st = int_into(c.lim.ns_connections, 0, 10000000);
+      else if (k == "ns_push_rate") st = int_into(c.lim.ns_push_rate, 0, 10000000);
+      else if (k == "frame_rate") st = int_into(c.lim.frame_rate, 0, 1000000);
+      else if (k == "admin_failures") st = int_into(c.lim.admin_failures, 0, 1000000);
       else return bad(key, "unknown key");
     } else if (section.rfind("namespace.", 0) == 0) {
       auto name = section.substr(10);

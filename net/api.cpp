@@ -10,6 +10,7 @@
 #include "actors/names.hpp"
 #include "actors/wire.hpp"
 #include "actors/protocol.hpp"
+#include "net/admission.hpp"
 #include "net/answer_deadlines.hpp"
 #include "net/url.hpp"
 
@@ -69,7 +70,9 @@ json totals_json(const window_totals& t) {
 api::api(node& n, std::string admin_token)
   : node_(n),
     admin_token_(std::move(admin_token)),
-    answers_(std::make_unique<answer_deadlines>(node_.context()->ask_timeout)) {}
+    answers_(std::make_unique<answer_deadlines>(node_.context()->ask_timeout)),
+    admit_(std::make_unique<admission>(node_.context()->lim.ns_connections, node_.context()->lim.ns_push_rate,
+                                       node_.context()->lim.admin_failures)) {}
 
 api::~api() = default;
 
@@ -133,8 +136,7 @@ void api::route(call& c) {
       return c.fail(errc::unauthorized, "wrong namespace or secret");
     c.ns = ns;
   } else if (starts_with(auth, "Bearer ")) {
-    if (admin_token_.empty() || !secret_equal(auth.substr(7), admin_token_))
-      return c.fail(errc::unauthorized, "wrong admin token");
+    if (!admin_ok(c)) return;
     auto q = c.target.query.find("ns");
     // The cluster view belongs to no namespace.
     if (q == c.target.query.end() && s.size() == 2 && s[1] == "cluster") return method_is("GET") ? cluster(c) : void();
@@ -172,6 +174,12 @@ void api::route(call& c) {
 }
 
 void api::push(call& c) {
+  int64_t retry = 0;
+  if (!admit_->push(c.ns, admission::clock::now(), retry)) {
+    error e{errc::rate_limited, "namespace " + c.ns + " is over its push rate on this node"};
+    return c.reply(api_response{http_status(e.code), error_body(e), "application/json",
+                                "Retry-After: " + std::to_string(retry) + "\r\n"});
+  }
   // Read without a JSON tree (actors/json_scan.hpp): "data" is kept as text.
   namespace js = json_scan;
   auto body = js::object(c.req.body);
@@ -282,11 +290,24 @@ void api::cluster(call& c) {
   c.ok({{"self", self}, {"nodes", arr}});
 }
 
+bool api::admin_ok(call& c) {
+  auto now = admission::clock::now();
+  if (admit_->admin_blocked(c.req.remote, now)) {
+    c.fail(errc::rate_limited, "too many failed admin logins from this address; try again within a minute");
+    return false;
+  }
+  auto& auth = c.req.authorization;
+  if (!admin_token_.empty() && secret_equal(auth.substr(7), admin_token_)) return true;
+  admit_->admin_failed(c.req.remote, now);
+  c.fail(errc::unauthorized, "wrong admin token");
+  return false;
+}
+
 void api::admin(call& c, const std::vector<std::string>& s) {
   auto& auth = c.req.authorization;
   if (!starts_with(auth, "Bearer ")) return c.fail(errc::unauthorized, "admin calls need the admin Bearer token");
   if (admin_token_.empty()) return c.fail(errc::forbidden, "the admin API is off (no admin.token)");
-  if (!secret_equal(auth.substr(7), admin_token_)) return c.fail(errc::unauthorized, "wrong admin token");
+  if (!admin_ok(c)) return;
   if (s.size() < 3 || s[2] != "namespaces" || s.size() > 4) return c.fail(errc::not_found, "no route " + c.target.path);
   auto& m = c.req.method;
   if (s.size() == 3) {

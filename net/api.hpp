@@ -10,6 +10,7 @@
 
 namespace herald {
 
+class admission;
 class answer_deadlines;
 
 struct api_request {
@@ -17,12 +18,14 @@ struct api_request {
   std::string target;  // path and query, still encoded
   std::string authorization;
   std::string body;
+  std::string remote = {};  // the peer's address, for per-source limits
 };
 
 struct api_response {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
+  std::string headers = {};  // extra header lines, "Name: value\r\n" each
 };
 
 using reply_fn = std::function<void(api_response)>;
@@ -32,6 +35,7 @@ class api {
   api(node& n, std::string admin_token);
   ~api();
   api(const api&) = delete;
+  admission& admit() { return *admit_; }
   api& operator=(const api&) = delete;
   void handle(api_request req, reply_fn reply);
   // Answers calls that are past their deadline (the server's timer calls
@@ -51,12 +55,16 @@ class api {
   void stats(call& c);
   void cluster(call& c);
   void admin(call& c, const std::vector<std::string>& seg);
+  // The admin token checks out; else the call is answered (401, or 429
+  // once its source has failed limits.admin_failures times this minute).
+  bool admin_ok(call& c);
   template <class T, class Msg, class Ok>
   void ask(call& c, Msg m, Ok ok);
 
   node& node_;
   std::string admin_token_;
   std::unique_ptr<answer_deadlines> answers_;  // every call in flight
+  std::unique_ptr<admission> admit_;
 };
 
 // Body of an API error.

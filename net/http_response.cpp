@@ -7,7 +7,7 @@
 namespace herald {
 
 std::string render_response(int status, std::string_view content_type, std::string_view body, unsigned version,
-                            bool keep_alive) {
+                            bool keep_alive, std::string_view extra_headers) {
   auto reason = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
   std::string out;
   out.reserve(96 + content_type.size() + body.size());
@@ -20,6 +20,7 @@ std::string render_response(int status, std::string_view content_type, std::stri
   out += "\r\n";
   if (version == 10 && keep_alive) out += "Connection: keep-alive\r\n";
   if (version != 10 && !keep_alive) out += "Connection: close\r\n";
+  out += extra_headers;
   out += "Content-Length: ";
   out += std::to_string(body.size());
   out += "\r\n\r\n";

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/names.hpp"
+#include "net/admission.hpp"
 #include "net/http_response.hpp"
 #include "net/token.hpp"
 #include "net/url.hpp"
@@ -60,6 +61,9 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   ar.target = std::string(req.target());
   ar.authorization = std::string(req[http::field::authorization]);
   ar.body = std::move(req.body());
+  beast::error_code rec;
+  auto peer = stream_.socket().remote_endpoint(rec);
+  if (!rec) ar.remote = peer.address().to_string();
   bool keep = req.keep_alive();
   srv_.routes.handle(std::move(ar), [self = shared_from_this(), keep](api_response res) {
     // May run on a CAF thread: hop back to this connection's strand.
@@ -110,6 +114,10 @@ void http_session::upgrade(http::request<http::string_body> req) {
       return refuse({errc::bad_request, "\"client\" must be 1..128 bytes without control characters"}, "bad_url");
     client = *c;
   }
+  // Counted once it is authenticated; the session gives it back when it closes.
+  bool ns_full = false;
+  auto* slot = srv_.routes.admit().open_session(*ns, ns_full);
+  if (ns_full) return refuse({errc::rate_limited, "namespace " + *ns + " is at its connection limit on this node"}, "ns_full");
   session_info info;
   info.session = "s" + srv_.n.context()->ids->next();
   info.user = std::move(user.value());
@@ -122,12 +130,12 @@ void http_session::upgrade(http::request<http::string_body> req) {
   std::string early(static_cast<const char*>(bytes.data()), bytes.size());
   buffer_.consume(buffer_.size());
   auto ws = std::make_shared<ws_session>(stream_.release_socket(), srv_);
-  ws->run(req, *ns, std::move(info), std::move(early));
+  ws->run(req, *ns, std::move(info), std::move(early), slot);
 }
 
 void http_session::respond(api_response res, bool keep_alive) {
   // One answer in flight at a time: the next request is read after it.
-  out_ = render_response(res.status, res.content_type, res.body, version_, keep_alive);
+  out_ = render_response(res.status, res.content_type, res.body, version_, keep_alive, res.headers);
   srv_.n.context()->stats->http(res.status).Increment();
   stream_.expires_after(std::chrono::seconds(30));
   net::async_write(stream_, net::buffer(out_), [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {

@@ -7,6 +7,8 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "net/admission.hpp"
+
 namespace herald {
 
 namespace net = boost::asio;
@@ -48,8 +50,9 @@ ws_session::ws_session(tcp::socket&& socket, server_state& srv)
 ws_session::~ws_session() { srv_.session_objects.fetch_sub(1); }
 
 void ws_session::run(const boost::beast::http::request<boost::beast::http::string_body>& req, std::string ns,
-                     session_info info, std::string early) {
+                     session_info info, std::string early, std::atomic<uint32_t>* ns_slot) {
   session_id_ = info.session;
+  ns_slot_ = ns_slot;
   srv_.sessions.fetch_add(1);
   auto key = std::string(req[boost::beast::http::field::sec_websocket_key]);
   auto response = std::make_shared<std::string>(
@@ -120,7 +123,21 @@ bool ws_session::consume(const char* data, size_t n) {
   return true;
 }
 
+bool ws_session::frame_allowed() {
+  if (srv_.lim.frame_rate == 0) return true;
+  auto sec = static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(last_seen_.time_since_epoch()).count());
+  if (sec != frame_second_) {
+    frame_second_ = sec;
+    frames_this_second_ = 0;
+  }
+  return ++frames_this_second_ <= srv_.lim.frame_rate;
+}
+
 void ws_session::handle(ws::event& e) {
+  // Text, binary and pings count; beyond the rate it is abuse: 1008.
+  if ((e.kind == ws::event::text || e.kind == ws::event::binary || e.kind == ws::event::ping) && !closing_ &&
+      !frame_allowed())
+    return begin_close(close_code::policy, "more than " + std::to_string(srv_.lim.frame_rate) + " frames a second");
   switch (e.kind) {
     case ws::event::text: {
       if (closing_) return;
@@ -348,6 +365,8 @@ void ws_session::teardown(uint16_t code) {
   }
   srv_.n.context()->stats->closed(code).Increment();
   srv_.sessions.fetch_sub(1);
+  admission::close_session(ns_slot_);
+  ns_slot_ = nullptr;
 }
 
 }  // namespace herald

@@ -31,8 +31,10 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
 
   // Answers the upgrade, then starts the session actor. `early`: bytes read
   // with the upgrade request (frames the client did not wait to send).
+  // `ns_slot`: this session's place in its namespace's count on this node
+  // (net/admission.hpp), released when it closes; may be null.
   void run(const boost::beast::http::request<boost::beast::http::string_body>& req, std::string ns,
-           session_info info, std::string early);
+           session_info info, std::string early, std::atomic<uint32_t>* ns_slot);
 
   bool send(frame_ptr frame) override;
   void close(uint16_t code, std::string reason) override;
@@ -63,6 +65,8 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   void teardown(uint16_t code);
   void send_text(std::string text);
   void overflowed();
+  // One more frame from the peer: false beyond limits.frame_rate a second.
+  bool frame_allowed();
 
   boost::asio::ip::tcp::socket socket_;
   server_state& srv_;
@@ -87,7 +91,10 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   uint16_t close_code_ = close_code::normal;
   std::string close_reason_;
   int bad_frames_ = 0;
+  uint32_t frames_this_second_ = 0;  // limits.frame_rate
+  uint32_t frame_second_ = 0;
   clock::time_point last_seen_;
+  std::atomic<uint32_t>* ns_slot_ = nullptr;
   // Only while closing: most sessions never need it.
   std::unique_ptr<boost::asio::steady_timer> close_deadline_;
 };
