@@ -46,7 +46,10 @@ async function startFloor() {
   const proc = spawn(FLOOR, ['--port', String(port), '--seconds', '60'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   proc.stderr.on('data', (d) => { log += d; });
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  // 'close', not 'exit': the summary line is its last stderr output, and
+  // 'exit' may come before that last chunk is read (a clean-clone CI run
+  // found the log without it).
+  const exited = new Promise((resolve) => proc.on('close', (code, signal) => resolve({ code, signal })));
   await until(() => log.includes('listening'), { timeout: 5000, what: 'fanout-floor listening' });
   return { port, proc, exited, log: () => log };
 }
