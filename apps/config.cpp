@@ -105,7 +105,11 @@ status apply_overrides(ini_map& m, const std::vector<std::string>& args) {
 result<node_config> build_config(const ini_map& m) {
   node_config c;
   std::map<std::string, namespace_settings> nss;
-  for (auto& [key, v] : m) {
+  for (auto& entry : m) {
+    // Named references, not a structured binding: the lambdas below capture
+    // them, which clang (C++17) refuses for bindings.
+    const std::string& key = entry.first;
+    const std::string& v = entry.second;
     auto dot = key.rfind('.');
     auto section = key.substr(0, dot);
     auto k = key.substr(dot + 1);

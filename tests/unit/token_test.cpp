@@ -59,3 +59,16 @@ TEST_CASE("exp and nbf are read as signed numbers: exp -1 is long past", "[token
   jwt::jwt_object text{algorithm("HS256"), secret("s3cret"), payload({{"sub", "alice"}, {"exp", "never"}})};
   CHECK_FALSE(token::verify(text.signature(), "s3cret"));
 }
+
+TEST_CASE("a token outside the base64url alphabet is refused before the JWT library reads it", "[token]") {
+  // The fuzzer's input: bytes >= 0x80 in a segment (undefined behaviour in
+  // the library's base64 decoder, reported by UBSan).
+  std::string bad = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.\xff\xff\xff";
+  auto r = token::verify(bad, "s");
+  REQUIRE_FALSE(r);
+  CHECK(r.err().code == errc::unauthorized);
+  CHECK(r.err().message.find("base64url") != std::string::npos);
+  CHECK_FALSE(token::verify("a.b", "s"));
+  CHECK_FALSE(token::verify("a.b.c.d", "s"));
+  CHECK_FALSE(token::verify("a b.c.d", "s"));
+}

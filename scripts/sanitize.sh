@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole suite (Catch2 and integration) on an ASan + UBSan build of
+# herald in build-asan/: any report fails the run. Usage:
+#   scripts/sanitize.sh            # address + undefined
+#   SAN=thread scripts/sanitize.sh [ctest -R regex]   # TSan, e.g. the socket/actor bridge tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh --with-test-tools
+san=${SAN:-address,undefined}
+dir=build-${san//,/-}
+cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS="-fsanitize=$san -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=$san" >/dev/null
+cmake --build "$dir" -j"$(nproc)"
+(cd tests/integration && npm ci --no-audit --no-fund --loglevel=error)
+# Reports go to stderr of the process that has them; halt on the first,
+# so a test sees the process die and fails. Leaks are reports too.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+cd "$dir"
+if [ $# -gt 0 ]; then ctest --output-on-failure -j"$(nproc)" --timeout 600 -R "$1"
+else ctest --output-on-failure -j"$(nproc)" --timeout 600; fi
