@@ -8,3 +8,6 @@ bash scripts/build.sh
 (cd tests/integration && npm ci --no-audit --no-fund --loglevel=error)
 cd build
 ctest --output-on-failure -j"$(nproc)" --timeout 300
+# Each libFuzzer target for a short fixed time (tests/fuzz, docs/testing.md).
+cd ..
+bash scripts/fuzz.sh 10
