@@ -14,12 +14,13 @@ home_registry::child& home_registry::add(key_kind kind, const std::string& key, 
   return table(kind)[key] = child{std::move(a), 0, false};
 }
 
-bool home_registry::accept_idle(key_kind kind, const std::string& key, uint64_t seen) {
+std::optional<caf::actor> home_registry::accept_idle(key_kind kind, const std::string& key, uint64_t seen) {
   auto& t = table(kind);
   auto i = t.find(key);
-  if (i == t.end() || i->second.sent != seen || i->second.leaving) return false;
+  if (i == t.end() || i->second.sent != seen || i->second.leaving) return std::nullopt;
+  auto a = std::move(i->second.actor);
   t.erase(i);
-  return true;
+  return a;
 }
 
 std::optional<bool> home_registry::ended(key_kind kind, const std::string& key, const caf::actor_addr& a) {

@@ -41,9 +41,10 @@ class home_registry {
   child* find(key_kind kind, const std::string& key);
   // Records an actor just spawned for the key.
   child& add(key_kind kind, const std::string& key, caf::actor a);
-  // The child offers to stop having seen `seen` messages: true when that is
-  // all that was forwarded and it is not handing off; it is forgotten then.
-  bool accept_idle(key_kind kind, const std::string& key, uint64_t seen);
+  // The child offers to stop having seen `seen` messages: when that is all
+  // that was forwarded and it is not handing off, it is forgotten and
+  // returned, to be stopped.
+  std::optional<caf::actor> accept_idle(key_kind kind, const std::string& key, uint64_t seen);
   // The actor `a` of the key ended (a passivated one was forgotten already,
   // and a newer one may hold the key by now). Returns whether it was
   // handing off; nullopt when it is not the key's actor.

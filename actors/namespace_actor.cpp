@@ -309,6 +309,16 @@ caf::message_handler fanout_side(self_ptr self) {
     [self, &hub](const clients_deliver& m) { return counted(self, m.msg.id, hub.to_clients(m.msg, m.clients)); });
 }
 
+// A child that offered to stop does, if nothing forwarded to it is still
+// on its way (the counts agree).
+bool stop_if_idle(self_ptr self, key_kind kind, const std::string& key, uint64_t seen) {
+  auto a = self->state.home.accept_idle(kind, key, seen);
+  if (!a) return false;
+  self->send(*a, child_stop{});
+  self->state.ctx->stats->passivated(kind == key_kind::user ? "user" : "room").Increment();
+  return true;
+}
+
 // The home side: key-addressed messages go to their key's actor; an attach
 // settles dormancy first; children offer to stop.
 caf::message_handler home_side(self_ptr self) {
@@ -333,24 +343,10 @@ caf::message_handler home_side(self_ptr self) {
     handlers_for(room_interface{}, route_any),
     handlers_of<parent_interface>(
       [self](user_idle& m) {
-        auto& st = self->state;
-        auto* c = st.home.find(key_kind::user, m.user);
-        if (!c) return;
-        auto a = c->actor;  // accept_idle forgets it
-        if (!st.home.accept_idle(key_kind::user, m.user, m.seen)) return;
-        self->send(a, child_stop{});
-        st.ctx->stats->passivated("user").Increment();
+        if (!stop_if_idle(self, key_kind::user, m.user, m.seen)) return;
         for (auto& ref : m.sessions) park(self, m.user, std::move(ref));
       },
-      [self](const room_idle& m) {
-        auto& st = self->state;
-        auto* c = st.home.find(key_kind::room, m.room);
-        if (!c) return;
-        auto a = c->actor;  // accept_idle forgets it
-        if (!st.home.accept_idle(key_kind::room, m.room, m.seen)) return;
-        self->send(a, child_stop{});
-        st.ctx->stats->passivated("room").Increment();
-      },
+      [self](const room_idle& m) { stop_if_idle(self, key_kind::room, m.room, m.seen); },
       [self](const key_online& m) { self->state.home.set_online(m.kind, m.key, m.on); }),
     [self](const backlog_checked& c) { finish_check(self, c); });
 }
