@@ -15,7 +15,7 @@ struct limits {
   // Admission: what one tenant or one client may take of a node (0: no limit).
   size_t ns_connections = 0;             // WebSocket sessions per namespace on this node (429 beyond)
   size_t ns_push_rate = 0;               // POST /v1/push per second per namespace on this node (429 + Retry-After)
-  size_t frame_rate = 200;               // client frames per second per session (close 1008 beyond)
+  size_t frame_rate = 0;                 // client frames per second per session (close 1008 beyond)
   size_t admin_failures = 10;            // failed admin auths per source address per minute (429 beyond)
 };
 
