@@ -199,7 +199,7 @@ TEST_CASE("interfaces: a message outside one, or handlers missing one, are caugh
   // The key-routed messages name their key and kind.
   static_assert(kind_of<u_push>() == key_kind::user);
   static_assert(kind_of<r_history>() == key_kind::room);
-  CHECK(key_of(u_kick{"alice", 4000}) == "alice");
+  CHECK(key_of(u_kick{"alice", 4000, {}}) == "alice");
   CHECK(key_of(r_leave{"lobby", "s1"}) == "lobby");
   static_assert(in_interface_v<user_interface, u_ack>);
   static_assert(!in_interface_v<user_interface, r_join>);
