@@ -5,8 +5,11 @@
 #include <optional>
 
 #include <jwt/jwt.hpp>
+#include <nlohmann/json.hpp>
 
+#include "actors/json_scan.hpp"
 #include "actors/names.hpp"
+#include "net/url.hpp"
 
 namespace herald::token {
 
@@ -32,6 +35,26 @@ result<std::string> verify(const std::string& token, const std::string& secret) 
     else if (!std::isalnum(ch) && ch != '-' && ch != '_') return fail("not three base64url segments");
   }
   if (dots != 2 || token.size() > 8192) return fail("not three base64url segments");
+  // The library reads exp and nbf as unsigned integers: a float out of that
+  // range (9.999e22, -1.5) is undefined behaviour there (found by the fuzz
+  // target). Read them first: whole seconds in [-2^53, 2^53], or refused.
+  {
+    auto a = token.find('.'), b = token.find('.', a + 1);
+    std::string seg = token.substr(a + 1, b - a - 1);
+    for (auto& ch : seg) ch = ch == '-' ? '+' : ch == '_' ? '/' : ch;
+    seg.append((4 - seg.size() % 4) % 4, '=');
+    auto raw = url::base64_decode(seg);
+    if (!raw || !json_scan::valid(*raw)) return fail("claims are not JSON");
+    auto claims = nlohmann::json::parse(*raw, nullptr, false);
+    if (!claims.is_object()) return fail("claims are not a JSON object");
+    for (const char* name : {"exp", "nbf"}) {
+      auto c = claims.find(name);
+      if (c == claims.end()) continue;
+      if (!c->is_number_integer()) return fail(std::string("claim \"") + name + "\" must be whole seconds");
+      auto v = c->is_number_unsigned() ? static_cast<double>(c->get<uint64_t>()) : static_cast<double>(c->get<int64_t>());
+      if (v > 9007199254740992.0 || v < -9007199254740992.0) return fail(std::string("claim \"") + name + "\" is out of range");
+    }
+  }
   try {
     std::error_code ec;
     auto dec = jwt::decode(token, algorithms({"HS256"}), ec, jwt::params::secret(secret), jwt::params::verify(true));

@@ -72,3 +72,16 @@ TEST_CASE("a token outside the base64url alphabet is refused before the JWT libr
   CHECK_FALSE(token::verify("a.b.c.d", "s"));
   CHECK_FALSE(token::verify("a b.c.d", "s"));
 }
+
+TEST_CASE("exp and nbf must be whole seconds in range before the JWT library reads them", "[token]") {
+  using namespace jwt::params;
+  // The fuzzer's find: a float exp beyond uint64 is UB in the library.
+  jwt::jwt_object huge{algorithm("HS256"), secret("s3cret"), payload({{"sub", "alice"}})};
+  huge.payload().add_claim("exp", 1);
+  auto t = huge.signature();
+  CHECK(token::verify(t, "s3cret").err().message.find("expired") != std::string::npos);
+  // Built by hand: {"sub":"a","exp":9.999e22}, signed with "s".
+  auto r = token::verify("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhIiwiZXhwIjo5Ljk5OWUyMn0.x", "s");
+  REQUIRE_FALSE(r);
+  CHECK(r.err().message.find("whole seconds") != std::string::npos);
+}
