@@ -1,10 +1,11 @@
 #pragma once
 // How an interface is declared: the message structs an actor kind accepts,
-// as one type list in its protocol header. Senders name the interface
-// (`send_as<I>`), receivers build their handlers against it (`handlers_of<I>`):
-// a message outside the interface, or a behaviour missing one of its
-// messages, does not compile. A struct's fields are its arguments, so a
-// message with the wrong arguments does not compile either.
+// as one type list in its protocol header. Receivers build their handlers
+// against it (`handlers_of<I>`): handlers missing one of its messages do
+// not compile. A struct's fields are its arguments, so a message with the
+// wrong arguments does not compile either. (Senders are not checked
+// against the receiver's interface: a message no handler takes is dropped
+// and logged by CAF at run time.)
 #include <type_traits>
 #include <utility>
 
@@ -79,13 +80,6 @@ caf::message_handler chain(caf::message_handler first, Rest&&... rest) {
 template <class... Ts>
 caf::behavior compose(Ts&&... xs) {
   return caf::behavior{chain(std::forward<Ts>(xs)...)};
-}
-
-// Sends `m`, which must be a message of interface I, to `dest`.
-template <class I, class Self, class Dest, class T>
-void send_as(Self* self, const Dest& dest, T&& m) {
-  static_assert(in_interface_v<I, T>, "not a message of this interface");
-  self->send(dest, std::forward<T>(m));
 }
 
 }  // namespace herald
