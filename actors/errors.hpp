@@ -62,7 +62,10 @@ inline status ok() { return ok_t{}; }
 
 // Every store failure reaches callers as one code: the store, not the
 // request, is at fault, and a client may retry later.
-inline error from_store(const storage::failure& f) { return error{errc::store_unavailable, "store: " + f.message}; }
+inline error from_store(const storage::failure& f) {
+  if (f.kind == storage::fault::corrupt) return error{errc::store_unavailable, "store data is damaged: " + f.message};
+  return error{errc::store_unavailable, "store: " + f.message};
+}
 inline status from_store(const storage::status& s) { return s ? ok() : status{from_store(s.err())}; }
 template <class T>
 result<T> from_store(storage::result<T>&& r) {

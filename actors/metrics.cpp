@@ -21,6 +21,8 @@ metrics::metrics()
     acked(counter_family(*registry, "herald_messages_acked_total", "Message ids acked by devices").Add({})),
     slow_closed(counter_family(*registry, "herald_slow_sessions_closed_total", "Sessions closed with 1013 because their queue was full").Add({})),
     room_fanout(counter_family(*registry, "herald_room_fanout_messages_total", "Room messages handed to a node with members: one per node, not per member").Add({})),
+    store_writable(BuildGauge().Name("herald_store_writable").Help("1 while the store accepts writes, 0 during a write fault (full disk, I/O error)").Register(*registry).Add({})),
+    store_write_errors(counter_family(*registry, "herald_store_write_errors_total", "Store writes that failed or were refused during a write fault").Add({})),
     closed_family(counter_family(*registry, "herald_sessions_closed_total", "Sessions closed, by close code")),
     refused_family(counter_family(*registry, "herald_connections_refused_total", "WebSocket upgrades refused, by reason")),
     http_family(counter_family(*registry, "herald_http_requests_total", "HTTP API requests, by status")),

@@ -36,6 +36,8 @@ struct metrics {
   prometheus::Counter& acked;
   prometheus::Counter& slow_closed;
   prometheus::Counter& room_fanout;  // room messages sent to a node with members (one per node)
+  prometheus::Gauge& store_writable;       // 0 while a write fault lasts
+  prometheus::Counter& store_write_errors;  // batches that failed or were refused
   prometheus::Family<prometheus::Counter>& closed_family;
   prometheus::Family<prometheus::Counter>& refused_family;
   prometheus::Family<prometheus::Counter>& http_family;

@@ -28,6 +28,21 @@ caf::result<T> respond(Msg& m, T value) {
   return caf::delegated<T>{};
 }
 
+// Answers a request that may carry an answer with `e`.
+template <class Self, class Msg>
+void refuse(Self* self, Msg& m, const error& e) {
+  if constexpr (carries_answer<Msg>::value) {
+    if (m.ans) {
+      m.ans->give(e);
+      return;
+    }
+  }
+  // Only a request waits for a response: an error sent to the sender of
+  // a plain message would end it (CAF's default error handler).
+  if (!self->current_message_id().is_request()) return;
+  self->make_response_promise().deliver(to_caf(e));
+}
+
 template <class Self, class T>
 void pass_on(Self* self, const caf::actor& to, T&& m, caf::timespan timeout) {
   if constexpr (carries_answer<std::decay_t<T>>::value) {

@@ -43,16 +43,18 @@ class pending_commits {
     auto i = waiting_.find(token);
     if (i == waiting_.end()) return;
     // The same failure reads the same to every caller, local or remote.
-    auto e = from_store(storage::failure{storage::fault::io, failure});
-    if (auto* rp = std::get_if<caf::response_promise>(&i->second)) {
-      if (failure.empty()) rp->deliver(n);
-      else rp->deliver(to_caf(e));
-    } else {
-      auto& a = std::get<answer_ptr>(i->second);
-      if (failure.empty()) a->give(n);
-      else a->give(e);
-    }
+    if (failure.empty()) give(i->second, n);
+    else give(i->second, from_store(storage::failure{storage::fault::io, failure}));
     waiting_.erase(i);
+  }
+  // Answers `to` now (nothing to wait for, or a write refused up front).
+  static void give(reply& to, result<uint64_t> r) {
+    if (auto* rp = std::get_if<caf::response_promise>(&to)) {
+      if (r) rp->deliver(r.value());
+      else rp->deliver(to_caf(r.err()));
+    } else {
+      std::get<answer_ptr>(to)->give(std::move(r));
+    }
   }
   bool empty() const { return waiting_.empty(); }
 

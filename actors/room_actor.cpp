@@ -146,15 +146,21 @@ caf::result<uint64_t> merge(self_ptr self, const handoff_state& in) {
 caf::result<uint64_t> publish_here(self_ptr self, r_publish& m) {
   auto& s = self->state;
   ++s.seen;
+  auto limit = history_limit(s);
+  // During a write fault a publish that the history keeps is refused
+  // before any member sees it; one it does not keep goes out without its
+  // receipt counts.
+  auto fault = s.ctx->store->refusal();
+  if (fault && limit > 0) return to_caf(from_store(*fault));
   for (auto& kv : s.nodes) {
     self->send(kv.first, room_deliver{s.room, m.msg, m.exclude});
     s.ctx->stats->room_fanout.Increment();
     if (kv.first.node() != self->node()) s.ctx->stats->internode("room").Increment();
   }
   uint64_t n = s.members.size() - (m.exclude.empty() ? 0 : s.members.count(m.exclude));
+  if (fault) return n;
   auto b = s.ctx->store->make_batch();
   b.add_counts(s.ns, m.msg.id, {n, 0});
-  auto limit = history_limit(s);
   if (limit == 0) {
     b.relax();  // counts only: no WAL sync to wait for
   } else {
@@ -235,6 +241,28 @@ caf::behavior running(self_ptr self) {
     },
     [self](hand_off& h) { start_handoff(self, std::move(h.to)); });
 }
+
+// The history could not be read: the requests that waited for it, and any
+// that come until the namespace actor lets this one go (the passivation
+// handshake: no message for it may be under way), get the store's error,
+// not "the recipient ended". The next request activates a new actor, which
+// reads again.
+caf::behavior unreadable(self_ptr self, error e) {
+  self->set_default_handler(caf::print_and_drop);
+  auto offer = [self] { self->send(self->state.parent, room_idle{self->state.room, self->state.seen}); };
+  offer();
+  return compose(handlers_for(room_interface{},
+                              [self, e](auto& m) {
+                                ++self->state.seen;
+                                refuse(self, m, e);
+                              }),
+                 [self, offer](idle_tick t) {
+                   if (t.token != self->state.idle_token) return;
+                   offer();  // declined while messages were on their way here: again
+                   schedule_idle(self);
+                 },
+                 [self](child_stop) { self->quit(); }, [](hand_off&) {});
+}
 }  // namespace
 
 caf::behavior room_actor(self_ptr self, std::string ns, std::string room, caf::actor parent,
@@ -265,7 +293,8 @@ caf::behavior room_actor(self_ptr self, std::string ns, std::string room, caf::a
       auto& rows = l.rows;
       if (!*rows) {
         spdlog::error("cannot load history of {}/{}: {}", s.ns, s.room, rows->err().message);
-        self->quit(caf::make_error(caf::sec::runtime_error, rows->err().message));
+        self->become(unreadable(self, from_store(rows->err())));
+        schedule_idle(self);
         return;
       }
       for (auto& [seq, r] : rows->value()) {

@@ -67,6 +67,12 @@ uint64_t deliver_live(self_ptr self, const message& msg) {
 void push(self_ptr self, const message& msg, int64_t ttl_ms, pending_commits::reply to) {
   auto& s = self->state;
   count_work(s);
+  // During a write fault a durable push is refused before anyone sees it;
+  // a live-only one goes out without its receipt counts.
+  if (auto f = s.ctx->store->refusal()) {
+    if (ttl_ms > 0) return pending_commits::give(to, from_store(*f));
+    return pending_commits::give(to, deliver_live(self, msg));
+  }
   auto b = s.ctx->store->make_batch();
   if (ttl_ms > 0) {
     auto& e = s.inbox.append(msg.id, msg.ts + ttl_ms, static_cast<uint32_t>(msg.data.size()));
@@ -174,6 +180,31 @@ caf::behavior running(self_ptr self) {
     },
     [self](hand_off& h) { start_handoff(self, std::move(h.to)); });
 }
+namespace {
+// The inbox could not be read: the requests that waited for it, and any
+// that come until the namespace actor takes the sessions back (the
+// passivation handshake), get the store's error, not "the recipient
+// ended". The next request activates a new actor, which reads again.
+caf::behavior unreadable(self_ptr self, error e) {
+  self->set_default_handler(caf::print_and_drop);
+  send_idle(self);
+  schedule_idle(self);
+  return compose(handlers_for(user_interface{},
+                              [self, e](auto& m) {
+                                ++self->state.seen;
+                                refuse(self, m, e);
+                              }),
+                 [self](idle_tick) {
+                   send_idle(self);  // declined while messages were on their way here: again
+                   schedule_idle(self);
+                 },
+                 [self](child_stop) {
+                   for (auto& kv : self->state.sessions) self->demonitor(kv.second.actor);
+                   self->quit();
+                 },
+                 [](hand_off&) {});
+}
+}  // namespace
 }  // namespace herald::user_parts
 
 namespace herald {
@@ -214,7 +245,7 @@ caf::behavior user_actor(self_ptr self, std::string ns, std::string user, caf::a
       auto& d = l.data;
       if (auto e = d->failure()) {
         spdlog::error("cannot load inbox of {}/{}: {}", s.ns, s.user, e->message);
-        self->quit(caf::make_error(caf::sec::runtime_error, e->message));
+        self->become(unreadable(self, from_store(*e)));
         return;
       }
       s.inbox.load(std::move(d->entries.value()), std::move(d->cursors.value()));

@@ -141,6 +141,9 @@ result<node_config> build_config(const ini_map& m) {
         auto b = to_bool(key, v);
         if (!b) return b.err();
         c.group_commit = b.value();
+      } else if (k == "recovery") {
+        if (v != "strict" && v != "accept_loss" && v != "repair") return bad(key, "one of strict, accept_loss, repair");
+        c.recovery = v;
       } else return bad(key, "unknown key");
     } else if (section == "admin") {
       if (k == "token") c.admin_token = v;

@@ -32,6 +32,7 @@ struct node_config {
   std::string log_level = "info";
   limits lim;
   bool group_commit = true;  // storage.group_commit
+  std::string recovery = "strict";  // storage.recovery: strict, accept_loss or repair
   int64_t passivate_after_ms = 10000;  // node.passivate_after
   std::vector<namespace_settings> namespaces;
 };

@@ -105,6 +105,21 @@ int token_main(const std::vector<std::string>& args) {
   return 0;
 }
 
+// A store that cannot be opened for an I/O reason (a full disk, a device
+// error) may open once the fault clears: wait for it, saying so, rather
+// than exit and be restarted into the same failure. Damage and a data_dir
+// held by another process are the operator's to resolve: exit.
+storage::result<std::unique_ptr<storage::store>> open_store(const std::string& dir, const storage::store_options& o) {
+  auto wait = std::chrono::seconds(1);
+  for (;;) {
+    auto st = storage::store::open(dir, o);
+    if (st || st.err().kind != storage::fault::io) return st;
+    spdlog::error("{}; waiting for the store (next try in {} s)", st.err().message, wait.count());
+    std::this_thread::sleep_for(wait);
+    wait = std::min(wait * 2, std::chrono::seconds(10));
+  }
+}
+
 int server_main(const std::vector<std::string>& args) {
   std::string file;
   std::vector<std::string> overrides;
@@ -129,9 +144,16 @@ int server_main(const std::vector<std::string>& args) {
   auto fd_budget = nofile > 200 ? static_cast<size_t>(nofile - 200) : size_t{1};
   if (cfg.lim.max_connections > fd_budget) cfg.lim.max_connections = fd_budget;
 
+  auto stats = std::make_shared<metrics>();
+  stats->store_writable.Set(1);
   storage::store_options sopts;
   sopts.group_commit = cfg.group_commit;
-  auto st = storage::store::open(cfg.data_dir, sopts);
+  sopts.on_damage = cfg.recovery == "repair"        ? storage::recovery::repair
+                    : cfg.recovery == "accept_loss" ? storage::recovery::accept_loss
+                                                    : storage::recovery::strict;
+  sopts.on_writable = [stats](bool w) { stats->store_writable.Set(w ? 1 : 0); };
+  sopts.on_write_error = [stats] { stats->store_write_errors.Increment(); };
+  auto st = open_store(cfg.data_dir, sopts);
   if (!st) {
     spdlog::error("{}", st.err().message);
     return 1;
@@ -145,7 +167,7 @@ int server_main(const std::vector<std::string>& args) {
   std::shared_ptr<local_directory> dir = cdir ? cdir : std::make_shared<local_directory>(cfg.name);
   ctx->dir = dir;
   ctx->catalog = std::make_shared<namespace_catalog>(st.value().get());
-  ctx->stats = std::make_shared<metrics>();
+  ctx->stats = stats;
   ctx->ids = std::make_shared<id_source>(cfg.name);
   ctx->store = st.value().get();
   if (auto l = ctx->catalog->load(); !l) {

@@ -37,6 +37,7 @@ enum class fault {
   io,       // RocksDB reported an I/O error or could not write
   busy,     // the data_dir is held by another process
   corrupt,  // the data is not what herald wrote (or not herald's)
+  unusable, // the data_dir cannot be used (permissions, not a directory)
 };
 
 struct failure {

@@ -3,8 +3,12 @@
 #include <chrono>
 #include <cstring>
 
+#include <cstdarg>
+
+#include <rocksdb/env.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/slice_transform.h>
+#include <spdlog/spdlog.h>
 
 #include "storage/record.hpp"
 
@@ -34,6 +38,35 @@ std::string prefix_end(std::string p) {
 
 
 namespace {
+// RocksDB's messages go to herald's log, not to a LOG file in data_dir.
+// Two reasons: an operator reads one log, where a RocksDB error (a failed
+// write, a damaged file) is next to herald's; and on a full disk, the LOG
+// file's writer fails first and RocksDB then logs the write error through
+// that failed writer, which trips an assertion in Debian's build (a crash,
+// and a crash loop on restart). Its info messages (flushes, compactions)
+// show at log_level debug.
+class herald_log : public rocksdb::Logger {
+ public:
+  herald_log()
+    : rocksdb::Logger(spdlog::should_log(spdlog::level::debug) ? rocksdb::InfoLogLevel::INFO_LEVEL
+                                                               : rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override { Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap); }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char buf[1024];
+    va_list copy;
+    va_copy(copy, ap);
+    int n = vsnprintf(buf, sizeof buf, format, copy);
+    va_end(copy);
+    if (n < 0) return;
+    auto lvl = level >= rocksdb::InfoLogLevel::ERROR_LEVEL  ? spdlog::level::err
+               : level == rocksdb::InfoLogLevel::WARN_LEVEL ? spdlog::level::warn
+                                                            : spdlog::level::debug;
+    spdlog::log(lvl, "rocksdb: {}", std::string_view(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1)));
+  }
+};
+
 // Receipts are counters: merging adds them, so concurrent updates from many
 // user actors need no read-modify-write.
 class add_counts_operator : public rocksdb::AssociativeMergeOperator {
@@ -119,18 +152,17 @@ tuning::tuning(int64_t receipt_retention_ms)
     receipt_filter_(std::make_unique<old_receipt_filter>(receipt_retention_ms)) {}
 tuning::~tuning() = default;
 
-rocksdb::DBOptions tuning::db(bool group_commit) const {
+rocksdb::DBOptions tuning::db(bool group_commit, bool tolerant) const {
   rocksdb::DBOptions opts;
   opts.create_if_missing = true;
   opts.create_missing_column_families = true;
-  opts.keep_log_file_num = 4;
   // RocksDB's default level is DEBUG unless NDEBUG is defined (herald keeps
-  // its asserts): every group commit then wrote "FlushWAL sync=false" to
-  // the LOG, ~300 KB/s at 20k pushes/s with no size limit (4 % of herald's
-  // instructions per push, callgrind). Info and up, and files rotated at
-  // 16 MB (at most keep_log_file_num of them).
+  // its asserts): every group commit then logged "FlushWAL sync=false"
+  // (4 % of herald's instructions per push, callgrind). Info and up.
   opts.info_log_level = rocksdb::InfoLogLevel::INFO_LEVEL;
-  opts.max_log_file_size = 16 << 20;
+  opts.info_log = std::make_shared<herald_log>();
+  opts.wal_recovery_mode = tolerant ? rocksdb::WALRecoveryMode::kPointInTimeRecovery
+                                    : rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   opts.max_manifest_file_size = 64 << 20;
   // All memtables together, whatever the number of column families.
   opts.db_write_buffer_size = 64 << 20;

@@ -36,7 +36,11 @@ class tuning {
  public:
   explicit tuning(int64_t receipt_retention_ms);
   ~tuning();
-  rocksdb::DBOptions db(bool group_commit) const;
+  // `tolerant`: replay the write-ahead log up to its first damaged record
+  // and drop the rest (point-in-time recovery), else refuse to open on a
+  // damaged record (only an incomplete last record, as a crash leaves, is
+  // tolerated).
+  rocksdb::DBOptions db(bool group_commit, bool tolerant = false) const;
   rocksdb::ColumnFamilyOptions family(const std::string& name) const;
 
  private:

@@ -1,17 +1,15 @@
 #include "storage/store.hpp"
 
-#include <pthread.h>
-
-#include <algorithm>
-#include <filesystem>
-
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
 
 #include "storage/rocks.hpp"
 #include "storage/store_threads.hpp"
+#include "storage/synced_mark.hpp"
 
-// Opening and closing the store, its batches, and the namespaces' writes.
+// Closing the store, its batches, and the namespaces' writes (opening is
+// storage/store_open.cpp).
 namespace herald::storage {
 
 using namespace rocks;
@@ -47,66 +45,7 @@ void batch::add_counts(const std::string& ns, const std::string& id, counts c) {
 }
 bool batch::empty() const { return wb_->Count() == 0; }
 
-// -- open / close ----------------------------------------------------------
-
-result<std::unique_ptr<store>> store::open(const std::string& dir, store_options opts) {
-  return open_impl(dir, false, opts);
-}
-
-result<std::unique_ptr<store>> store::open_read_only(const std::string& dir) { return open_impl(dir, true, {}); }
-
-result<std::unique_ptr<store>> store::open_impl(const std::string& dir, bool read_only, store_options sopts) {
-  std::error_code ec;
-  if (!read_only) std::filesystem::create_directories(dir, ec);
-  if (ec) return failure{fault::io, "cannot create data_dir " + dir + ": " + ec.message()};
-  std::unique_ptr<store> s(new store);
-  s->dir_ = dir;
-  s->opts_ = sopts;
-  s->threads_ = std::make_unique<threads>();
-  s->tuning_ = std::make_unique<rocks::tuning>(sopts.receipt_retention_ms);
-  auto opts = s->tuning_->db(sopts.group_commit);
-  std::vector<std::string> names;
-  auto ls = rocksdb::DB::ListColumnFamilies(opts, dir, &names);
-  if (!ls.ok()) {
-    if (read_only) return io_error(ls, "no herald data in " + dir);
-    names = {rocksdb::kDefaultColumnFamilyName};
-  }
-  for (const char* want : {cf_namespaces, cf_inbox, cf_cursors, cf_history, cf_receipts})
-    if (std::find(names.begin(), names.end(), want) == names.end() && !read_only) names.push_back(want);
-  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-  for (auto& n : names) descs.emplace_back(n, s->tuning_->family(n));
-  rocksdb::DB* raw = nullptr;
-  auto st = read_only ? rocksdb::DB::OpenForReadOnly(opts, dir, descs, &s->cfs_, &raw)
-                      : rocksdb::DB::Open(opts, dir, descs, &s->cfs_, &raw);
-  if (!st.ok()) {
-    if (st.IsIOError() && st.ToString().find("lock") != std::string::npos)
-      return failure{fault::busy,
-                     "data_dir " + dir + " is in use by another herald process (" + st.ToString() + ")"};
-    return io_error(st, "cannot open RocksDB in " + dir);
-  }
-  s->db_.reset(raw);
-  for (size_t i = 0; i < names.size(); ++i) {
-    auto& n = names[i];
-    auto* h = s->cfs_[i];
-    if (n == cf_namespaces) s->ns_cf_ = h;
-    else if (n == cf_inbox) s->inbox_cf_ = h;
-    else if (n == cf_cursors) s->cursors_cf_ = h;
-    else if (n == cf_history) s->history_cf_ = h;
-    else if (n == cf_receipts) s->receipts_cf_ = h;
-  }
-  if (!s->ns_cf_) return failure{fault::corrupt, "no herald data in " + dir};
-  if (!read_only && !sopts.inline_io) {
-    s->threads_->writer = std::thread([p = s.get()] {
-      pthread_setname_np(pthread_self(), "herald.store.w");
-      p->writer_loop();
-    });
-    s->threads_->reader = std::thread([p = s.get()] {
-      pthread_setname_np(pthread_self(), "herald.store.r");
-      p->reader_loop();
-    });
-  }
-  return s;
-}
+// -- close -----------------------------------------------------------------
 
 store::~store() {
   if (threads_) {
@@ -124,6 +63,13 @@ store::~store() {
     if (threads_->reader.joinable()) threads_->reader.join();
   }
   if (db_) {
+    // A clean stop leaves everything in table files: the next start
+    // replays no log, and RocksDB's RepairDB, which cannot place a log's
+    // records without the MANIFEST, has nothing to lose.
+    if (mark_ && writable())
+      if (auto st = db_->Flush(rocksdb::FlushOptions{}, cfs_); !st.ok())
+        spdlog::warn("store: flushing the memtables at close failed ({}): the next start replays the log",
+                     st.ToString());
     for (auto* h : cfs_) db_->DestroyColumnFamilyHandle(h);
     db_->Close();
   }
@@ -138,6 +84,7 @@ batch store::make_batch() {
 }
 
 status store::put_namespace(const std::string& name, const std::string& doc) {
+  if (auto f = refusal()) return *f;
   rocksdb::WriteOptions wo;
   wo.sync = true;  // admin changes are rare and must survive a crash
   auto st = db_->Put(wo, ns_cf_, name, doc);
@@ -146,6 +93,7 @@ status store::put_namespace(const std::string& name, const std::string& doc) {
 }
 
 status store::delete_namespace(const std::string& name) {
+  if (auto f = refusal()) return *f;
   rocksdb::WriteBatch wb;
   wb.Delete(ns_cf_, name);
   auto from = prefix(name), to = prefix_end(prefix(name));

@@ -7,6 +7,7 @@
 // every batch queued meanwhile, writes them, syncs the WAL once and then runs
 // their callbacks. Reads run on one reader thread (`read`). Callers (actors,
 // Asio handlers) never wait on the disk.
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -28,9 +29,24 @@ namespace herald::storage {
 namespace rocks {
 class tuning;
 }
+class synced_mark;
+
+// What opening does with a data_dir whose data is damaged or incomplete
+// (docs/storage.md, "Faults").
+enum class recovery {
+  strict,       // refuse to open, with a message that says what is wrong
+  accept_loss,  // open what can be read and log what was lost
+  repair,       // rebuild an unreadable MANIFEST from the table and log
+                // files (RocksDB's RepairDB), then as accept_loss
+};
 
 struct store_options {
   bool group_commit = true;  // false: one WAL sync per batch (for comparison)
+  recovery on_damage = recovery::strict;
+  // Run on the writer thread: when writes start or stop being refused
+  // (a write fault and its recovery), and for each batch that failed.
+  std::function<void(bool writable)> on_writable;
+  std::function<void()> on_write_error;
   int64_t receipt_retention_ms = 7LL * 24 * 3600 * 1000;
   int64_t sweep_interval_ms = 3600LL * 1000;  // compaction that drops expired records
   // Reads and commits run on the calling thread, each when it is asked
@@ -84,6 +100,13 @@ class store {
   store& operator=(const store&) = delete;
 
   batch make_batch();
+  // False while a write fault lasts (a full disk, an I/O error): every
+  // write then fails at once without touching RocksDB, and the writer
+  // thread tries to resume every second (RocksDB's own recovery from a
+  // full disk waits for free space). Reads go on.
+  bool writable() const;
+  // The failure every write gets while writes are refused.
+  std::optional<failure> refusal() const;
   // Queues `b`; `done` runs on the writer thread once it is durable (WAL synced).
   void commit(batch b, std::function<void(status)> done);
   // Writes and syncs `b` now, on the calling thread.
@@ -130,7 +153,17 @@ class store {
   struct threads;
   store() = default;
   static result<std::unique_ptr<store>> open_impl(const std::string& dir, bool read_only, store_options opts);
+  status open_db(bool read_only);
+  status repair(const std::string& why);
+  status check_recovered();
   void writer_loop();
+  struct job;
+  void commit_group(std::deque<job>& jobs);
+  void commit_each(std::deque<job>& jobs);
+  // The writer thread's side of a write fault.
+  void refuse_writes(const failure& f);
+  void try_resume();
+  void note_synced();
   void reader_loop();
 
   std::string dir_;
@@ -144,6 +177,7 @@ class store {
   rocksdb::ColumnFamilyHandle* history_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* receipts_cf_ = nullptr;
   std::unique_ptr<threads> threads_;
+  std::unique_ptr<synced_mark> mark_;  // none when read-only
   friend class batch;
 };
 

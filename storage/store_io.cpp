@@ -2,15 +2,31 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
 
 #include "storage/rocks.hpp"
 #include "storage/store_threads.hpp"
+#include "storage/synced_mark.hpp"
 
-// The store's writes (group commit on the writer thread) and its reader
-// thread.
+// The store's writes (group commit on the writer thread), its answer to a
+// write fault, and its reader thread.
 namespace herald::storage {
 
 using rocks::io_error;
+using clock = std::chrono::steady_clock;
+
+namespace {
+constexpr auto resume_every = std::chrono::seconds(1);
+constexpr auto mark_sync_every = std::chrono::seconds(1);
+}  // namespace
+
+bool store::writable() const { return !threads_->refusing.load(std::memory_order_relaxed); }
+
+std::optional<failure> store::refusal() const {
+  if (writable()) return std::nullopt;
+  std::lock_guard lock(threads_->mtx);
+  return threads_->fault;
+}
 
 void store::commit(batch b, std::function<void(status)> done) {
   if (opts_.inline_io) {
@@ -26,6 +42,7 @@ void store::commit(batch b, std::function<void(status)> done) {
 }
 
 status store::commit_now(batch b) {
+  if (auto f = refusal()) return *f;
   rocksdb::WriteOptions wo;
   wo.sync = true;
   auto st = db_->Write(wo, b.wb_.get());
@@ -33,55 +50,143 @@ status store::commit_now(batch b) {
   return ok();
 }
 
+// After the first failed write, RocksDB stops the database (its background
+// error) and a later write into the failed log file trips an assertion in
+// Debian's build: nothing touches RocksDB's write path again until Resume
+// has succeeded. RocksDB's own recovery from a full disk (its
+// SstFileManager) starts once 64 MB are free; Resume covers the other
+// faults once the device works again.
+void store::refuse_writes(const failure& f) {
+  if (opts_.on_write_error) opts_.on_write_error();
+  auto& t = *threads_;
+  {
+    std::lock_guard lock(t.mtx);
+    if (t.fault) return;
+    t.fault = failure{fault::io, "the store refuses writes since a write failed (" + f.message + ")"};
+    t.fault_since = clock::now();
+    t.next_resume = t.fault_since + resume_every;
+    t.refusing = true;
+  }
+  spdlog::error("store: refusing writes: {}; trying to resume every second until the fault clears", f.message);
+  if (opts_.on_writable) opts_.on_writable(false);
+}
+
+void store::try_resume() {
+  auto& t = *threads_;
+  auto st = db_->Resume();
+  std::lock_guard lock(t.mtx);
+  if (!st.ok()) {
+    t.next_resume = clock::now() + resume_every;
+    return;
+  }
+  auto secs = std::chrono::duration_cast<std::chrono::seconds>(clock::now() - t.fault_since).count();
+  t.fault.reset();
+  t.refusing = false;
+  spdlog::warn("store: writes resumed after {} s", secs);
+  if (opts_.on_writable) opts_.on_writable(true);
+}
+
+// Everything this thread wrote is in the synced log now.
+void store::note_synced() {
+  if (!mark_) return;
+  mark_->note(db_->GetLatestSequenceNumber());
+  if (auto now = clock::now(); now >= threads_->next_mark_sync) {
+    mark_->sync();
+    threads_->next_mark_sync = now + mark_sync_every;
+  }
+}
+
+// The group's batches go to the WAL buffer, then to the file in one write:
+// relaxed batches are answered then, the others after one sync that covers
+// them all. After a failure nothing more is written.
+void store::commit_group(std::deque<job>& jobs) {
+  rocksdb::WriteOptions wo;
+  wo.sync = false;
+  std::optional<failure> failed;
+  bool need_sync = false;
+  for (auto& j : jobs) {
+    auto st = db_->Write(wo, j.b.wb_.get());
+    if (!st.ok()) {
+      failed = io_error(st, "write");
+      break;
+    }
+    need_sync = need_sync || !j.b.relaxed();
+  }
+  if (!failed)
+    if (auto f = db_->FlushWAL(false); !f.ok()) failed = io_error(f, "write WAL");
+  auto finish = [&](bool relaxed, const std::optional<failure>& f) {
+    for (auto& j : jobs)
+      if (j.b.relaxed() == relaxed && j.done) j.done(f ? status{*f} : ok());
+  };
+  if (failed) {
+    refuse_writes(*failed);
+    finish(true, failed);
+    finish(false, failed);
+    return;
+  }
+  finish(true, std::nullopt);
+  if (!need_sync) return;
+  if (auto s = db_->SyncWAL(); !s.ok()) failed = io_error(s, "sync WAL");
+  if (failed) refuse_writes(*failed);
+  else note_synced();
+  finish(false, failed);
+}
+
+// One WAL sync per batch (storage.group_commit = false, for comparison).
+void store::commit_each(std::deque<job>& jobs) {
+  for (auto& j : jobs) {
+    std::optional<failure> f = refusal();
+    if (!f) {
+      rocksdb::WriteOptions wo;
+      wo.sync = !j.b.relaxed();
+      auto st = db_->Write(wo, j.b.wb_.get());
+      if (!st.ok()) {
+        f = io_error(st, "write");
+        refuse_writes(*f);
+      } else if (wo.sync) {
+        note_synced();
+      }
+    }
+    if (j.done) j.done(f ? status{*f} : ok());
+  }
+}
+
 void store::writer_loop() {
   auto& t = *threads_;
-  auto next_sweep = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.sweep_interval_ms);
+  auto next_sweep = clock::now() + std::chrono::milliseconds(opts_.sweep_interval_ms);
   for (;;) {
-    std::deque<threads::job> jobs;
+    std::deque<job> jobs;
+    std::optional<failure> refused;
     {
       std::unique_lock lock(t.mtx);
-      t.cv.wait_until(lock, next_sweep, [&] { return t.stopping || !t.writes.empty(); });
+      auto wake = t.fault ? std::min(next_sweep, t.next_resume) : next_sweep;
+      t.cv.wait_until(lock, wake, [&] { return t.stopping || !t.writes.empty(); });
+      if (t.fault && clock::now() >= t.next_resume) {
+        lock.unlock();
+        try_resume();
+        lock.lock();
+      }
       if (t.writes.empty()) {
         if (t.stopping) return;
+        if (clock::now() < next_sweep) continue;
         lock.unlock();
-        compact_expired();
-        next_sweep = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.sweep_interval_ms);
+        if (writable()) compact_expired();
+        next_sweep = clock::now() + std::chrono::milliseconds(opts_.sweep_interval_ms);
         continue;
       }
       jobs.swap(t.writes);
       t.in_progress = jobs.size();
+      refused = t.fault;
     }
-    if (opts_.group_commit) {
-      // The group's batches go to the WAL buffer, then to the file in one
-      // write: relaxed batches are answered then, the others after one sync
-      // that covers them all.
-      rocksdb::WriteOptions wo;
-      wo.sync = false;
-      std::vector<status> results;
-      results.reserve(jobs.size());
-      bool need_sync = false;
+    if (refused) {
       for (auto& j : jobs) {
-        auto st = db_->Write(wo, j.b.wb_.get());
-        results.push_back(st.ok() ? ok() : status{io_error(st, "write")});
-        need_sync = need_sync || !j.b.relaxed();
+        if (opts_.on_write_error) opts_.on_write_error();
+        if (j.done) j.done(*refused);
       }
-      auto flushed = db_->FlushWAL(false);
-      auto finish = [&](bool relaxed, const rocksdb::Status& io, const char* what) {
-        for (size_t i = 0; i < jobs.size(); ++i) {
-          if (jobs[i].b.relaxed() != relaxed || !jobs[i].done) continue;
-          status st = !io.ok() && results[i] ? status{io_error(io, what)} : results[i];
-          jobs[i].done(st);
-        }
-      };
-      finish(true, flushed, "write WAL");
-      if (need_sync) finish(false, flushed.ok() ? db_->SyncWAL() : flushed, "sync WAL");
+    } else if (opts_.group_commit) {
+      commit_group(jobs);
     } else {
-      for (auto& j : jobs) {
-        rocksdb::WriteOptions wo;
-        wo.sync = !j.b.relaxed();
-        auto st = db_->Write(wo, j.b.wb_.get());
-        if (j.done) j.done(st.ok() ? ok() : status{io_error(st, "write")});
-      }
+      commit_each(jobs);
     }
     {
       std::lock_guard lock(t.mtx);

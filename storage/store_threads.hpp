@@ -1,7 +1,10 @@
 #pragma once
 // Internal to storage/: the store's writer and reader threads and their
 // queues (storage/store_io.cpp runs them).
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <optional>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -11,18 +14,25 @@
 
 namespace herald::storage {
 
+struct store::job {
+  batch b;
+  std::function<void(status)> done;
+};
+
 struct store::threads {
-  struct job {
-    batch b;
-    std::function<void(status)> done;
-  };
   std::mutex mtx;
   std::condition_variable cv;
-  std::deque<job> writes;
+  std::deque<store::job> writes;
   size_t in_progress = 0;
   std::condition_variable drained;
   bool stopping = false;
   std::thread writer;
+  // A write fault: while set, writes fail at once (under mtx; `refusing`
+  // mirrors it for readers that do not lock).
+  std::optional<failure> fault;
+  std::atomic<bool> refusing{false};
+  std::chrono::steady_clock::time_point fault_since, next_resume;
+  std::chrono::steady_clock::time_point next_mark_sync;
 
   std::mutex rmtx;
   std::condition_variable rcv;

@@ -47,7 +47,8 @@ client_publish = false
 // Starts a node. `extra` is appended to the config file; `args` are
 // --section.key=value overrides.
 // cluster: { port, seeds: [ports] } makes it a cluster member on 127.0.0.1.
-export async function startNode({ extra = '', args = [], dataDir, name = 'n1', keepData = false, cluster, port: fixedPort } = {}) {
+// ready: false returns at once (node.ready() waits for /healthz).
+export async function startNode({ extra = '', args = [], dataDir, name = 'n1', keepData = false, cluster, port: fixedPort, ready = true } = {}) {
   const port = fixedPort ?? await freePort();
   if (cluster) {
     args = [...args, `--node.cluster_listen=127.0.0.1:${cluster.port}`,
@@ -79,13 +80,16 @@ export async function startNode({ extra = '', args = [], dataDir, name = 'n1', k
       return Number(m[1]);
     },
   };
-  try {
-    await until(async () => {
-      if (proc.exitCode !== null) throw new Error(`herald exited early (${proc.exitCode}): ${log}`);
-      try { return (await fetch(`${node.base}/healthz`)).ok; } catch { return false; }
-    }, { timeout: 10000, what: 'herald /healthz' });
-  } catch (e) { proc.kill('SIGKILL'); throw e; }
-  return node;
+  node.ready = async (timeout = 10000) => {
+    try {
+      await until(async () => {
+        if (proc.exitCode !== null) throw new Error(`herald exited early (${proc.exitCode}): ${log}`);
+        try { return (await fetch(`${node.base}/healthz`)).ok; } catch { return false; }
+      }, { timeout, what: 'herald /healthz' });
+    } catch (e) { proc.kill('SIGKILL'); throw e; }
+    return node;
+  };
+  return ready ? node.ready() : node;
 }
 
 const b64url = (s) => Buffer.from(s).toString('base64url');
