@@ -18,6 +18,7 @@ struct member {
   std::string name;
   std::string http;     // node.listen
   std::string cluster;  // node.cluster_listen
+  bool draining = false;  // leaving: owns no keys, closing its sessions
 };
 
 class directory {

@@ -50,13 +50,18 @@ struct ns_retire {};          // the namespace was deleted
 struct close_sessions {       // -> uint64 sessions closed (shutdown: 1001)
   uint16_t code = 0;
   std::string reason;
+  // A drain closes its sessions over several steps: this one closes
+  // 1/steps_left of those still open (1: all).
+  uint32_t steps_left = 1;
 };
+struct drain_progress {};  // -> uint64 keys still to hand to their new owners
 struct stats_request {};  // -> ns_stats, this node's share
 struct receipt_request {  // -> receipt_counts, this node's share
   std::string id;
 };
 
-using operator_interface = interface<placement_changed, ns_retire, close_sessions, stats_request, receipt_request>;
+using operator_interface =
+  interface<placement_changed, ns_retire, close_sessions, drain_progress, stats_request, receipt_request>;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stats_request&) {
@@ -77,3 +82,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::hand_off)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::placement_changed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::ns_retire)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::close_sessions)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::drain_progress)

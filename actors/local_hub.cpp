@@ -127,6 +127,23 @@ uint64_t local_hub::close_all(uint16_t code, const std::string& reason) {
   return sessions_.size();
 }
 
+uint64_t local_hub::close_share(uint16_t code, const std::string& reason, uint32_t steps_left) {
+  size_t open = 0;
+  for (auto& kv : sessions_) open += !kv.second.closing;
+  // Rounded to the nearest (half up), not up: 4 sessions over 20 steps
+  // close at steps 8, 6, 4 and 2 from the end, not in the first four.
+  auto n = steps_left <= 1 ? open : (2 * open + steps_left) / (2 * size_t{steps_left});
+  uint64_t closed = 0;
+  for (auto& kv : sessions_) {
+    if (closed == n) break;
+    if (kv.second.closing) continue;
+    kv.second.closing = true;
+    kv.second.conn->close(code, reason);
+    ++closed;
+  }
+  return closed;
+}
+
 void local_hub::clear() {
   if (stats_) stats_->connections.Decrement(static_cast<double>(sessions_.size()));
   sessions_.clear();

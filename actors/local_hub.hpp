@@ -28,6 +28,7 @@ class local_hub {
     caf::actor actor;
     connection_ptr conn;
     std::unordered_set<std::string> rooms;
+    bool closing = false;  // closed by a drain step, not gone yet
   };
 
   // `stats` may be null (tests).
@@ -52,6 +53,10 @@ class local_hub {
   uint64_t to_clients(const message& m, const std::vector<std::string>& clients);
   // Closes every session's connection; answers how many.
   uint64_t close_all(uint16_t code, const std::string& reason);
+  // One step of a drain spread over `steps_left` steps: closes 1/steps_left
+  // of the sessions not closed yet (rounded to the nearest; all when it is
+  // 1). Answers how many it closed.
+  uint64_t close_share(uint16_t code, const std::string& reason, uint32_t steps_left);
   // Forgets every session at once (the namespace was deleted: they close
   // and nothing more is owed to them).
   void clear();

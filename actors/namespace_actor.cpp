@@ -365,7 +365,10 @@ caf::message_handler operator_side(self_ptr self) {
         self->delayed_send(self, std::chrono::seconds(after), placement_pass{static_cast<uint64_t>(pass)});
     },
     [self](ns_retire) { retire(self); },
-    [self](const close_sessions& m) -> uint64_t { return self->state.hub.close_all(m.code, m.reason); },
+    [self](const close_sessions& m) -> uint64_t {
+      return self->state.hub.close_share(m.code, m.reason, m.steps_left);
+    },
+    [self](drain_progress) -> uint64_t { return ns_home::handoffs_pending(self); },
     [self](stats_request) {
       auto& st = self->state;
       auto now = now_ms();

@@ -45,10 +45,12 @@ void pump_handoffs(self_ptr self) {
 void scan_store(self_ptr self) {
   auto* store = self->state.ctx->store;
   caf::actor me{self};
+  self->state.place.scan_started();
   store->read([store, me, ns = self->state.ns] {
     auto k = store->keys(ns);
     if (!k) {
       spdlog::error("cannot list the keys of {}: {}", ns, k.err().message);
+      caf::anon_send(me, stored_keys{});  // the scan is over, with nothing to hand off
       return;
     }
     caf::anon_send(me, stored_keys{std::move(k.value().users), std::move(k.value().rooms)});
@@ -206,8 +208,11 @@ void hand_off_moved(self_ptr self) {
   });
 }
 
+size_t handoffs_pending(self_ptr self) { return self->state.place.pending(); }
+
 void queue_stored(self_ptr self, const stored_keys& k) {
   auto& place = self->state.place;
+  place.scan_done();
   for (auto& u : k.users)
     if (owner_elsewhere(self, key_kind::user, u)) place.queue(key_kind::user, u);
   for (auto& r : k.rooms)

@@ -79,6 +79,8 @@ void child_ended(self_ptr self, const caf::actor_addr& who);
 void placement_pass_all(self_ptr self);
 void hand_off_moved(self_ptr self);
 void queue_stored(self_ptr self, const stored_keys& k);
+// Keys of this namespace still to hand to their owners (a drain waits for 0).
+size_t handoffs_pending(self_ptr self);
 // Ends every user and room actor this actor spawned.
 void end_children(self_ptr self);
 

@@ -93,6 +93,19 @@ void node::close_all(uint16_t code, const std::string& reason) {
   for (auto& a : dir_->all_local()) caf::anon_send(a, close_sessions{code, reason});
 }
 
+void node::close_share(uint16_t code, const std::string& reason, uint32_t steps_left) {
+  for (auto& a : dir_->all_local()) caf::anon_send(a, close_sessions{code, reason, steps_left});
+}
+
+uint64_t node::handoffs_pending(std::chrono::milliseconds wait) {
+  caf::scoped_actor self{sys_};
+  uint64_t pending = 0;
+  for (auto& a : dir_->all_local())
+    self->request(a, wait, drain_progress{})
+      .receive([&](uint64_t n) { pending += n; }, [&](caf::error&) { ++pending; });
+  return pending;
+}
+
 void node::stop(std::chrono::milliseconds wait) {
   // Waits for the namespace actors to end: their exit closes every
   // connection they hold, which must happen while the sockets' executor

@@ -40,6 +40,13 @@ class node {
   caf::actor spawn_session(const std::string& ns, session_info info, connection_ptr conn);
   // Closes every session with `code` (shutdown: 1001).
   void close_all(uint16_t code, const std::string& reason);
+  // One step of a drain: every namespace actor closes 1/steps_left of the
+  // sessions it still has open.
+  void close_share(uint16_t code, const std::string& reason, uint32_t steps_left);
+  // Keys this node still has to hand to their new owners, summed over its
+  // namespaces; a namespace actor that does not answer within `wait`
+  // counts as one.
+  uint64_t handoffs_pending(std::chrono::milliseconds wait);
   // Ends every namespace actor (and with them user and room actors).
   void stop(std::chrono::milliseconds wait = std::chrono::seconds(5));
 

@@ -48,6 +48,14 @@ class placement {
   }
   size_t running() const { return running_; }
   size_t queued() const { return queue_.size(); }
+  // A scan of the store for keys to hand off is under way.
+  void scan_started() { ++scanning_; }
+  void scan_done() {
+    if (scanning_ > 0) --scanning_;
+  }
+  // Keys not yet handed to their owners, as far as this node knows (a scan
+  // counts as one until it has reported): 0 when a drain may end.
+  size_t pending() const { return running_ + queue_.size() + scanning_; }
 
   // True when a sweep must be scheduled (none is due yet).
   bool want_sweep() {
@@ -61,6 +69,7 @@ class placement {
   uint64_t epoch_ = 0;
   std::deque<key> queue_;
   size_t running_ = 0;
+  size_t scanning_ = 0;
   bool sweep_due_ = false;
 };
 

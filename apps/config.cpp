@@ -128,6 +128,11 @@ result<node_config> build_config(const ini_map& m) {
       else if (k == "io_threads") st = int_into(c.io_threads, 1, 64);
       else if (k == "workers") st = int_into(c.workers, 1, 64);
       else if (k == "passivate_after") st = int_into(c.passivate_after_ms, 100, int64_t{24} * 3600 * 1000);
+      else if (k == "drain_time") {
+        int64_t secs = 0;
+        st = int_into(secs, 0, 3600);
+        c.drain_time_ms = secs * 1000;
+      }
       else if (k == "log_level") {
         if (v != "trace" && v != "debug" && v != "info" && v != "warn" && v != "error" && v != "off")
           return bad(key, "one of trace, debug, info, warn, error, off");

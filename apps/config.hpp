@@ -34,6 +34,7 @@ struct node_config {
   bool group_commit = true;  // storage.group_commit
   std::string recovery = "strict";  // storage.recovery: strict, accept_loss or repair
   int64_t passivate_after_ms = 10000;  // node.passivate_after
+  int64_t drain_time_ms = 10000;       // node.drain_time (seconds in the file)
   std::vector<namespace_settings> namespaces;
 };
 

@@ -120,6 +120,29 @@ storage::result<std::unique_ptr<storage::store>> open_store(const std::string& d
   }
 }
 
+// Takes this node out of the ring and waits (at most 30 s) until its
+// namespace actors have handed every key they hold, active or stored, to
+// the key's new owner.
+void hand_off_keys(node& n, const caf::actor& membership) {
+  using namespace std::chrono;
+  caf::scoped_actor self{n.system()};
+  bool told = false;
+  self->request(membership, seconds(5), cluster::drain_atom_v)
+    .receive([&](bool) { told = true; }, [](caf::error&) {});
+  if (!told) return spdlog::warn("drain: the membership actor did not answer; stopping without handing off");
+  auto start = steady_clock::now();
+  uint64_t pending = 0;
+  int zeros = 0;  // twice in a row: a pass that starts a scan reports it at once
+  while (zeros < 2 && steady_clock::now() - start < seconds(30)) {
+    pending = n.handoffs_pending(seconds(2));
+    zeros = pending == 0 ? zeros + 1 : 0;
+    if (zeros < 2) std::this_thread::sleep_for(milliseconds(100));
+  }
+  auto ms = duration_cast<milliseconds>(steady_clock::now() - start).count();
+  if (pending == 0) spdlog::info("drain: every key handed to its new owner in {} ms", ms);
+  else spdlog::warn("drain: {} keys not handed off after {} ms; they stay on this node's disk", pending, ms);
+}
+
 int server_main(const std::vector<std::string>& args) {
   std::string file;
   std::vector<std::string> overrides;
@@ -245,6 +268,10 @@ int server_main(const std::vector<std::string>& args) {
                  cfg.name, cfg.listen, cfg.data_dir, ctx->catalog->list().size(), cfg.io_threads,
                  cfg.workers, cfg.lim.max_connections);
     srv.value()->wait_for_signal();
+    // A member leaves gracefully: its keys go to the next owners first, then
+    // its clients are sent elsewhere (a lone node just stops).
+    if (membership)
+      srv.value()->drain([&] { hand_off_keys(n, membership); }, std::chrono::milliseconds(cfg.drain_time_ms));
     srv.value()->shutdown(3000);
     n.stop();             // namespace actors close what they hold while Asio runs
     st.value()->drain();  // queued API work refers to the server

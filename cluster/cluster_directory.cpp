@@ -9,9 +9,11 @@ void cluster_directory::set_members(std::map<std::string, ns_map> members, std::
   std::unique_lock lock(mtx_);
   remote_ = std::move(members);
   view_ = std::move(view);
-  std::vector<std::string> names{node_};
-  for (auto& kv : remote_) names.push_back(kv.first);
-  ring_ = ring(std::move(names));
+  std::vector<std::string> names, all{node_};
+  for (auto& kv : remote_) all.push_back(kv.first);
+  for (auto& m : view_)
+    if (!m.draining) names.push_back(m.name);
+  ring_ = ring(names.empty() ? std::move(all) : std::move(names));
 }
 
 cluster_directory::ns_map cluster_directory::local_namespaces() const {

@@ -18,7 +18,9 @@ class cluster_directory : public local_directory {
   using ns_map = std::map<std::string, caf::actor>;
 
   // Replaces what is known of the other members (name -> namespace
-  // actors) and the members as the cluster view shows them (this node first).
+  // actors) and the members as the cluster view shows them (this node
+  // first). Members that drain own no keys: the ring is the others (all of
+  // them, if every member drains).
   void set_members(std::map<std::string, ns_map> members, std::vector<member> view);
   ns_map local_namespaces() const;
   std::vector<std::string> member_names() const;

@@ -30,11 +30,12 @@ node_info me(self_ptr self) {
 // node's namespace actors that placement may have changed.
 void update_directory(self_ptr self) {
   std::map<std::string, cluster_directory::ns_map> m;
-  std::vector<member> view{{self->state.self.name, self->state.self.http, self->state.self.cluster}};
+  auto& here = self->state.self;
+  std::vector<member> view{{here.name, here.http, here.cluster, here.draining}};
   for (auto& [name, n] : self->state.members) {
     auto& ns = m[name];
     for (size_t i = 0; i < n.ns_names.size() && i < n.ns_actors.size(); ++i) ns[n.ns_names[i]] = n.ns_actors[i];
-    view.push_back(member{n.name, n.http, n.cluster});
+    view.push_back(member{n.name, n.http, n.cluster, n.draining});
   }
   self->state.dir->set_members(std::move(m), std::move(view));
   for (auto& a : self->state.dir->all_local()) caf::anon_send(a, placement_changed{});
@@ -80,7 +81,10 @@ void learn(self_ptr self, const node_info& n, bool direct) {
     if (!known) dial_address(self, n.cluster);
     return;
   }
-  if (known && i->second.ns_names == n.ns_names && i->second.ns_actors == n.ns_actors) return;
+  if (known && i->second.ns_names == n.ns_names && i->second.ns_actors == n.ns_actors &&
+      i->second.draining == n.draining)
+    return;
+  if (known && n.draining && !i->second.draining) spdlog::info("cluster: {} is draining", n.name);
   if (i != st.members.end() && !known) self->demonitor(i->second.agent);  // restarted: a new incarnation
   st.members[n.name] = n;
   // A request to a remote actor that has ended is dropped without an
@@ -197,6 +201,17 @@ caf::behavior membership_actor(self_ptr self, node_info info, std::vector<std::s
     },
     [self](announce_atom) {
       greet_all(self);
+    },
+    // This node leaves: from now on it owns no keys, here and (once they
+    // hear) on every member, so its namespace actors hand theirs off.
+    // Answered once this node's namespace actors have the ring change in
+    // their mailboxes.
+    [self](drain_atom) {
+      if (!self->state.self.draining) spdlog::info("cluster: draining: this node's keys move to the others");
+      self->state.self.draining = true;
+      update_directory(self);
+      greet_all(self);
+      return true;
     },
     [self](ns_deleted_atom, const std::string& name, bool spread) {
       self->state.deleted.insert(name);

@@ -14,6 +14,7 @@
 //   (dial, token)                              internal timer: dial missing seeds, gossip
 //   (announce)                                 this node's namespaces changed: tell all
 //   (ns_deleted, name, bool spread)            a namespace was deleted (spread: tell all)
+//   (drain)             -> bool                this node leaves: it owns no keys from now on
 //
 // What members announce feeds the cluster_directory; after every change the
 // node's namespace actors get (ring) so they re-attach their sessions to the

@@ -25,12 +25,15 @@ struct node_info {
   std::vector<std::string> ns_names;
   std::vector<caf::actor> ns_actors;
   std::vector<std::string> ns_docs;
+  // Leaving the cluster (SIGTERM): it owns no keys any more and closes its
+  // sessions; it stays a member until it is gone.
+  bool draining = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_info& x) {
   return f(caf::meta::type_name("herald.node_info"), x.name, x.http, x.cluster, x.agent, x.ns_names,
-           x.ns_actors, x.ns_docs);
+           x.ns_actors, x.ns_docs, x.draining);
 }
 
 }  // namespace herald::cluster
@@ -43,4 +46,5 @@ CAF_BEGIN_TYPE_ID_BLOCK(herald_cluster, caf::id_block::herald::end)
   CAF_ADD_ATOM(herald_cluster, herald::cluster, dial_atom, "dial")
   CAF_ADD_ATOM(herald_cluster, herald::cluster, announce_atom, "announce")
   CAF_ADD_ATOM(herald_cluster, herald::cluster, ns_deleted_atom, "ns_deleted")
+  CAF_ADD_ATOM(herald_cluster, herald::cluster, drain_atom, "drain")
 CAF_END_TYPE_ID_BLOCK(herald_cluster)

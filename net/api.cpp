@@ -116,6 +116,11 @@ void api::route(call& c) {
     if (method_is("GET")) c.ok({{"status", "ok"}, {"node", node_.context()->node_name}});
     return;
   }
+  if (s.size() == 1 && s[0] == "readyz") {
+    if (!method_is("GET")) return;
+    if (ready_) return c.ok({{"status", "ready"}, {"node", node_.context()->node_name}});
+    return c.fail(errc::unavailable, "node " + node_.context()->node_name + " is draining or stopping");
+  }
   if (s.size() == 1 && s[0] == "metrics") {
     if (method_is("GET"))
       c.reply(api_response{200, node_.context()->stats->text(), "text/plain; version=0.0.4"});
@@ -286,7 +291,7 @@ void api::cluster(call& c) {
                  {"nodes", json::array({{{"name", self}, {"state", "up"}, {"self", true}}})}});
   json arr = json::array();
   for (auto& n : members)
-    arr.push_back({{"name", n.name}, {"state", "up"}, {"self", n.name == self}, {"http", n.http}, {"cluster", n.cluster}});
+    arr.push_back({{"name", n.name}, {"state", n.draining ? "draining" : "up"}, {"self", n.name == self}, {"http", n.http}, {"cluster", n.cluster}});
   c.ok({{"self", self}, {"nodes", arr}});
 }
 

@@ -2,6 +2,7 @@
 // The HTTP API: routes, auth, validation, JSON. Works on plain structs so it
 // stays free of Beast; http_session does the bytes. Answers arrive through
 // `reply`, possibly on a CAF thread.
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -42,6 +43,9 @@ class api {
   // this every second).
   void expire_answers();
   size_t answers_in_flight() const;
+  // GET /readyz: 200 while the node accepts new clients, 503 once it
+  // drains or stops.
+  void set_ready(bool r) { ready_ = r; }
 
  private:
   struct call;
@@ -65,6 +69,7 @@ class api {
   std::string admin_token_;
   std::unique_ptr<answer_deadlines> answers_;  // every call in flight
   std::unique_ptr<admission> admit_;
+  std::atomic<bool> ready_{true};
 };
 
 // Body of an API error.

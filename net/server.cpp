@@ -150,8 +150,23 @@ void server::wait_for_signal() {
   spdlog::info("signal {} received: shutting down", got);
 }
 
+void server::drain(const std::function<void()>& hand_off, std::chrono::milliseconds spread) {
+  auto& st = impl_->state;
+  st.routes.set_ready(false);
+  st.stopping = true;  // new upgrades: 503
+  hand_off();
+  // Steps of 100 ms: each closes its share of what is still open.
+  auto steps = static_cast<uint32_t>(std::max<int64_t>(1, spread.count() / 100));
+  spdlog::info("drain: closing {} sessions over {} ms", st.sessions.load(), spread.count());
+  for (uint32_t left = steps; left > 0 && st.sessions.load() > 0; --left) {
+    st.n.close_share(close_code::going_away, "server shutting down", left);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 void server::shutdown(int wait_ms) {
   auto& st = impl_->state;
+  st.routes.set_ready(false);
   st.stopping = true;
   net::post(impl_->ioc, [this] {
     boost::system::error_code ec;

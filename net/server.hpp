@@ -1,6 +1,8 @@
 #pragma once
 // The network side of a node: one port for the HTTP API and WebSocket
 // upgrades, on Asio threads. Beast stays inside net/*.cpp.
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -18,6 +20,12 @@ class server {
   // them to go. The destructor waits (bounded) until no ws_session object is
   // left (actors may still hold them), then stops the Asio threads.
   void shutdown(int wait_ms);
+  // Leaves gracefully before a shutdown: answers 503 on /readyz and to
+  // new WebSocket upgrades at once (the HTTP API goes on), runs
+  // `hand_off` (which returns when the node's keys have new owners, or
+  // gives up), then closes the sessions with 1001 spread evenly over
+  // `spread`, so their clients reconnect elsewhere without a stampede.
+  void drain(const std::function<void()>& hand_off, std::chrono::milliseconds spread);
   // Blocks until SIGINT/SIGTERM.
   void wait_for_signal();
   server_state& state();

@@ -61,3 +61,19 @@ TEST_CASE("bad configs are refused with the key named") {
   CHECK_FALSE(parse_ini("key = outside\n"));
   CHECK_FALSE(load_config("/nonexistent/herald.ini", {}));
 }
+
+TEST_CASE("storage.recovery and node.drain_time: defaults, values, and refusals") {
+  auto c = build_config({});
+  REQUIRE(c);
+  CHECK(c->recovery == "strict");
+  CHECK(c->drain_time_ms == 10000);
+  c = build_config({{"storage.recovery", "accept_loss"}, {"node.drain_time", "2"}});
+  REQUIRE(c);
+  CHECK(c->recovery == "accept_loss");
+  CHECK(c->drain_time_ms == 2000);
+  auto bad = build_config({{"storage.recovery", "yolo"}});
+  REQUIRE_FALSE(bad);
+  CHECK_THAT(bad.err().message, Catch::Contains("storage.recovery"));
+  CHECK_FALSE(build_config({{"node.drain_time", "-1"}}));
+  CHECK_FALSE(build_config({{"node.drain_time", "3601"}}));
+}

@@ -89,6 +89,37 @@ TEST_CASE("local_hub: close_all closes every connection, clear forgets them", "[
   CHECK(hub.size() == 0);
 }
 
+TEST_CASE("local_hub: a drain closes its sessions spread over the steps, each once", "[local_hub]") {
+  local_hub hub{nullptr};
+  std::vector<std::shared_ptr<fake_conn>> conns;
+  for (int i = 0; i < 4; ++i) {
+    conns.push_back(std::make_shared<fake_conn>());
+    hub.add(sess("s" + std::to_string(i), "u", "", conns.back()));
+  }
+  // 4 sessions over 20 steps: one at each of 4 steps spread over the
+  // second half, not all in the first four (rounded up, that was the case).
+  std::vector<uint32_t> closing_steps;
+  for (uint32_t left = 20; left > 0; --left)
+    if (hub.close_share(1001, "bye", left) > 0) closing_steps.push_back(left);
+  CHECK(closing_steps == std::vector<uint32_t>{8, 6, 4, 2});
+  for (auto& c : conns) CHECK(c->closes == std::vector<uint16_t>{1001});
+  // Closed ones stay until their session ends; a last step closes nothing twice.
+  CHECK(hub.size() == 4);
+  CHECK(hub.close_share(1001, "bye", 1) == 0);
+  // Many sessions: each step closes its share, the last one the rest.
+  local_hub big{nullptr};
+  for (int i = 0; i < 1000; ++i) big.add(sess("b" + std::to_string(i), "u", "", std::make_shared<fake_conn>()));
+  uint64_t total = 0;
+  for (uint32_t left = 20; left > 1; --left) {
+    auto n = big.close_share(1001, "bye", left);
+    CHECK(n >= 45);
+    CHECK(n <= 55);
+    total += n;
+  }
+  total += big.close_share(1001, "bye", 1);
+  CHECK(total == 1000);
+}
+
 TEST_CASE("home_registry: a child stops only when it has seen all that was forwarded", "[home_registry]") {
   home_registry home;
   REQUIRE(home.find(key_kind::user, "u1") == nullptr);
@@ -171,6 +202,26 @@ TEST_CASE("placement: handoffs a batch at a time, skipping keys that need none",
   CHECK(more.size() == 2);
   p.started();  // an active actor handing off counts too
   CHECK(p.running() == placement::max_handoffs + 1);
+}
+
+TEST_CASE("placement: a drain waits for queued, running and scanning handoffs", "[placement]") {
+  placement p;
+  CHECK(p.pending() == 0);
+  p.scan_started();  // the store is being listed: unknown keys may come
+  CHECK(p.pending() == 1);
+  p.queue(key_kind::user, "a");
+  p.queue(key_kind::user, "b");
+  p.scan_done();
+  CHECK(p.pending() == 2);
+  auto batch = p.next([](key_kind, const std::string&) { return false; });
+  CHECK(batch.size() == 2);
+  CHECK(p.pending() == 2);  // running now
+  p.finished();
+  p.finished();
+  p.finished();  // more finishes than starts never go below zero
+  CHECK(p.pending() == 0);
+  p.scan_done();
+  CHECK(p.pending() == 0);
 }
 
 TEST_CASE("placement: one sweep scheduled at a time", "[placement]") {

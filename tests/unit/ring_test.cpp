@@ -1,10 +1,13 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 
+#include "cluster/cluster_directory.hpp"
 #include "cluster/ring.hpp"
 
 using namespace herald::cluster;
+using herald::member;
 
 namespace {
 std::vector<std::string> keys(size_t n) {
@@ -70,4 +73,27 @@ TEST_CASE("placement does not depend on the order nodes are listed in") {
   CHECK(ring::user_key("ns", "a").size() == 6);
   CHECK(hash64("node1") == hash64("node1"));
   CHECK(hash64("node1") != hash64("node2"));
+}
+
+TEST_CASE("a draining member owns no keys: the ring is the others, or all if every member drains") {
+  cluster_directory dir("a");
+  auto names = [&] {
+    auto n = dir.member_names();
+    std::sort(n.begin(), n.end());
+    return n;
+  };
+  std::vector<member> view{{"a", "", "", false}, {"b", "", "", false}, {"c", "", "", true}};
+  dir.set_members({{"b", {}}, {"c", {}}}, view);
+  CHECK(names() == std::vector<std::string>{"a", "b"});
+  // This node drains: its keys go to the others.
+  view[0].draining = true;
+  dir.set_members({{"b", {}}, {"c", {}}}, view);
+  CHECK(names() == std::vector<std::string>{"b"});
+  // Everyone drains: keys keep an owner.
+  view[1].draining = true;
+  dir.set_members({{"b", {}}, {"c", {}}}, view);
+  CHECK(names() == std::vector<std::string>{"a", "b", "c"});
+  // The view still lists every member, with its state.
+  CHECK(dir.members().size() == 3);
+  CHECK(dir.members()[2].draining);
 }
