@@ -20,6 +20,7 @@ std::optional<local_hub::session> local_hub::remove(const std::string& id) {
   if (i == sessions_.end()) return std::nullopt;
   auto s = std::move(i->second);
   sessions_.erase(i);
+  closing_.erase(id);
   for (auto& room : s.rooms) {
     auto r = rooms_.find(room);
     if (r == rooms_.end()) continue;
@@ -128,16 +129,14 @@ uint64_t local_hub::close_all(uint16_t code, const std::string& reason) {
 }
 
 uint64_t local_hub::close_share(uint16_t code, const std::string& reason, uint32_t steps_left) {
-  size_t open = 0;
-  for (auto& kv : sessions_) open += !kv.second.closing;
+  size_t open = sessions_.size() - closing_.size();
   // Rounded to the nearest (half up), not up: 4 sessions over 20 steps
   // close at steps 8, 6, 4 and 2 from the end, not in the first four.
   auto n = steps_left <= 1 ? open : (2 * open + steps_left) / (2 * size_t{steps_left});
   uint64_t closed = 0;
   for (auto& kv : sessions_) {
     if (closed == n) break;
-    if (kv.second.closing) continue;
-    kv.second.closing = true;
+    if (!closing_.insert(kv.first).second) continue;
     kv.second.conn->close(code, reason);
     ++closed;
   }
@@ -147,6 +146,7 @@ uint64_t local_hub::close_share(uint16_t code, const std::string& reason, uint32
 void local_hub::clear() {
   if (stats_) stats_->connections.Decrement(static_cast<double>(sessions_.size()));
   sessions_.clear();
+  closing_.clear();
   rooms_.clear();
 }
 

@@ -28,7 +28,6 @@ class local_hub {
     caf::actor actor;
     connection_ptr conn;
     std::unordered_set<std::string> rooms;
-    bool closing = false;  // closed by a drain step, not gone yet
   };
 
   // `stats` may be null (tests).
@@ -77,6 +76,9 @@ class local_hub {
   metrics* stats_;
   std::unordered_map<std::string, session> sessions_;                                    // by id
   std::unordered_map<std::string, std::unordered_map<std::string, connection_ptr>> rooms_;  // room -> id -> conn
+  // Closed by a drain step, not gone yet: a set used only while a node
+  // drains, not a flag that every session would carry.
+  std::unordered_set<std::string> closing_;
   window_counter published_, delivered_, acked_;
 };
 
