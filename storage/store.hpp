@@ -154,6 +154,7 @@ class store {
   store() = default;
   static result<std::unique_ptr<store>> open_impl(const std::string& dir, bool read_only, store_options opts);
   status open_db(bool read_only);
+  status families(bool read_only, std::vector<std::string>& names);
   status repair(const std::string& why);
   status check_recovered();
   void writer_loop();

@@ -94,12 +94,15 @@ status store::repair(const std::string& why) {
   return ok();
 }
 
-status store::open_db(bool read_only) {
+// The column families to open: the database's, plus herald's that are
+// missing where that is allowed (a new data_dir; accept_loss; after a
+// repair).
+status store::families(bool read_only, std::vector<std::string>& names) {
   auto& dir = dir_;
   auto mode = read_only ? recovery::strict : opts_.on_damage;
   bool existing = holds_database(dir);
   auto opts = tuning_->db(opts_.group_commit);
-  std::vector<std::string> names, missing;
+  std::vector<std::string> missing;
   auto list = [&] {
     names.clear();
     missing.clear();
@@ -133,6 +136,14 @@ status store::open_db(bool read_only) {
       spdlog::warn("store: accepted the loss of the column families {} in {}: created empty", joined(missing), dir);
   }
   if (!read_only) names.insert(names.end(), missing.begin(), missing.end());
+  return ok();
+}
+
+status store::open_db(bool read_only) {
+  auto& dir = dir_;
+  auto mode = read_only ? recovery::strict : opts_.on_damage;
+  std::vector<std::string> names;
+  if (auto f = families(read_only, names); !f) return f;
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
   for (auto& n : names) descs.emplace_back(n, tuning_->family(n));
   auto try_open = [&](bool tolerant) {
