@@ -53,6 +53,51 @@ std::optional<std::string> request_id(const js::value& v) {
 }
 }  // namespace
 
+namespace {
+// Each frame type's fields; the problem, if any, in words.
+using members = std::vector<js::member>;
+
+std::string read_join(const members& j, size_t max_list, client_frame& f) {
+  auto problem = read_id_list(j, "rooms", "rooms", max_list, f.rooms, true);
+  auto* s = js::find(j, "since");
+  if (!problem.empty() || !s) return problem;
+  auto since = js::object_of(s);
+  if (!since) return "\"since\" must be an object of room -> message id";
+  std::map<std::string, js::value> last;  // of duplicate rooms, the last counts
+  for (auto& m : *since) last[m.key] = m.v;
+  for (auto& [room, id] : last) {
+    if (id.k != js::kind::string) return "\"since\" values must be message id strings";
+    f.since[room] = js::string(id.text);
+  }
+  return {};
+}
+
+std::string read_publish(const members& j, size_t max_list, client_frame& f) {
+  auto to = js::object_of(js::find(j, "to"));
+  if (!to) return "\"to\" must be an object";
+  auto problem = read_id_list(*to, "rooms", "to.rooms", max_list, f.rooms, false);
+  if (problem.empty()) problem = read_id_list(*to, "users", "to.users", max_list, f.users, false);
+  if (problem.empty() && f.rooms.empty() && f.users.empty()) problem = "\"to\" names no rooms and no users";
+  if (!problem.empty()) return problem;
+  auto* d = js::find(j, "data");
+  if (!d) return "\"data\" is required";
+  f.data = js::compact(d->text);
+  return {};
+}
+
+std::string read_ack(const members& j, size_t max_list, client_frame& f) {
+  auto ids = js::array_of(js::find(j, "ids"));
+  if (!ids || ids->empty()) return "\"ids\" must be a non-empty array";
+  if (ids->size() > max_list) return "\"ids\" has too many entries";
+  for (auto& e : *ids) {
+    auto id = e.k == js::kind::string ? js::string(e.text) : std::string();
+    if (id.empty() || id.size() > 128) return "\"ids\" entries must be message id strings";
+    f.ids.push_back(std::move(id));
+  }
+  return {};
+}
+}  // namespace
+
 parsed parse_client_frame(std::string_view text, size_t max_list) {
   parsed out;
   auto j = js::object(text);
@@ -81,58 +126,16 @@ parsed parse_client_frame(std::string_view text, size_t max_list) {
   std::string problem;
   if (type == "join") {
     f.type = kind::join;
-    problem = read_id_list(*j, "rooms", "rooms", max_list, f.rooms, true);
-    auto* s = js::find(*j, "since");
-    if (problem.empty() && s) {
-      auto since = js::object_of(s);
-      if (!since) {
-        problem = "\"since\" must be an object of room -> message id";
-      } else {
-        std::map<std::string, js::value> last;  // of duplicate rooms, the last counts
-        for (auto& m : *since) last[m.key] = m.v;
-        for (auto& [room, id] : last) {
-          if (id.k != js::kind::string) {
-            problem = "\"since\" values must be message id strings";
-            break;
-          }
-          f.since[room] = js::string(id.text);
-        }
-      }
-    }
+    problem = read_join(*j, max_list, f);
   } else if (type == "leave") {
     f.type = kind::leave;
     problem = read_id_list(*j, "rooms", "rooms", max_list, f.rooms, true);
   } else if (type == "publish") {
     f.type = kind::publish;
-    auto to = js::object_of(js::find(*j, "to"));
-    if (!to) {
-      problem = "\"to\" must be an object";
-    } else {
-      problem = read_id_list(*to, "rooms", "to.rooms", max_list, f.rooms, false);
-      if (problem.empty()) problem = read_id_list(*to, "users", "to.users", max_list, f.users, false);
-      if (problem.empty() && f.rooms.empty() && f.users.empty()) problem = "\"to\" names no rooms and no users";
-    }
-    if (problem.empty()) {
-      if (auto* d = js::find(*j, "data")) f.data = js::compact(d->text);
-      else problem = "\"data\" is required";
-    }
+    problem = read_publish(*j, max_list, f);
   } else if (type == "ack") {
     f.type = kind::ack;
-    auto ids = js::array_of(js::find(*j, "ids"));
-    if (!ids || ids->empty()) {
-      problem = "\"ids\" must be a non-empty array";
-    } else if (ids->size() > max_list) {
-      problem = "\"ids\" has too many entries";
-    } else {
-      for (auto& e : *ids) {
-        auto id = e.k == js::kind::string ? js::string(e.text) : std::string();
-        if (id.empty() || id.size() > 128) {
-          problem = "\"ids\" entries must be message id strings";
-          break;
-        }
-        f.ids.push_back(std::move(id));
-      }
-    }
+    problem = read_ack(*j, max_list, f);
   } else if (type == "ping") {
     f.type = kind::ping;
   } else {
