@@ -8,6 +8,7 @@ std::optional<server> parse_server(std::string_view name) {
   if (name == "herald") return server::herald;
   if (name == "socketio") return server::socketio;
   if (name == "nchan") return server::nchan;
+  if (name == "nats") return server::nats;
   return std::nullopt;
 }
 
@@ -16,6 +17,7 @@ const char* name_of(server s) {
     case server::herald: return "herald";
     case server::socketio: return "socketio";
     case server::nchan: return "nchan";
+    case server::nats: return "nats";
   }
   return "?";
 }
@@ -61,6 +63,8 @@ std::string ws_target(const ws_target_args& a) {
       return "/socket.io/?EIO=4&transport=websocket&user=" + a.user + (a.room.empty() ? "" : "&room=" + a.room);
     case server::nchan:
       return "/sub/" + (a.room.empty() ? a.user : a.room);
+    case server::nats:
+      return "/";  // the subject is named after the upgrade (nats_subscribe)
   }
   return "/";
 }
@@ -77,6 +81,8 @@ http_publish publish_request(const publish_args& a) {
     }
     case server::nchan:
       return {"/pub/" + (a.room.empty() ? a.user : a.room), a.payload};
+    case server::nats:
+      return {a.room.empty() ? a.user : a.room, a.payload};  // target: the subject (nats_pub, not HTTP)
   }
   return {};
 }
@@ -106,6 +112,56 @@ std::string publish_wire(const http_publish& p, std::string_view host, std::stri
 
 std::string herald_join(const std::string& room) {
   return "{\"type\":\"join\",\"id\":1,\"rooms\":[\"" + room + "\"]}";
+}
+
+std::string nats_subscribe(const std::string& subject) {
+  return "CONNECT {\"verbose\":false,\"pedantic\":false,\"protocol\":1}\r\nSUB " + subject + " 1\r\nPING\r\n";
+}
+
+std::string nats_publisher() { return "CONNECT {\"verbose\":true,\"pedantic\":false}\r\n"; }
+
+std::string nats_pub(const std::string& subject, std::string_view payload) {
+  std::string out = "PUB " + subject + " " + std::to_string(payload.size()) + "\r\n";
+  out.append(payload.data(), payload.size());
+  out += "\r\n";
+  return out;
+}
+
+size_t nats_reader::next(std::string_view in, op& o, std::string_view& payload, bool& ok) {
+  auto eol = in.find("\r\n");
+  if (eol == std::string_view::npos) return 0;
+  auto line = in.substr(0, eol);
+  auto starts = [&](std::string_view p) {
+    if (line.size() < p.size()) return false;
+    for (size_t i = 0; i < p.size(); ++i)
+      if ((line[i] | 0x20) != (p[i] | 0x20)) return false;
+    return true;
+  };
+  payload = {};
+  if (starts("MSG ")) {
+    // MSG <subject> <sid> [reply-to] <#bytes>: the size is the last field.
+    auto sp = line.rfind(' ');
+    size_t n = 0;
+    auto [end, ec] = std::from_chars(line.data() + sp + 1, line.data() + line.size(), n);
+    if (ec != std::errc{} || end != line.data() + line.size()) {
+      ok = false;
+      return 0;
+    }
+    if (in.size() < eol + 2 + n + 2) return 0;  // the payload is not all here
+    o = op::msg;
+    payload = in.substr(eol + 2, n);
+    return eol + 2 + n + 2;
+  }
+  if (starts("PING")) o = op::ping;
+  else if (starts("PONG")) o = op::pong;
+  else if (starts("+OK")) o = op::ok;
+  else if (starts("-ERR")) o = op::err, payload = line.substr(4);
+  else if (starts("INFO")) o = op::info, payload = line.substr(4);
+  else {
+    ok = false;
+    return 0;
+  }
+  return eol + 2;
 }
 
 }  // namespace herald::bench

@@ -10,7 +10,7 @@
 
 namespace herald::bench {
 
-enum class server { herald, socketio, nchan };
+enum class server { herald, socketio, nchan, nats };
 std::optional<server> parse_server(std::string_view name);
 const char* name_of(server s);
 
@@ -65,5 +65,45 @@ std::string publish_wire(const http_publish& p, std::string_view host, std::stri
 
 // herald: the join frame for a room.
 std::string herald_join(const std::string& room);
+
+// NATS (2.9): subscribers on its WebSocket listener, publishers on its
+// client port, both speaking its text protocol. A subscriber sends
+// `nats_subscribe` once the server's INFO came and is subscribed when the
+// PONG to its PING comes back; a publisher starts with `nats_publisher`
+// (verbose: every PUB is answered +OK, the round trip herald-bench times).
+std::string nats_subscribe(const std::string& subject);
+std::string nats_publisher();
+std::string nats_pub(const std::string& subject, std::string_view payload);
+
+// The protocol operations in a byte stream that arrives in any pieces (a
+// WebSocket frame may hold several, or part of one).
+class nats_reader {
+ public:
+  enum class op { info, ping, pong, ok, err, msg };
+  // Calls f(op, payload) for each complete operation; payload: a MSG's
+  // payload, or the rest of the line (INFO, -ERR). False on a malformed
+  // operation.
+  template <class F>
+  bool feed(std::string_view bytes, F f) {
+    buf_.append(bytes.data(), bytes.size());
+    size_t at = 0;
+    bool ok = true;
+    while (ok) {
+      std::string_view payload;
+      op o{};
+      auto used = next(std::string_view(buf_).substr(at), o, payload, ok);
+      if (used == 0) break;
+      f(o, payload);
+      at += used;
+    }
+    buf_.erase(0, at);
+    return ok;
+  }
+
+ private:
+  // Bytes of the first complete operation in `in` (0: incomplete).
+  static size_t next(std::string_view in, op& o, std::string_view& payload, bool& ok);
+  std::string buf_;
+};
 
 }  // namespace herald::bench

@@ -103,6 +103,7 @@ struct connection : std::enable_shared_from_this<connection> {
   bool writing = false;
   bool is_ready = false;
   bool failed = false;  // before it was ready
+  nats_reader nats;     // NATS: the protocol stream across frames
 };
 
 struct bench {
@@ -178,8 +179,41 @@ void flush_writes(const std::shared_ptr<connection>& c) {
   });
 }
 
+// A delivered payload: its latency and sequence number.
+void delivered(const std::shared_ptr<connection>& c, std::string_view f) {
+  auto s = find_stamp(f);
+  if (!s) return;
+  auto now = now_us();
+  c->latency->record(now > s->t_us ? now - s->t_us : 0);
+  c->seqs.push_back(s->seq);
+  B->t.delivered.fetch_add(1, std::memory_order_relaxed);
+  B->t.last_delivery_us.store(now, std::memory_order_relaxed);
+}
+
+// NATS: a frame carries any part of the protocol stream. Subscribed once
+// the PONG to the subscription's PING comes back.
+void on_nats(const std::shared_ptr<connection>& c, std::string_view f) {
+  bool ok = c->nats.feed(f, [&](nats_reader::op o, std::string_view payload) {
+    using op = nats_reader::op;
+    if (o == op::msg) return delivered(c, payload);
+    if (o == op::info && !c->is_ready) {
+      auto subject = B->opt.mode == "room" ? room_name(B->names, c->index % B->opt.rooms) : user_name(B->names, c->index);
+      c->writes.push_back(ws::client_frame(ws::text, nats_subscribe(subject)));
+    } else if (o == op::ping) {
+      c->writes.push_back(ws::client_frame(ws::text, "PONG\r\n"));
+    } else if (o == op::pong && !c->is_ready) {
+      became_ready(c);
+    } else if (o == op::err) {
+      std::fprintf(stderr, "connection %zu: -ERR%.*s\n", c->index, static_cast<int>(payload.size()), payload.data());
+    }
+  });
+  if (!ok) return fail_conn(c, "read", asio::error::invalid_argument);
+  if (!c->writes.empty()) flush_writes(c);
+}
+
 void on_frame(const std::shared_ptr<connection>& c, std::string_view f) {
   auto kind = B->opt.kind;
+  if (kind == server::nats) return on_nats(c, f);
   if (kind == server::socketio) {
     // Engine.IO: 0 open, 2 ping, 4 message; Socket.IO 40 connect, 42 event.
     if (f == "2") {
@@ -207,13 +241,7 @@ void on_frame(const std::shared_ptr<connection>& c, std::string_view f) {
       std::fprintf(stderr, "connection %zu: %.*s\n", c->index, static_cast<int>(f.size()), f.data());
     return;
   }
-  auto s = find_stamp(f);
-  if (!s) return;
-  auto now = now_us();
-  c->latency->record(now > s->t_us ? now - s->t_us : 0);
-  c->seqs.push_back(s->seq);
-  B->t.delivered.fetch_add(1, std::memory_order_relaxed);
-  B->t.last_delivery_us.store(now, std::memory_order_relaxed);
+  delivered(c, f);
 }
 
 // Feeds bytes read to the connection's frame reader.
@@ -332,6 +360,12 @@ struct publisher : std::enable_shared_from_this<publisher> {
   uint32_t seq = 0;
   size_t target_room = 0, target_user = 0;
   uint64_t t0 = 0;
+  // NATS: its client protocol, not HTTP. The +OKs still owed (the CONNECT's
+  // and the PUB's), and the lines read.
+  bool nats_connected = false;
+  int nats_owed = 0;
+  std::string nats_in;
+  nats_reader nats;
 
   void next() {
     if (!B->publishing) return;
@@ -357,6 +391,7 @@ struct publisher : std::enable_shared_from_this<publisher> {
     }
     t0 = now_us();
     a.payload = stamp(t0, seq, B->opt.pad);
+    if (B->opt.kind == server::nats) return send_nats(publish_request(a));
     out = publish_wire(publish_request(a), B->opt.host, B->opt.kind == server::nchan ? "text/plain" : "application/json",
                        B->auth);
     B->t.sent++;
@@ -371,18 +406,59 @@ struct publisher : std::enable_shared_from_this<publisher> {
     });
   }
 
+  void accepted() {
+    B->t.accepted++;
+    B->api_lat.record(now_us() - t0);
+    if (B->opt.mode == "room") ++B->room_accepted[target_room];
+    else ++B->user_accepted[target_user];
+  }
+
   void answered() {
     auto st = res.result_int();
-    if (st >= 200 && st < 300) {
-      B->t.accepted++;
-      B->api_lat.record(now_us() - t0);
-      if (B->opt.mode == "room") ++B->room_accepted[target_room];
-      else ++B->user_accepted[target_user];
-    } else {
-      if (B->t.rejected++ < 3) std::fprintf(stderr, "publish answered %u: %s\n", st, res.body().c_str());
-    }
+    if (st >= 200 && st < 300) accepted();
+    else if (B->t.rejected++ < 3) std::fprintf(stderr, "publish answered %u: %s\n", st, res.body().c_str());
     if (res.need_eof()) return broken("close", {});
     next();
+  }
+
+  // One PUB (after the CONNECT on a new connection), then read until its
+  // +OK: verbose mode makes each publish a round trip, as over HTTP.
+  void send_nats(const http_publish& p) {
+    out.clear();
+    if (!nats_connected) {
+      out = nats_publisher();
+      nats_connected = true;
+      nats_owed = 1;
+    }
+    out += nats_pub(p.target, p.body);
+    ++nats_owed;
+    B->t.sent++;
+    auto self = shared_from_this();
+    asio::async_write(sock, asio::buffer(out), [self](beast::error_code ec, size_t) {
+      if (ec) return self->broken("write", ec);
+      self->read_nats();
+    });
+  }
+
+  void read_nats() {
+    auto self = shared_from_this();
+    nats_in.resize(4096);
+    sock.async_read_some(asio::buffer(nats_in), [self](beast::error_code ec, size_t n) {
+      if (ec) return self->broken("read", ec);
+      bool rejected = false;
+      bool ok = self->nats.feed(std::string_view(self->nats_in.data(), n), [&](nats_reader::op o, std::string_view p) {
+        if (o == nats_reader::op::ok) --self->nats_owed;
+        if (o == nats_reader::op::err) {
+          --self->nats_owed;
+          rejected = true;
+          if (B->t.rejected++ < 3) std::fprintf(stderr, "publish answered -ERR%.*s\n", static_cast<int>(p.size()), p.data());
+        }
+      });
+      if (!ok) return self->broken("read", asio::error::invalid_argument);
+      if (self->nats_owed > 0) return self->read_nats();
+      if (!rejected) self->accepted();
+      self->next();
+    });
   }
 
   void broken(const char* where, beast::error_code ec) {
@@ -392,6 +468,9 @@ struct publisher : std::enable_shared_from_this<publisher> {
     // Reconnect and go on: a publisher never stops the run.
     auto self = shared_from_this();
     sock = tcp::socket(sock.get_executor());
+    nats_connected = false;
+    nats_owed = 0;
+    nats = nats_reader{};
     sock.async_connect(B->pub_ep, [self](beast::error_code ec) {
       if (ec) return;  // the run goes on with the others
       self->next();
@@ -500,7 +579,7 @@ int main(int argc, char** argv) {
   po::options_description desc("herald-bench options");
   desc.add_options()
     ("help", "this text")
-    ("server", po::value(&kind)->default_value("herald"), "herald | socketio | nchan")
+    ("server", po::value(&kind)->default_value("herald"), "herald | socketio | nchan | nats (--pub-port: its client port)")
     ("host", po::value(&o.host)->default_value("127.0.0.1"), "server address (loopback only)")
     ("port", po::value(&o.port)->default_value(8080), "WebSocket port")
     ("pub-port", po::value(&o.pub_port)->default_value(0), "HTTP publish port (default: --port)")

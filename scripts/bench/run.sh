@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The benchmark scenarios of docs/benchmarks.md, each against herald,
-# Socket.IO 4 and nginx+nchan in one session, with herald-bench as the
+# Socket.IO 4, nginx+nchan and NATS 2.9 in one session, with herald-bench as the
 # client. Loopback only; every process started here is stopped by pid.
 #
 #   scripts/bench/run.sh [runs] [scenario ...]
@@ -20,6 +20,7 @@ need_apt=()
 command -v nginx >/dev/null || need_apt+=(nginx-light)
 [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ] || need_apt+=(libnginx-mod-nchan)
 command -v node >/dev/null || need_apt+=(nodejs npm)
+command -v nats-server >/dev/null || need_apt+=(nats-server)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
@@ -72,6 +73,22 @@ start_nchan() { # $1 = port
   rss_pids=$(pgrep -P "$srv_pid" | paste -sd, -)  # the worker (the master holds no connections)
   rss_pids="$srv_pid,$rss_pids"
 }
+# NATS: subscribers on its WebSocket listener ($1), publishers on its
+# client port ($1 + 2000), its own protocol on both (verbose publishers:
+# each PUB answered +OK, herald-bench's round trip).
+start_nats() { # $1 = WebSocket port
+  mkdir -p "$work/nats"
+  printf 'listen: 127.0.0.1:%s\nmax_payload: 1MB\nwebsocket {\n  listen: "127.0.0.1:%s"\n  no_tls: true\n}\n' \
+    $(($1 + 2000)) "$1" > "$work/nats/nats.conf"
+  nats-server -c "$work/nats/nats.conf" > "$work/nats.log" 2>&1 &
+  srv_pid=$!; rss_pids=$srv_pid; pids+=("$srv_pid")
+  wait_port "$1"
+  wait_port $(($1 + 2000))
+}
+# The extra herald-bench arguments a server needs.
+peer_args() { # $1 = server, $2 = port
+  [ "$1" = nats ] && echo "--pub-port $(($2 + 2000))" || true
+}
 stop_server() {
   kill "$srv_pid" 2>/dev/null || true
   wait "$srv_pid" 2>/dev/null || true
@@ -87,11 +104,12 @@ measure() { # $1 = scenario, $2 = server, $3 = run, then herald-bench args
   echo "$scenario $server run $run: $line"
 }
 
-on_server() { # $1 = herald|socketio|nchan, $2 = port
+on_server() { # $1 = herald|socketio|nchan|nats, $2 = port
   case $1 in
     herald) start_herald "$2" bench1 ;;
     socketio) start_socketio "$2" ;;
     nchan) start_nchan "$2" ;;
+    nats) start_nats "$2" ;;
   esac
 }
 
@@ -103,9 +121,9 @@ for run in $(seq "$runs"); do
     case $s in
       idle)
         for n in 5000 10000 19000; do
-          for srv in herald socketio nchan; do
+          for srv in herald socketio nchan nats; do
             port=$((port + 1)); on_server $srv $port
-            measure "idle-$n" $srv "$run" --port $port --mode idle --conns $n --hold 5
+            measure "idle-$n" $srv "$run" --port $port $(peer_args $srv $port) --mode idle --conns $n --hold 5
             stop_server
           done
         done ;;
@@ -140,25 +158,25 @@ for run in $(seq "$runs"); do
         for p in "${allpids[@]}"; do kill "$p" 2>/dev/null || true; done
         for p in "${allpids[@]}"; do wait "$p" 2>/dev/null || true; done ;;
       fanout)
-        for srv in herald socketio nchan; do
+        for srv in herald socketio nchan nats; do
           port=$((port + 1)); on_server $srv $port
-          measure fanout $srv "$run" --port $port --conns 10000 --rooms 1 --rate 50 --duration 10 --drain 5
+          measure fanout $srv "$run" --port $port $(peer_args $srv $port) --conns 10000 --rooms 1 --rate 50 --duration 10 --drain 5
           stop_server
           # The same room at a tenth of the rate: latency below saturation.
           port=$((port + 1)); on_server $srv $port
-          measure fanout-5hz $srv "$run" --port $port --conns 10000 --rooms 1 --rate 5 --duration 10 --drain 5
+          measure fanout-5hz $srv "$run" --port $port $(peer_args $srv $port) --conns 10000 --rooms 1 --rate 5 --duration 10 --drain 5
           stop_server
         done ;;
       saturation)
-        for srv in herald socketio nchan; do
+        for srv in herald socketio nchan nats; do
           port=$((port + 1)); on_server $srv $port
-          measure saturation $srv "$run" --port $port --conns 10000 --rooms 1 --rate 0 --duration 10 --drain 10
+          measure saturation $srv "$run" --port $port $(peer_args $srv $port) --conns 10000 --rooms 1 --rate 0 --duration 10 --drain 10
           stop_server
         done ;;
       p2p)
-        for srv in herald socketio nchan; do
+        for srv in herald socketio nchan nats; do
           port=$((port + 1)); on_server $srv $port
-          measure p2p $srv "$run" --port $port --conns 10000 --mode users --rate 0 --duration 10 --publishers 64
+          measure p2p $srv "$run" --port $port $(peer_args $srv $port) --conns 10000 --mode users --rate 0 --duration 10 --publishers 64
           if [ $srv = herald ]; then
             measure p2p-durable $srv "$run" --port $port --conns 10000 --mode users --rate 0 --duration 10 --publishers 64 --ttl 3600
           fi

@@ -188,3 +188,31 @@ TEST_CASE("the bench's upgrade request and the 101 it waits for", "[bench]") {
   CHECK(herald::bench::ws::head_length("HTTP/1.1 101 Switching\r\nUpgrade: websocket\r\n") == 0);
   CHECK_FALSE(herald::bench::ws::switched("HTTP/1.1 403 Forbidden\r\n\r\n"));
 }
+
+TEST_CASE("the NATS reader finds every operation in a stream cut anywhere", "[bench]") {
+  using herald::bench::nats_reader;
+  auto pub = nats_pub("b1-7", R"({"t":123,"s":4})");
+  CHECK(pub == "PUB b1-7 15\r\n{\"t\":123,\"s\":4}\r\n");
+  std::string stream = "INFO {\"server_id\":\"x\"}\r\nPONG\r\n" "MSG b1-7 1 15\r\n{\"t\":123,\"s\":4}\r\n"
+                       "PING\r\nMSG b1-7 1 reply.to 2\r\n{}\r\n+OK\r\n-ERR 'Slow Consumer'\r\n";
+  // Every cut of the stream into two pieces gives the same operations.
+  for (size_t cut = 0; cut <= stream.size(); ++cut) {
+    nats_reader r;
+    std::vector<std::pair<nats_reader::op, std::string>> got;
+    auto take = [&](nats_reader::op o, std::string_view p) { got.emplace_back(o, std::string(p)); };
+    REQUIRE(r.feed(std::string_view(stream).substr(0, cut), take));
+    REQUIRE(r.feed(std::string_view(stream).substr(cut), take));
+    REQUIRE(got.size() == 7);
+    CHECK(got[0].first == nats_reader::op::info);
+    CHECK(got[1].first == nats_reader::op::pong);
+    CHECK(got[2] == std::make_pair(nats_reader::op::msg, std::string(R"({"t":123,"s":4})")));
+    CHECK(got[3].first == nats_reader::op::ping);
+    CHECK(got[4] == std::make_pair(nats_reader::op::msg, std::string("{}")));
+    CHECK(got[5].first == nats_reader::op::ok);
+    CHECK(got[6].first == nats_reader::op::err);
+    CHECK(find_stamp(got[2].second)->seq == 4);
+  }
+  nats_reader bad;
+  CHECK_FALSE(bad.feed("HELLO\r\n", [](nats_reader::op, std::string_view) {}));
+  CHECK_FALSE(nats_reader{}.feed("MSG a 1 x\r\n", [](nats_reader::op, std::string_view) {}));
+}
