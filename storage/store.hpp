@@ -161,6 +161,7 @@ class store {
   struct job;
   void commit_group(std::deque<job>& jobs);
   void commit_each(std::deque<job>& jobs);
+  void finish_job(job& j, const std::optional<failure>& f);
   // The writer thread's side of a write fault.
   void refuse_writes(const failure& f);
   void try_resume();

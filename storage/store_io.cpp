@@ -57,7 +57,6 @@ status store::commit_now(batch b) {
 // SstFileManager) starts once 64 MB are free; Resume covers the other
 // faults once the device works again.
 void store::refuse_writes(const failure& f) {
-  if (opts_.on_write_error) opts_.on_write_error();
   auto& t = *threads_;
   {
     std::lock_guard lock(t.mtx);
@@ -116,12 +115,11 @@ void store::commit_group(std::deque<job>& jobs) {
     if (auto f = db_->FlushWAL(false); !f.ok()) failed = io_error(f, "write WAL");
   auto finish = [&](bool relaxed, const std::optional<failure>& f) {
     for (auto& j : jobs)
-      if (j.b.relaxed() == relaxed && j.done) j.done(f ? status{*f} : ok());
+      if (j.b.relaxed() == relaxed) finish_job(j, f);
   };
   if (failed) {
     refuse_writes(*failed);
-    finish(true, failed);
-    finish(false, failed);
+    for (auto& j : jobs) finish_job(j, failed);
     return;
   }
   finish(true, std::nullopt);
@@ -147,8 +145,15 @@ void store::commit_each(std::deque<job>& jobs) {
         note_synced();
       }
     }
-    if (j.done) j.done(f ? status{*f} : ok());
+    finish_job(j, f);
   }
+}
+
+// Every batch's outcome goes out here: a failed one is counted once
+// (herald_store_write_errors_total), whether it failed or was refused.
+void store::finish_job(job& j, const std::optional<failure>& f) {
+  if (f && opts_.on_write_error) opts_.on_write_error();
+  if (j.done) j.done(f ? status{*f} : ok());
 }
 
 void store::writer_loop() {
@@ -179,10 +184,7 @@ void store::writer_loop() {
       refused = t.fault;
     }
     if (refused) {
-      for (auto& j : jobs) {
-        if (opts_.on_write_error) opts_.on_write_error();
-        if (j.done) j.done(*refused);
-      }
+      for (auto& j : jobs) finish_job(j, refused);
     } else if (opts_.group_commit) {
       commit_group(jobs);
     } else {
