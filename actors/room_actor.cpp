@@ -251,6 +251,7 @@ caf::behavior unreadable(self_ptr self, error e) {
   self->set_default_handler(caf::print_and_drop);
   auto offer = [self] { self->send(self->state.parent, room_idle{self->state.room, self->state.seen}); };
   offer();
+  schedule_idle(self);
   return compose(handlers_for(room_interface{},
                               [self, e](auto& m) {
                                 ++self->state.seen;
@@ -294,7 +295,6 @@ caf::behavior room_actor(self_ptr self, std::string ns, std::string room, caf::a
       if (!*rows) {
         spdlog::error("cannot load history of {}/{}: {}", s.ns, s.room, rows->err().message);
         self->become(unreadable(self, from_store(rows->err())));
-        schedule_idle(self);
         return;
       }
       for (auto& [seq, r] : rows->value()) {

@@ -180,6 +180,7 @@ caf::behavior running(self_ptr self) {
     },
     [self](hand_off& h) { start_handoff(self, std::move(h.to)); });
 }
+
 namespace {
 // The inbox could not be read: the requests that waited for it, and any
 // that come until the namespace actor takes the sessions back (the

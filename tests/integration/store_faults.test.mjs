@@ -63,14 +63,22 @@ async function backlog(node, user, device, enough) {
   return got;
 }
 
-test('a truncated write-ahead log is refused at start; accept_loss opens what is left and says so', async () => {
+// A data_dir whose last `n` pushes to `user` are only in the write-ahead
+// log (the node was killed): the dir, their ids and the log's path.
+async function killedAfter(user, n) {
   const dir = freshDir();
-  let node = await startNode({ dataDir: dir });
-  const ids = await stored(node, 'wal', 60);
+  const node = await startNode({ dataDir: dir });
+  const ids = await stored(node, user, n);
   node.proc.kill('SIGKILL');
   await node.exited;
   const [wal] = files(dir, /\.log$/);
   assert.ok(wal, 'a write-ahead log after kill -9');
+  return { dir, ids, wal };
+}
+
+test('a truncated write-ahead log is refused at start; accept_loss opens what is left and says so', async () => {
+  const { dir, ids, wal } = await killedAfter('wal', 60);
+  let node;
   truncateSync(wal, Math.floor(statSync(wal).size / 2));
 
   const refused = await refusedStart(dir);
@@ -96,12 +104,8 @@ test('a truncated write-ahead log is refused at start; accept_loss opens what is
 });
 
 test('a damaged write-ahead log is refused at start; accept_loss keeps what precedes the damage', async () => {
-  const dir = freshDir();
-  let node = await startNode({ dataDir: dir });
-  const ids = await stored(node, 'flip', 60);
-  node.proc.kill('SIGKILL');
-  await node.exited;
-  const [wal] = files(dir, /\.log$/);
+  const { dir, ids, wal } = await killedAfter('flip', 60);
+  let node;
   flipByte(wal, Math.floor(statSync(wal).size / 2));
 
   const refused = await refusedStart(dir);
