@@ -126,7 +126,7 @@ result<node_config> build_config(const ini_map& m) {
       else if (k == "cluster_listen") c.cluster_listen = v;
       else if (k == "data_dir") c.data_dir = v;
       else if (k == "io_threads") st = int_into(c.io_threads, 1, 64);
-      else if (k == "workers") st = int_into(c.workers, 1, 64);
+      else if (k == "workers") st = int_into(c.workers, 0, 64);
       else if (k == "passivate_after") st = int_into(c.passivate_after_ms, 100, int64_t{24} * 3600 * 1000);
       else if (k == "drain_time") {
         int64_t secs = 0;

@@ -27,8 +27,8 @@ struct node_config {
   std::string data_dir = "./data";
   std::vector<std::string> seeds;
   std::string admin_token;
-  int io_threads = 1;
-  int workers = 2;
+  int io_threads = 2;
+  int workers = 0;  // 0: actors run on the io threads (net/loop_scheduler.hpp)
   std::string log_level = "info";
   limits lim;
   bool group_commit = true;  // storage.group_commit

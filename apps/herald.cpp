@@ -17,6 +17,8 @@
 #include "apps/config.hpp"
 #include "cluster/cluster_directory.hpp"
 #include "cluster/membership_actor.hpp"
+#include "net/event_loop.hpp"
+#include "net/loop_scheduler.hpp"
 #include "net/server.hpp"
 #include "net/token.hpp"
 #include "storage/store.hpp"
@@ -205,8 +207,14 @@ int server_main(const std::vector<std::string>& args) {
   if (!clustered && !cfg.seeds.empty())
     spdlog::warn("cluster.seeds is set but node.cluster_listen is not: running alone");
 
+  // Sockets, timers and (node.workers = 0) actors run on these threads.
+  // Started before the actor system and stopped after it; the server
+  // outlives both, since the loop's handlers refer to its state.
+  event_loop loop{cfg.io_threads};
+  std::unique_ptr<server> srv;
   caf::actor_system_config caf_cfg;
-  caf_cfg.set("scheduler.max-threads", cfg.workers);
+  if (cfg.workers == 0) run_actors_on(caf_cfg, loop);
+  else caf_cfg.set("scheduler.max-threads", cfg.workers);
   caf_cfg.set("logger.verbosity", caf::atom("quiet"));
   // CAF's idle workers poll with 50 us sleeps for 25 ms after each burst of
   // work by default; under fan-out load that was ~9% of herald's CPU in
@@ -257,29 +265,35 @@ int server_main(const std::vector<std::string>& args) {
       spdlog::info("cluster: listening on {}, seeds: {}", cfg.cluster_listen,
                    cfg.seeds.empty() ? std::string("none") : std::to_string(cfg.seeds.size()));
     }
-    auto srv = server::start(n, cfg.listen, cfg.admin_token, cfg.io_threads);
-    if (!srv) {
-      spdlog::error("{}", srv.err().message);
+    auto started = server::start(n, cfg.listen, cfg.admin_token, loop);
+    if (!started) {
+      spdlog::error("{}", started.err().message);
       n.stop();
       return 1;
     }
+    srv = std::move(started.value());
     spdlog::info("herald node {} listening on {} (data_dir {}, {} namespaces, io_threads {}, workers {}, "
                  "max_connections {})",
                  cfg.name, cfg.listen, cfg.data_dir, ctx->catalog->list().size(), cfg.io_threads,
                  cfg.workers, cfg.lim.max_connections);
-    srv.value()->wait_for_signal();
+    srv->wait_for_signal();
     // A member leaves gracefully: its keys go to the next owners first, then
     // its clients are sent elsewhere (a lone node just stops).
     if (membership)
-      srv.value()->drain([&] { hand_off_keys(n, membership); }, std::chrono::milliseconds(cfg.drain_time_ms));
-    srv.value()->shutdown(3000);
+      srv->drain([&] { hand_off_keys(n, membership); }, std::chrono::milliseconds(cfg.drain_time_ms));
+    srv->shutdown(3000);
     n.stop();             // namespace actors close what they hold while Asio runs
     st.value()->drain();  // queued API work refers to the server
-    srv.value().reset();
+    srv->close();
     if (membership) caf::anon_send_exit(membership, caf::exit_reason::user_shutdown);
     // Commit callbacks message actors: let them run while the system lives.
     st.value()->drain();
     sys.await_actors_before_shutdown(false);
+    // CAF's pool: the io threads spawned session actors, which left a
+    // reference to CAF's logger in their locals; the system's destructor
+    // waits for it to go, and the io threads outlive the system. (On the
+    // loop the scheduler does this itself, after the last actor ran.)
+    if (cfg.workers > 0) loop.on_each_thread([] { caf::logger::set_current_actor_system(nullptr); });
     // Everything is written and synced by now. CAF 0.17's middleman can
     // wait forever in its own shutdown while a remote connection lingers
     // (seen with six loaded nodes stopping together): do not hang on it.
@@ -290,6 +304,8 @@ int server_main(const std::vector<std::string>& args) {
       std::_Exit(0);
     }).detach();
   }
+  loop.stop();
+  srv.reset();
   spdlog::info("herald node {} stopped", cfg.name);
   return rc;
 }

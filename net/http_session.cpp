@@ -66,7 +66,8 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   if (!rec) ar.remote = peer.address().to_string();
   bool keep = req.keep_alive();
   srv_.routes.handle(std::move(ar), [self = shared_from_this(), keep](api_response res) {
-    // May run on a CAF thread: hop back to this connection's strand.
+    // May run on another thread (an actor's, a store thread's): hop back to
+    // this connection's executor.
     net::post(self->stream_.get_executor(),
               [self, keep, res = std::move(res)]() mutable { self->respond(std::move(res), keep); });
   });

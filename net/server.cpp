@@ -4,6 +4,7 @@
 
 #include <sys/resource.h>
 
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/names.hpp"
+#include "net/event_loop.hpp"
 #include "net/http_session.hpp"
 #include "net/ws_session.hpp"
 
@@ -24,16 +26,15 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 struct server::impl {
-  net::io_context ioc;
+  net::io_context& ioc;
   tcp::acceptor acceptor{ioc};
   net::steady_timer retry{ioc};
   net::steady_timer heartbeat{ioc};
   net::steady_timer answers{ioc};
   server_state state;
-  std::vector<std::thread> threads;
-  net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
 
-  impl(node& n, std::string admin_token) : state(n, std::move(admin_token)) {}
+  impl(node& n, std::string admin_token, event_loop& loop)
+      : ioc(loop.context()), state(n, std::move(admin_token)) {}
 
   // Every `heartbeat` seconds each live session pings (and drops a silent
   // peer); sessions that ended leave the list here.
@@ -73,7 +74,8 @@ struct server::impl {
 
   void do_accept() {
     // With one Asio thread, handlers never run concurrently: no strand
-    // (saves its wrapper in every pending operation).
+    // (saves its wrapper in every pending operation, and ~240 B per
+    // connection).
     auto ex = state.one_thread ? net::any_io_executor(ioc.get_executor()) : net::any_io_executor(net::make_strand(ioc));
     acceptor.async_accept(ex, [this](boost::system::error_code ec, tcp::socket s) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
@@ -96,7 +98,9 @@ struct server::impl {
 
 server::server(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
-server::~server() {
+server::~server() = default;
+
+void server::close() {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
   while (impl_->state.session_objects.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -106,19 +110,25 @@ server::~server() {
   // the last ones while the executor they post to still runs.
   while (impl_->state.routes.answers_in_flight() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  impl_->work.reset();
-  impl_->ioc.stop();
-  for (auto& t : impl_->threads)
-    if (t.joinable()) t.join();
+  std::promise<void> closed;
+  net::post(impl_->ioc, [this, &closed] {
+    boost::system::error_code ec;
+    impl_->acceptor.close(ec);
+    impl_->heartbeat.cancel();
+    impl_->answers.cancel();
+    impl_->retry.cancel();
+    closed.set_value();
+  });
+  closed.get_future().wait();
 }
 
 server_state& server::state() { return impl_->state; }
 
 result<std::unique_ptr<server>> server::start(node& n, const std::string& listen,
-                                              std::string admin_token, int io_threads) {
+                                              std::string admin_token, event_loop& loop) {
   auto hp = parse_host_port(listen);
   if (!hp) return error{errc::bad_request, "node.listen must be host:port (port 0..65535), got " + listen};
-  auto p = std::make_unique<impl>(n, std::move(admin_token));
+  auto p = std::make_unique<impl>(n, std::move(admin_token), loop);
   boost::system::error_code ec;
   auto addr = net::ip::make_address(hp->host.empty() ? "0.0.0.0" : hp->host, ec);
   if (ec) return error{errc::bad_request, "node.listen: bad address " + hp->host};
@@ -129,15 +139,16 @@ result<std::unique_ptr<server>> server::start(node& n, const std::string& listen
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(4096, ec);  // somaxconn here
   if (ec) return error{errc::unavailable, "cannot listen on " + listen + ": " + ec.message()};
-  p->state.one_thread = io_threads <= 1;
-  p->do_accept();
-  p->sweep();
-  p->expire_answers();
-  for (int i = 0; i < std::max(1, io_threads); ++i)
-    p->threads.emplace_back([io = &p->ioc] {
-      pthread_setname_np(pthread_self(), "herald.io");  // top -H, perf: which thread is busy
-      io->run();
-    });
+  p->state.one_thread = loop.threads() <= 1;
+  // The handlers start on the loop: it is running already.
+  std::promise<void> started;
+  net::post(p->ioc, [p = p.get(), &started] {
+    p->do_accept();
+    p->sweep();
+    p->expire_answers();
+    started.set_value();
+  });
+  started.get_future().wait();
   return std::unique_ptr<server>(new server(std::move(p)));
 }
 

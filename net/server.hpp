@@ -10,15 +10,21 @@
 
 namespace herald {
 
+class event_loop;
+
 class server {
  public:
-  // Binds `listen` ("host:port"); errors as values.
+  // Binds `listen` ("host:port") and serves on `loop`'s threads; errors as
+  // values. The loop must be stopped before the server is destroyed: its
+  // handlers refer to the server's state.
   static result<std::unique_ptr<server>> start(node& n, const std::string& listen,
-                                               std::string admin_token, int io_threads);
+                                               std::string admin_token, event_loop& loop);
   ~server();
+  // Waits (bounded) until no ws_session object and no API answer is left
+  // (actors may still hold them), then closes the acceptor and timers.
+  void close();
   // Stops accepting, closes every session with 1001 and waits (bounded) for
-  // them to go. The destructor waits (bounded) until no ws_session object is
-  // left (actors may still hold them), then stops the Asio threads.
+  // them to go.
   void shutdown(int wait_ms);
   // Leaves gracefully before a shutdown: answers 503 on /readyz and to
   // new WebSocket upgrades at once (the HTTP API goes on), runs

@@ -6,7 +6,7 @@
 # frame per publish, one send() per member, nothing else (what the machine
 # allows any server). Loopback only; every process started here is stopped by pid.
 # Usage: [SERVER=herald|floor] [HERALD_IO=n] [MEMBERS=n] [HERALD_BIN=path] scripts/bench/fanout-cpu.sh [rate ...]
-#   HERALD_IO: herald's io_threads, default 1; MEMBERS: room size, default 10000;
+#   HERALD_IO: herald's io_threads, default: the binary's own; MEMBERS: room size, default 10000;
 #   HERALD_BIN: the herald binary (default build/apps/herald; scripts/bench/ab.sh
 #   passes two builds in turn); rate 0: publish as fast as accepted
 set -euo pipefail
@@ -29,7 +29,7 @@ for rate in $rates; do
     ./build/apps/fanout-floor --port $port --seconds 120 > "$work/log" 2>&1 &
     dialect=nchan
   else
-    "${HERALD_BIN:-./build/apps/herald}" --config "$work/h.ini" --node.io_threads="${HERALD_IO:-1}" > "$work/log" 2>&1 &
+    "${HERALD_BIN:-./build/apps/herald}" --config "$work/h.ini" ${HERALD_IO:+--node.io_threads=$HERALD_IO} > "$work/log" 2>&1 &
     dialect=herald
   fi
   hp=$!; echo $hp > "$work/pid"
