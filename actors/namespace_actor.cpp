@@ -243,7 +243,10 @@ void read_receipt(self_ptr self, const std::string& id) {
   st.reading.emplace(token, self->make_response_promise<receipt_counts>());
   auto* store = st.ctx->store;
   caf::actor me{self};
-  store->read([store, me, token, ns = st.ns, id] {
+  // Behind the writes queued so far: a live-only push answers before its
+  // receipt counts are written (actors/user_actor.cpp), and a receipt
+  // asked for after that answer must count it.
+  store->read_after_writes([store, me, token, ns = st.ns, id] {
     auto r = store->receipt(ns, id);
     receipt_counts out;
     if (r && r.value()) out = {true, r.value()->sent, r.value()->acked};

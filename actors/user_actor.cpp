@@ -63,7 +63,10 @@ uint64_t deliver_live(self_ptr self, const message& msg) {
 
 // Stores (ttl_ms > 0) and delivers one push; `to` gets the number of
 // sessions reached once it is durable. The receipt counts go in the same
-// batch as the inbox record: one write answers the push.
+// batch as the inbox record: one write answers the push. A live-only push
+// is answered as soon as its frames are queued: its counts are written
+// behind it (receipt reads wait for the writes queued before them), and
+// waiting for them cost a trip through the store's thread per push.
 void push(self_ptr self, const message& msg, int64_t ttl_ms, pending_commits::reply to) {
   auto& s = self->state;
   count_work(s);
@@ -82,6 +85,10 @@ void push(self_ptr self, const message& msg, int64_t ttl_ms, pending_commits::re
   }
   auto n = deliver_live(self, msg);
   b.add_counts(s.ns, msg.id, {n, 0});
+  if (ttl_ms <= 0) {
+    s.ctx->store->commit(std::move(b), nullptr);  // a failure is counted by the store
+    return pending_commits::give(to, n);
+  }
   s.waiting.commit(caf::actor{self}, *s.ctx->store, std::move(b), n, std::move(to));
 }
 

@@ -116,6 +116,10 @@ class store {
   void drain();
   // Runs `fn` on the reader thread.
   void read(std::function<void()> fn);
+  // Runs `fn` on the reader thread once every write queued before this
+  // call has been applied (failed or not): a read that must see writes
+  // whose commit nobody waited for (the receipt counts of live-only pushes).
+  void read_after_writes(std::function<void()> fn);
 
   // Blocking reads: call them from `read` (or in tests).
   result<std::vector<std::pair<uint64_t, record>>> inbox(const std::string& ns, const std::string& user) const;

@@ -152,7 +152,7 @@ void store::commit_each(std::deque<job>& jobs) {
 // Every batch's outcome goes out here: a failed one is counted once
 // (herald_store_write_errors_total), whether it failed or was refused.
 void store::finish_job(job& j, const std::optional<failure>& f) {
-  if (f && opts_.on_write_error) opts_.on_write_error();
+  if (f && opts_.on_write_error && !j.b.empty()) opts_.on_write_error();  // not a read's place marker
   if (j.done) j.done(f ? status{*f} : ok());
 }
 
@@ -206,6 +206,13 @@ void store::drain() {
   }
   std::unique_lock lock(threads_->mtx);
   threads_->drained.wait(lock, [&] { return threads_->writes.empty() && threads_->in_progress == 0; });
+}
+
+void store::read_after_writes(std::function<void()> fn) {
+  if (opts_.inline_io) return fn();
+  auto b = make_batch();
+  b.relax();  // nothing to sync: it only marks a place in the write queue
+  commit(std::move(b), [this, fn = std::move(fn)](status) mutable { read(std::move(fn)); });
 }
 
 void store::read(std::function<void()> fn) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <future>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -335,6 +336,37 @@ TEST_CASE("relaxed batches are written and answered, with or without group commi
     REQUIRE(commit_wait(*s, std::move(relaxed)));
     CHECK(s->receipt("ns", "m1").value()->sent == 3);
     CHECK(s->inbox("ns", "u").value().size() == 1);
+    s.reset();
+    std::filesystem::remove_all(dir);
+  }
+}
+
+TEST_CASE("a read after writes sees every write queued before it whether or not it was waited for") {
+  for (bool group : {true, false}) {
+    auto dir = temp_dir(group ? "raw-g" : "raw-s");
+    store_options o;
+    o.group_commit = group;
+    auto opened = store::open(dir, o);
+    REQUIRE(opened);
+    auto& s = opened.value();
+    // Many counts written without waiting (a live-only push's), then a
+    // receipt read: it must count all of them. A plain read() may run
+    // before the writer has applied them.
+    constexpr int n = 500;
+    for (int i = 0; i < n; ++i) {
+      auto b = s->make_batch();
+      b.add_counts("ns", "m1", {1, 0});
+      b.relax();
+      s->commit(std::move(b), nullptr);
+    }
+    std::promise<uint64_t> seen;
+    s->read_after_writes([&] {
+      auto r = s->receipt("ns", "m1");
+      seen.set_value(r && r.value() ? r.value()->sent : 0);
+    });
+    auto f = seen.get_future();
+    REQUIRE(f.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    CHECK(f.get() == n);
     s.reset();
     std::filesystem::remove_all(dir);
   }
