@@ -34,7 +34,7 @@ struct clients_deliver {  // -> uint64 the same, for the sessions of these devic
   std::vector<std::string> clients;
 };
 
-using fanout_interface = interface<deliver, replay, room_deliver, all_deliver, clients_deliver>;
+struct fanout_interface : interface<deliver, replay, room_deliver, all_deliver, clients_deliver> {};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, deliver& x) {

@@ -34,7 +34,7 @@ struct key_online {  // a user has live sessions / a room has members, or no lon
   bool on = false;
 };
 
-using parent_interface = interface<user_idle, room_idle, key_online>;
+struct parent_interface : interface<user_idle, room_idle, key_online> {};
 
 // -- parent -> child ----------------------------------------------------------------
 
@@ -42,6 +42,8 @@ struct child_stop {};  // stop, if still idle
 struct hand_off {      // hand the key's state to its new owner, forward everything there
   caf::actor to;
 };
+
+struct child_interface : interface<child_stop, hand_off> {};
 
 // -- node and operators -> namespace actor ----------------------------------------
 
@@ -60,8 +62,8 @@ struct receipt_request {  // -> receipt_counts, this node's share
   std::string id;
 };
 
-using operator_interface =
-  interface<placement_changed, ns_retire, close_sessions, drain_progress, stats_request, receipt_request>;
+struct operator_interface
+    : interface<placement_changed, ns_retire, close_sessions, drain_progress, stats_request, receipt_request> {};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stats_request&) {

@@ -23,7 +23,8 @@ namespace herald {
 
 // What to do once a session's attach is settled at its user's home: hand it
 // to the user's actor, or (an invalid actor) it waits there without one.
-using attach_then = std::function<void(caf::actor user_actor, uint64_t sessions)>;
+struct user_interface;  // actors/key_protocol.hpp
+using attach_then = std::function<void(handle<user_interface> user_actor, uint64_t sessions)>;
 
 class home_registry {
  public:

@@ -16,6 +16,8 @@
 #include <caf/mailbox_element.hpp>
 #include <caf/monitorable_actor.hpp>
 
+#include "actors/handle.hpp"
+
 namespace herald {
 
 class inline_actor : public caf::monitorable_actor {
@@ -40,6 +42,11 @@ class inline_actor : public caf::monitorable_actor {
   void send(const caf::actor& to, caf::execution_unit* host, Ts&&... xs) {
     if (!to) return;
     to->enqueue(caf::make_mailbox_element(ctrl(), caf::make_message_id(), {}, std::forward<Ts>(xs)...), host);
+  }
+  // The same through a typed handle: only a message of its interface.
+  template <class I, class M, of_interface<I, M> = 0>
+  void tell(const herald::handle<I>& to, caf::execution_unit* host, M&& m) {  // herald::, since handle() is a member
+    send(to.raw(), host, std::forward<M>(m));
   }
 
  private:

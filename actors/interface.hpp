@@ -14,15 +14,42 @@
 
 namespace herald {
 
+// An interface is a struct derived from interface<messages...>, so that it
+// can be named before its messages are declared (a typed handle to it sits
+// in types.hpp, below the protocols): struct user_interface : interface<...> {};
 template <class... Ts>
-struct interface {};
+struct interface {
+  using list = interface<Ts...>;
+};
 
-template <class I, class T>
-struct in_interface;
+template <class L, class T>
+struct in_list;
 template <class... Ts, class T>
-struct in_interface<interface<Ts...>, T> : std::bool_constant<(std::is_same_v<Ts, std::decay_t<T>> || ...)> {};
+struct in_list<interface<Ts...>, T> : std::bool_constant<(std::is_same_v<Ts, std::decay_t<T>> || ...)> {};
 template <class I, class T>
-inline constexpr bool in_interface_v = in_interface<I, T>::value;
+inline constexpr bool in_interface_v = in_list<typename I::list, T>::value;
+
+// Every message of interface I is one of J's.
+template <class L, class J>
+struct all_in;
+template <class... Ts, class J>
+struct all_in<interface<Ts...>, J> : std::bool_constant<(in_interface_v<J, Ts> && ...)> {};
+template <class I, class J>
+struct part_of : all_in<typename I::list, J> {};
+template <class I, class J>
+inline constexpr bool part_of_v = part_of<I, J>::value;
+
+// The messages of several interfaces, for an actor that implements them all.
+template <class... Ls>
+struct concat;
+template <class... Ts>
+struct concat<interface<Ts...>> {
+  using type = interface<Ts...>;
+};
+template <class... Ts, class... Us, class... Rest>
+struct concat<interface<Ts...>, interface<Us...>, Rest...> : concat<interface<Ts..., Us...>, Rest...> {};
+template <class... Is>
+using joined = typename concat<typename Is::list...>::type;
 
 namespace detail {
 // The decayed type of a handler's first argument.
@@ -48,7 +75,7 @@ struct first_arg<R (C::*)()> {
 template <class T, class... Fs>
 inline constexpr bool handled = (std::is_same_v<T, typename first_arg<Fs>::type> || ...);
 
-template <class I, class... Fs>
+template <class L, class... Fs>
 struct covers;
 template <class... Ts, class... Fs>
 struct covers<interface<Ts...>, Fs...> : std::bool_constant<(handled<Ts, Fs...> && ...)> {};
@@ -59,7 +86,7 @@ struct covers<interface<Ts...>, Fs...> : std::bool_constant<(handled<Ts, Fs...> 
 // of such groups: compose(handlers_of<I1>(...), handlers_of<I2>(...), ...).
 template <class I, class... Fs>
 caf::message_handler handlers_of(Fs&&... fs) {
-  static_assert(detail::covers<I, Fs...>::value, "the handlers do not cover every message of the interface");
+  static_assert(detail::covers<typename I::list, Fs...>::value, "the handlers do not cover every message of the interface");
   return caf::message_handler{std::forward<Fs>(fs)...};
 }
 

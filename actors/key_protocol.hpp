@@ -54,7 +54,7 @@ struct u_merge {  // -> uint64 records new here: a previous owner's state
   handoff_state state;
 };
 
-using user_interface = interface<u_attach, u_push, u_info, u_kick, u_ack, u_merge>;
+struct user_interface : interface<u_attach, u_push, u_info, u_kick, u_ack, u_merge> {};
 
 // -- room actor ---------------------------------------------------------------
 
@@ -87,7 +87,7 @@ struct r_merge {  // -> uint64 records new here
   handoff_state state;
 };
 
-using room_interface = interface<r_join, r_leave, r_publish, r_info, r_history, r_merge>;
+struct room_interface : interface<r_join, r_leave, r_publish, r_info, r_history, r_merge> {};
 
 // The key of a key-routed message, and its kind.
 template <class T>
@@ -100,6 +100,13 @@ constexpr key_kind kind_of() {
   static_assert(in_interface_v<user_interface, T> || in_interface_v<room_interface, T>);
   return in_interface_v<user_interface, T> ? key_kind::user : key_kind::room;
 }
+
+// What accepts a key's messages: its actor, or a namespace actor that
+// routes them to it.
+template <key_kind K>
+using key_interface = std::conditional_t<K == key_kind::user, user_interface, room_interface>;
+template <key_kind K>
+using key_handle = handle<key_interface<K>>;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, u_attach& x) {

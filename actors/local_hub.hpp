@@ -25,7 +25,7 @@ class local_hub {
  public:
   struct session {
     session_info info;
-    caf::actor actor;
+    handle<session_interface> actor;
     connection_ptr conn;
     std::unordered_set<std::string> rooms;
   };

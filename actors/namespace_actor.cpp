@@ -63,9 +63,9 @@ gather_ptr make_gather(size_t n, answer_ptr ans) {
 }
 
 // Asks `dest` for a uint64 and feeds the outcome into `g`.
-template <class T>
-void ask_into(self_ptr self, const gather_ptr& g, const caf::actor& dest, T m) {
-  self->request(dest, self->state.ctx->ask_timeout, std::move(m))
+template <class I, class T>
+void ask_into(self_ptr self, const gather_ptr& g, const handle<I>& dest, T m) {
+  ask(self, dest, self->state.ctx->ask_timeout, std::move(m))
     .then([g](uint64_t n) { g->add(n); }, [g](caf::error& e) { g->fail(from_caf(e)); });
 }
 
@@ -87,7 +87,7 @@ caf::result<uint64_t> counted(self_ptr self, const std::string& id, uint64_t n) 
 void publish_to(self_ptr self, publish_request& req, answer_ptr ans) {
   auto& st = self->state;
   st.hub.count_published(now_ms());
-  auto nodes = (req.all || !req.clients.empty()) ? st.ctx->dir->everywhere(st.ns) : std::vector<caf::actor>{};
+  auto nodes = (req.all || !req.clients.empty()) ? as_namespaces(st.ctx->dir->everywhere(st.ns)) : std::vector<ns_handle>{};
   size_t n = req.users.size() + req.rooms.size() + (req.all ? nodes.size() : 0) +
              (req.clients.empty() ? 0 : nodes.size());
   auto settings = st.ctx->catalog->get(st.ns);
@@ -95,16 +95,16 @@ void publish_to(self_ptr self, publish_request& req, answer_ptr ans) {
   // One recipient answers the caller itself: a hop and a timer less.
   if (n == 1 && req.users.size() == 1) {
     auto& user = req.users.front();
-    pass_on(self, target(self, key_kind::user, user), u_push{user, std::move(req.msg), ttl_ms, std::move(ans)},
+    pass_on(self, target<key_kind::user>(self, user), u_push{user, std::move(req.msg), ttl_ms, std::move(ans)},
             st.ctx->ask_timeout);
     return;
   }
   auto g = make_gather(n, std::move(ans));
-  for (auto& user : req.users) ask_into(self, g, target(self, key_kind::user, user), u_push{user, req.msg, ttl_ms, {}});
+  for (auto& user : req.users) ask_into(self, g, target<key_kind::user>(self, user), u_push{user, req.msg, ttl_ms, {}});
   for (auto& room : req.rooms) {
     auto m = req.msg;
     m.room = room;
-    ask_into(self, g, target(self, key_kind::room, room), r_publish{room, std::move(m), req.exclude_session});
+    ask_into(self, g, target<key_kind::room>(self, room), r_publish{room, std::move(m), req.exclude_session});
   }
   if (req.all)
     for (auto& a : nodes) ask_into(self, g, a, all_deliver{req.msg});
@@ -120,9 +120,9 @@ void publish_to(self_ptr self, publish_request& req, answer_ptr ans) {
 void attach(self_ptr self, attach_session& m) {
   auto& st = self->state;
   auto ref = std::move(m.ref);
-  self->monitor(ref.actor);
+  self->monitor(ref.actor.raw());
   st.session_by_addr[ref.actor.address()] = ref.info.session;
-  ref.node_ns = caf::actor{self};
+  ref.node_ns = self_handle(self);
   auto epoch = st.place.epoch();
   auto done = [self, ans = std::move(m.ans), ref, conn = std::move(m.conn), epoch](bool answered) mutable {
     auto& st = self->state;
@@ -142,13 +142,13 @@ void attach(self_ptr self, attach_session& m) {
   };
   // Half the session's own bound, so a dead home means a late welcome, not
   // a closed session.
-  auto ask = [self, ref, done](const caf::actor& to) mutable {
-    self->request(to, self->state.ctx->ask_timeout / 2, u_attach{ref.info.user, ref})
+  auto ask_home = [self, ref, done](const handle<user_interface>& to) mutable {
+    ask(self, to, self->state.ctx->ask_timeout / 2, u_attach{ref.info.user, ref})
       .then([done](uint64_t) mutable { done(true); }, [done](caf::error&) mutable { done(false); });
   };
-  if (auto home = owner_elsewhere(self, key_kind::user, ref.info.user)) return ask(home);
-  attach_at_home(self, ref, [ask, done](caf::actor a, uint64_t) mutable {
-    if (a) ask(a);
+  if (auto home = owner_elsewhere(self, key_kind::user, ref.info.user)) return ask_home(home);
+  attach_at_home(self, ref, [ask_home, done](handle<user_interface> a, uint64_t) mutable {
+    if (a) ask_home(a);
     else done(true);  // parked here without an actor
   });
 }
@@ -158,11 +158,11 @@ void join(self_ptr self, join_rooms& m) {
   auto* s = st.hub.find(m.session);
   auto g = make_gather(s ? m.rooms.size() : 0, std::move(m.ans));
   if (!s) return;
-  session_ref ref{s->info, s->actor, caf::actor{self}};
+  session_ref ref{s->info, s->actor, self_handle(self)};
   for (size_t k = 0; k < m.rooms.size(); ++k) {
     auto& room = m.rooms[k];
     st.hub.join(m.session, room);
-    ask_into(self, g, target(self, key_kind::room, room), r_join{room, ref, k < m.since.size() ? m.since[k] : ""});
+    ask_into(self, g, target<key_kind::room>(self, room), r_join{room, ref, k < m.since.size() ? m.since[k] : ""});
   }
 }
 
@@ -172,7 +172,7 @@ void leave(self_ptr self, leave_rooms& m) {
   if (!st.hub.find(m.session)) return;
   for (auto& room : m.rooms) {
     st.hub.leave(m.session, room);
-    ask_into(self, g, target(self, key_kind::room, room), r_leave{room, m.session});
+    ask_into(self, g, target<key_kind::room>(self, room), r_leave{room, m.session});
   }
 }
 
@@ -183,7 +183,7 @@ void drop_session(self_ptr self, const caf::actor_addr& who, const std::string& 
   auto s = st.hub.remove(id);
   if (!s) return;  // ended before its attach completed
   st.home.forget(s->info.user, id);
-  for (auto& room : s->rooms) self->send(target(self, key_kind::room, room), r_leave{room, id});
+  for (auto& room : s->rooms) tell(self, target<key_kind::room>(self, room), r_leave{room, id});
 }
 
 // Asks the namespace actor of every node (this one too) and gives `ans`
@@ -191,7 +191,7 @@ void drop_session(self_ptr self, const caf::actor_addr& who, const std::string& 
 // missing).
 template <class T, class Req, class Add>
 void ask_everywhere(self_ptr self, const Req& req, answer_of<T> ans, Add add) {
-  auto nodes = self->state.ctx->dir->everywhere(self->state.ns);
+  auto nodes = as_namespaces(self->state.ctx->dir->everywhere(self->state.ns));
   struct acc {
     T sum;
     size_t left;
@@ -205,7 +205,7 @@ void ask_everywhere(self_ptr self, const Req& req, answer_of<T> ans, Add add) {
     else ans->give(a->sum);
   };
   for (auto& n : nodes)
-    self->request(n, self->state.ctx->ask_timeout, req)
+    ask(self, n, self->state.ctx->ask_timeout, req)
       .then(
         [a, add, finish](T& v) {
           add(a->sum, v);
@@ -297,7 +297,7 @@ caf::message_handler local_side(self_ptr self) {
       // Only a device has a cursor to move: a session without one would
       // activate its user for nothing.
       if (m.client.empty()) return;
-      self->send(target(self, key_kind::user, m.user), u_ack{m.user, m.client, std::move(m.ids)});
+      tell(self, target<key_kind::user>(self, m.user), u_ack{m.user, m.client, std::move(m.ids)});
     },
     [self](gather_stats& m) { ask_everywhere(self, stats_request{}, std::move(m.ans), add_stats); },
     [self](gather_receipt& m) { ask_everywhere(self, receipt_request{m.id}, std::move(m.ans), add_receipt); });
@@ -318,7 +318,7 @@ caf::message_handler fanout_side(self_ptr self) {
 bool stop_if_idle(self_ptr self, key_kind kind, const std::string& key, uint64_t seen) {
   auto a = self->state.home.accept_idle(kind, key, seen);
   if (!a) return false;
-  self->send(*a, child_stop{});
+  tell(self, handle<child_interface>::assume(*a), child_stop{});  // a user or room actor
   self->state.ctx->stats->passivated(kind == key_kind::user ? "user" : "room").Increment();
   return true;
 }
@@ -337,8 +337,8 @@ caf::message_handler home_side(self_ptr self) {
         schedule_sweep(self);  // handled here for now; the sweep lets it go once views agree
       }
       auto rp = self->make_response_promise<uint64_t>();
-      attach_at_home(self, m.ref, [rp, m](caf::actor to, uint64_t n) mutable {
-        if (to) rp.delegate(to, std::move(m));
+      attach_at_home(self, m.ref, [rp, m](handle<user_interface> to, uint64_t n) mutable {
+        if (to) rp.delegate(to.raw(), std::move(m));  // u_attach: one of its messages
         else rp.deliver(n);
       });
       return rp;

@@ -9,22 +9,22 @@
 namespace herald::ns_home {
 
 namespace {
-bool is_self(self_ptr self, const caf::actor& a) { return a && a.address() == self->address(); }
+bool is_self(self_ptr self, const ns_handle& a) { return a && a.address() == self->address(); }
 
 // The parked sessions of `user`, for its actor being activated: it watches
 // them from now on.
 std::vector<session_ref> unpark(self_ptr self, const std::string& user) {
   auto out = self->state.home.unpark(user);
   for (auto& ref : out)
-    if (self->state.parked_by_addr.erase(ref.actor.address())) self->demonitor(ref.actor);
+    if (self->state.parked_by_addr.erase(ref.actor.address())) self->demonitor(ref.actor.raw());
   return out;
 }
 
 // Hands the key of `c` to its new owner `to`; the child forwards what
 // still reaches it meanwhile.
-void start_handoff(self_ptr self, home_registry::child& c, caf::actor to) {
+void start_handoff(self_ptr self, home_registry::child& c, const ns_handle& to) {
   c.leaving = true;
-  self->send(c.actor, hand_off{std::move(to)});
+  tell(self, handle<child_interface>::assume(c.actor), hand_off{to.raw()});  // a user or room actor
 }
 
 // Keys the store holds that another node owns: activated a batch at a time
@@ -71,17 +71,17 @@ void drop_moved_parked(self_ptr self) {
 void reattach_all(self_ptr self) {
   auto& st = self->state;
   for (auto& [id, s] : st.hub.sessions()) {
-    session_ref ref{s.info, s.actor, caf::actor{self}};
+    session_ref ref{s.info, s.actor, self_handle(self)};
     spdlog::debug("ring {}: re-attach {} ({})", st.place.epoch(), id, s.info.user);
     attach_to_home(self, ref);
-    for (auto& room : s.rooms) self->send(target(self, key_kind::room, room), r_join{room, ref, {}});
+    for (auto& room : s.rooms) tell(self, target<key_kind::room>(self, room), r_join{room, ref, {}});
   }
 }
 }  // namespace
 
-caf::actor owner_elsewhere(self_ptr self, key_kind kind, const std::string& key) {
-  auto home = self->state.ctx->dir->home(self->state.ns, kind, key);
-  return home && !is_self(self, home) ? home : caf::actor{};
+ns_handle owner_elsewhere(self_ptr self, key_kind kind, const std::string& key) {
+  auto home = as_namespace(self->state.ctx->dir->home(self->state.ns, kind, key));
+  return home && !is_self(self, home) ? home : ns_handle{};
 }
 
 caf::actor activate(self_ptr self, key_kind kind, const std::string& key) {
@@ -94,21 +94,14 @@ caf::actor activate(self_ptr self, key_kind kind, const std::string& key) {
     // that and stalled every push (perf: caf::monitorable_actor::detach_impl).
     // A monitor's entry lives in the child's own list.
     caf::actor a = kind == key_kind::user
-                     ? self->spawn(user_actor, st.ns, key, caf::actor{self}, st.ctx, unpark(self, key))
-                     : self->spawn(room_actor, st.ns, key, caf::actor{self}, st.ctx);
+                     ? self->spawn(user_actor, st.ns, key, self_handle(self), st.ctx, unpark(self, key))
+                     : self->spawn(room_actor, st.ns, key, self_handle(self), st.ctx);
     self->monitor(a);
     st.children.emplace(a.address(), std::make_pair(kind, key));
     c = &st.home.add(kind, key, std::move(a));
   }
   ++c->sent;
   return c->actor;
-}
-
-caf::actor target(self_ptr self, key_kind kind, const std::string& key) {
-  auto& st = self->state;
-  auto home = st.ctx->dir->home(st.ns, kind, key);
-  if (home && !is_self(self, home)) return home;
-  return activate(self, kind, key);
 }
 
 bool from_other_node(self_ptr self) {
@@ -128,7 +121,7 @@ size_t park(self_ptr self, const std::string& user, session_ref ref) {
     // This node's sessions are watched already (session_by_addr); another
     // node's are watched here until the user's actor takes them.
     if (st.parked_by_addr.emplace(ref.actor.address(), std::make_pair(user, ref.info.session)).second)
-      self->monitor(ref.actor);
+      self->monitor(ref.actor.raw());
   } else if (!st.session_by_addr.count(ref.actor.address())) {
     return st.home.parked(user);  // ended already
   }
@@ -149,7 +142,7 @@ void forget_parked(self_ptr self, const caf::actor_addr& who) {
 void attach_at_home(self_ptr self, session_ref ref, attach_then then) {
   auto& st = self->state;
   auto user = ref.info.user;  // a copy: ref is moved below
-  if (st.home.find(key_kind::user, user)) return then(activate(self, key_kind::user, user), 0);
+  if (st.home.find(key_kind::user, user)) return then(activate<key_kind::user>(self, user), 0);
   if (ref.info.client.empty()) return then({}, park(self, user, std::move(ref)));
   auto device = ref.info.client;
   auto token = st.home.wait_for_check({std::move(ref), std::move(then)});
@@ -167,18 +160,18 @@ void finish_check(self_ptr self, const backlog_checked& c) {
   if (!p) return;
   auto user = p->ref.info.user;  // a copy: p->ref is moved below
   // An actor activated meanwhile (a push) takes it, and replays what came.
-  if (c.backlog || st.home.find(key_kind::user, user)) return p->then(activate(self, key_kind::user, user), 0);
+  if (c.backlog || st.home.find(key_kind::user, user)) return p->then(activate<key_kind::user>(self, user), 0);
   p->then({}, park(self, user, std::move(p->ref)));
 }
 
 void attach_to_home(self_ptr self, const session_ref& ref) {
   auto& user = ref.info.user;
   if (auto home = owner_elsewhere(self, key_kind::user, user)) {
-    self->send(home, u_attach{user, ref});
+    tell(self, home, u_attach{user, ref});
     return;
   }
-  attach_at_home(self, ref, [self, ref](caf::actor a, uint64_t) {
-    if (a) self->send(a, u_attach{ref.info.user, ref});
+  attach_at_home(self, ref, [self, ref](handle<user_interface> a, uint64_t) {
+    if (a) tell(self, a, u_attach{ref.info.user, ref});
   });
 }
 

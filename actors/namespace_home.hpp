@@ -29,14 +29,26 @@ struct placement_pass {
   uint64_t pass = 0;
 };
 
+// This namespace actor, typed: what it hands out as a session's node
+// actor and its children's parent.
+inline ns_handle self_handle(self_ptr self) { return as_namespace(caf::actor{self}); }
+
 // The home of (kind, key) when it is another node, else an invalid handle.
-caf::actor owner_elsewhere(self_ptr self, key_kind kind, const std::string& key);
+ns_handle owner_elsewhere(self_ptr self, key_kind kind, const std::string& key);
 // The user/room actor of `key` on this node, activated when needed; counts
 // one message forwarded to it.
 caf::actor activate(self_ptr self, key_kind kind, const std::string& key);
+template <key_kind K>
+key_handle<K> activate(self_ptr self, const std::string& key) {
+  return key_handle<K>::assume(activate(self, K, key));  // a user actor for a user, a room actor for a room
+}
 // This node's activated actor when the key is homed here, else the
 // namespace actor on its home node.
-caf::actor target(self_ptr self, key_kind kind, const std::string& key);
+template <key_kind K>
+key_handle<K> target(self_ptr self, const std::string& key) {
+  if (auto home = owner_elsewhere(self, K, key)) return home;
+  return activate<K>(self, key);
+}
 // Whether the current message came from another node (its ring chose this
 // one: re-forwarding could bounce between two nodes whose views differ).
 bool from_other_node(self_ptr self);
@@ -48,12 +60,12 @@ template <class T>
 void route(self_ptr self, T& m) {
   constexpr auto kind = kind_of<T>();
   const auto key = key_of(m);  // a copy: m is moved on
-  caf::actor dest;
+  key_handle<kind> dest;
   if (from_other_node(self)) {
-    dest = activate(self, kind, key);
+    dest = activate<kind>(self, key);
     if (owner_elsewhere(self, kind, key)) schedule_sweep(self);
   } else {
-    dest = target(self, kind, key);
+    dest = target<kind>(self, key);
   }
   if (dest.node() != self->node()) self->state.ctx->stats->internode("route").Increment();
   pass_on(self, dest, std::move(m), self->state.ctx->ask_timeout);

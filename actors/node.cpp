@@ -73,7 +73,7 @@ status node::delete_local(const std::string& name) {
   std::lock_guard lock(mtx_);
   if (auto st = ctx_->catalog->remove(name); !st) return st;
   if (auto a = dir_->local(name)) {
-    caf::anon_send(a, ns_retire{});  // it answers errors for a while, then ends
+    tell(as_namespace(a), ns_retire{});  // it answers errors for a while, then ends
     retired_.erase(std::remove_if(retired_.begin(), retired_.end(),
                                   [](const caf::actor_addr& r) { return !caf::actor_cast<caf::actor>(r); }),
                    retired_.end());
@@ -83,25 +83,26 @@ status node::delete_local(const std::string& name) {
   return ok();
 }
 
-caf::actor node::spawn_session(const std::string& ns, session_info info, connection_ptr conn) {
+handle<session_interface> node::spawn_session(const std::string& ns, session_info info, connection_ptr conn) {
   auto local = dir_->local(ns);
   if (!local) return {};
-  return spawn_session_actor(sys_, ns, std::move(info), std::move(conn), local, ctx_);
+  return handle<session_interface>::assume(  // a session actor, just spawned
+    spawn_session_actor(sys_, ns, std::move(info), std::move(conn), local, ctx_));
 }
 
 void node::close_all(uint16_t code, const std::string& reason) {
-  for (auto& a : dir_->all_local()) caf::anon_send(a, close_sessions{code, reason});
+  for (auto& a : dir_->all_local()) tell(as_namespace(a), close_sessions{code, reason});
 }
 
 void node::close_share(uint16_t code, const std::string& reason, uint32_t steps_left) {
-  for (auto& a : dir_->all_local()) caf::anon_send(a, close_sessions{code, reason, steps_left});
+  for (auto& a : dir_->all_local()) tell(as_namespace(a), close_sessions{code, reason, steps_left});
 }
 
 uint64_t node::handoffs_pending(std::chrono::milliseconds wait) {
   caf::scoped_actor self{sys_};
   uint64_t pending = 0;
   for (auto& a : dir_->all_local())
-    self->request(a, wait, drain_progress{})
+    ask(self.ptr(), as_namespace(a), wait, drain_progress{})
       .receive([&](uint64_t n) { pending += n; }, [&](caf::error&) { ++pending; });
   return pending;
 }

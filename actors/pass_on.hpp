@@ -11,6 +11,7 @@
 
 #include "actors/answer.hpp"
 #include "actors/caf_errors.hpp"
+#include "actors/handle.hpp"
 
 namespace herald {
 
@@ -43,8 +44,9 @@ void refuse(Self* self, Msg& m, const error& e) {
   self->make_response_promise().deliver(to_caf(e));
 }
 
+namespace detail {
 template <class Self, class T>
-void pass_on(Self* self, const caf::actor& to, T&& m, caf::timespan timeout) {
+void pass_on_raw(Self* self, const caf::actor& to, T&& m, caf::timespan timeout) {
   if constexpr (carries_answer<std::decay_t<T>>::value) {
     if (m.ans && to.node() != self->node()) {
       using value = typename std::decay_t<decltype(*m.ans)>::value_type;
@@ -56,6 +58,12 @@ void pass_on(Self* self, const caf::actor& to, T&& m, caf::timespan timeout) {
   }
   auto rp = self->make_response_promise();
   rp.delegate(to, std::forward<T>(m));
+}
+}  // namespace detail
+
+template <class Self, class I, class T, of_interface<I, T> = 0>
+void pass_on(Self* self, const handle<I>& to, T&& m, caf::timespan timeout) {
+  detail::pass_on_raw(self, to.raw(), std::forward<T>(m), timeout);
 }
 
 }  // namespace herald

@@ -18,6 +18,25 @@
 #include "actors/key_protocol.hpp"
 #include "actors/session_protocol.hpp"
 
+namespace herald {
+
+// Everything a namespace actor accepts from other actors, the API and the
+// node: what the directory's handles are.
+struct namespace_interface : joined<node_local_interface, user_interface, room_interface, fanout_interface,
+                                    parent_interface, operator_interface> {};
+using ns_handle = handle<namespace_interface>;
+
+// The directory holds only namespace actors: its answers are typed here.
+inline ns_handle as_namespace(caf::actor a) { return ns_handle::assume(std::move(a)); }
+inline std::vector<ns_handle> as_namespaces(std::vector<caf::actor> as) {
+  std::vector<ns_handle> out;
+  out.reserve(as.size());
+  for (auto& a : as) out.push_back(as_namespace(std::move(a)));
+  return out;
+}
+
+}  // namespace herald
+
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::connection_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::frame_ptr)
 // Parsed on an Asio thread and handed to the session actor on the same node.

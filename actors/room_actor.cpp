@@ -43,7 +43,7 @@ bool idle(self_ptr self) { return self->state.members.empty() && self->state.wai
 // monitor is an entry in the monitored actor's list of attachables, and
 // removing one searches that list: 10k one-member rooms losing their
 // members at once stalled the node's namespace actor for about a second.
-bool watched(self_ptr self, const caf::actor& node_ns) { return node_ns.node() != self->node(); }
+bool watched(self_ptr self, const handle<fanout_interface>& node_ns) { return node_ns.node() != self->node(); }
 
 void remove_member(self_ptr self, const std::string& session) {
   auto& s = self->state;
@@ -51,12 +51,12 @@ void remove_member(self_ptr self, const std::string& session) {
   if (i == s.members.end()) return;
   auto n = s.nodes.find(i->second.node_ns);
   if (n != s.nodes.end() && --n->second == 0) {
-    if (watched(self, n->first)) self->demonitor(n->first);
+    if (watched(self, n->first)) self->demonitor(n->first.raw());
     s.nodes.erase(n);
   }
   s.members.erase(i);
   if (s.members.empty()) {
-    self->send(s.parent, key_online{key_kind::room, s.room, false});
+    tell(self, s.parent, key_online{key_kind::room, s.room, false});
     if (idle(self)) schedule_idle(self);
   }
 }
@@ -83,7 +83,7 @@ seq_records history_records(const room_state& s) {
 // The old owner's side: everything goes to the new owner from now on; once
 // it has merged the history, the history is deleted here. When it does not
 // answer, the history stays and the next placement pass hands it again.
-caf::behavior handing_off(self_ptr self, caf::actor to) {
+caf::behavior handing_off(self_ptr self, handle<room_interface> to) {
   // Everything for the room goes to the new owner from now on.
   return compose(
     handlers_for(room_interface{}, [self, to](auto& m) { pass_on(self, to, std::move(m), self->state.ctx->ask_timeout); }),
@@ -92,18 +92,19 @@ caf::behavior handing_off(self_ptr self, caf::actor to) {
     [self](child_stop) { self->quit(); });
 }
 
-void start_handoff(self_ptr self, caf::actor to) {
+void start_handoff(self_ptr self, caf::actor new_owner) {
+  auto to = handle<room_interface>::assume(std::move(new_owner));  // a namespace actor: it routes the room's messages
   auto& s = self->state;
-  if (!s.members.empty()) self->send(s.parent, key_online{key_kind::room, s.room, false});
+  if (!s.members.empty()) tell(self, s.parent, key_online{key_kind::room, s.room, false});
   for (auto& kv : s.nodes)
-    if (watched(self, kv.first)) self->demonitor(kv.first);
+    if (watched(self, kv.first)) self->demonitor(kv.first.raw());
   s.members.clear();
   s.nodes.clear();
   auto out = export_history(history_records(s));
   self->become(handing_off(self, to));
   if (out.empty()) return self->quit();
   s.ctx->stats->handoff("room", "sent").Increment();
-  self->request(to, std::chrono::seconds(10), r_merge{s.room, std::move(out)})
+  ask(self, to, std::chrono::seconds(10), r_merge{s.room, std::move(out)})
     .then(
       [self](uint64_t) {
         // Every history write of this actor is queued before this one.
@@ -153,7 +154,7 @@ caf::result<uint64_t> publish_here(self_ptr self, r_publish& m) {
   auto fault = s.ctx->store->refusal();
   if (fault && limit > 0) return to_caf(from_store(*fault));
   for (auto& kv : s.nodes) {
-    self->send(kv.first, room_deliver{s.room, m.msg, m.exclude});
+    tell(self, kv.first, room_deliver{s.room, m.msg, m.exclude});
     s.ctx->stats->room_fanout.Increment();
     if (kv.first.node() != self->node()) s.ctx->stats->internode("room").Increment();
   }
@@ -183,16 +184,16 @@ caf::behavior running(self_ptr self) {
       auto id = m.ref.info.session;
       auto node_ns = m.ref.node_ns;
       if (!s.members.count(id)) {
-        if (s.nodes[node_ns]++ == 0 && watched(self, node_ns)) self->monitor(node_ns);
+        if (s.nodes[node_ns]++ == 0 && watched(self, node_ns)) self->monitor(node_ns.raw());
         s.members.emplace(id, std::move(m.ref));
-        if (s.members.size() == 1) self->send(s.parent, key_online{key_kind::room, s.room, true});
+        if (s.members.size() == 1) tell(self, s.parent, key_online{key_kind::room, s.room, true});
       }
       if (!m.since.empty()) {
         // Through the same channel as live messages, so the node writes them
         // before any later live one.
         std::vector<message> msgs;
         for (auto it = after(s, m.since); it != s.history.end(); ++it) msgs.push_back(it->second);
-        if (!msgs.empty()) self->send(node_ns, replay{std::move(msgs), id});
+        if (!msgs.empty()) tell(self, node_ns, replay{std::move(msgs), id});
       }
       return s.members.size();
     },
@@ -234,7 +235,7 @@ caf::behavior running(self_ptr self) {
     },
     [self](idle_tick t) {
       auto& s = self->state;
-      if (t.token == s.idle_token && idle(self)) self->send(s.parent, room_idle{s.room, s.seen});
+      if (t.token == s.idle_token && idle(self)) tell(self, s.parent, room_idle{s.room, s.seen});
     },
     [self](child_stop) {
       if (idle(self)) self->quit();
@@ -249,7 +250,7 @@ caf::behavior running(self_ptr self) {
 // reads again.
 caf::behavior unreadable(self_ptr self, error e) {
   self->set_default_handler(caf::print_and_drop);
-  auto offer = [self] { self->send(self->state.parent, room_idle{self->state.room, self->state.seen}); };
+  auto offer = [self] { tell(self, self->state.parent, room_idle{self->state.room, self->state.seen}); };
   offer();
   schedule_idle(self);
   return compose(handlers_for(room_interface{},
@@ -266,7 +267,7 @@ caf::behavior unreadable(self_ptr self, error e) {
 }
 }  // namespace
 
-caf::behavior room_actor(self_ptr self, std::string ns, std::string room, caf::actor parent,
+caf::behavior room_actor(self_ptr self, std::string ns, std::string room, handle<parent_interface> parent,
                          context_ptr ctx) {
   auto& st = self->state;
   st.ns = std::move(ns);

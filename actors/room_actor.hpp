@@ -25,10 +25,10 @@ namespace herald {
 
 struct room_state {
   std::string ns, room;
-  caf::actor parent;
+  handle<parent_interface> parent;
   context_ptr ctx;
   std::unordered_map<std::string, session_ref> members;  // by session id
-  std::map<caf::actor, size_t> nodes;                    // node namespace actor -> members there
+  std::map<handle<fanout_interface>, size_t> nodes;                    // node namespace actor -> members there
   std::deque<std::pair<uint64_t, message>> history;  // (seq, message), oldest first
   uint64_t last_seq = 0;
   pending_commits waiting;  // publish answers waiting for the history write
@@ -38,6 +38,6 @@ struct room_state {
 };
 
 caf::behavior room_actor(caf::stateful_actor<room_state>* self, std::string ns, std::string room,
-                         caf::actor parent, context_ptr ctx);
+                         handle<parent_interface> parent, context_ptr ctx);
 
 }  // namespace herald

@@ -12,7 +12,7 @@ session_actor::session_actor(caf::actor_config& cfg, std::string ns, session_inf
       ns_(std::move(ns)),
       info_(std::move(info)),
       conn_(std::move(conn)),
-      local_ns_(std::move(local_ns)),
+      local_ns_(as_namespace(std::move(local_ns))),
       ctx_(std::move(ctx)) {}
 
 void session_actor::start() {
@@ -22,7 +22,8 @@ void session_actor::start() {
   auto ans = std::make_shared<answer>([me](result<uint64_t> r) {
     caf::anon_send(me, session_attached{static_cast<bool>(r)});
   });
-  send(local_ns_, nullptr, attach_session{session_ref{info_, me, local_ns_}, conn_, std::move(ans)});
+  auto self_ref = herald::handle<session_interface>::assume(me);  // this session (handle() is a member here)
+  tell(local_ns_, nullptr, attach_session{session_ref{info_, self_ref, local_ns_}, conn_, std::move(ans)});
 }
 
 bool session_actor::handle(caf::mailbox_element& x, caf::execution_unit* host) {
@@ -62,7 +63,7 @@ void session_actor::on_frame(wire::client_frame& f, caf::execution_unit* host) {
     case wire::kind::leave: return on_leave(f, host);
     case wire::kind::publish: return on_publish(f, host);
     case wire::kind::ack:
-      send(local_ns_, host, client_ack{info_.user, info_.client, std::move(f.ids)});
+      tell(local_ns_, host, client_ack{info_.user, info_.client, std::move(f.ids)});
       if (!f.req_id.empty()) write(wire::reply_ok(f.req_id));
       return;
     // A request like any other when it has an id: its reply carries it.
@@ -108,14 +109,14 @@ void session_actor::on_join(wire::client_frame& f, caf::execution_unit* host) {
     }
   }
   for (auto& r : fresh) rooms_.insert(r);
-  send(local_ns_, host, join_rooms{info_.session, std::move(rooms), std::move(since), reply_when_done(f.req_id)});
+  tell(local_ns_, host, join_rooms{info_.session, std::move(rooms), std::move(since), reply_when_done(f.req_id)});
 }
 
 void session_actor::on_leave(wire::client_frame& f, caf::execution_unit* host) {
   std::vector<std::string> rooms;
   for (auto& r : f.rooms)
     if (rooms_.erase(r)) rooms.push_back(r);
-  send(local_ns_, host, leave_rooms{info_.session, std::move(rooms), reply_when_done(f.req_id)});
+  tell(local_ns_, host, leave_rooms{info_.session, std::move(rooms), reply_when_done(f.req_id)});
 }
 
 void session_actor::on_publish(wire::client_frame& f, caf::execution_unit* host) {
@@ -134,7 +135,7 @@ void session_actor::on_publish(wire::client_frame& f, caf::execution_unit* host)
   req.msg.data = std::move(f.data);
   req.ttl = -1;  // the namespace's message_ttl
   auto extra = "\"message\":" + wire::quote(req.msg.id);
-  send(local_ns_, host, publish_call{std::move(req), reply_when_done(f.req_id, std::move(extra))});
+  tell(local_ns_, host, publish_call{std::move(req), reply_when_done(f.req_id, std::move(extra))});
 }
 
 caf::actor spawn_session_actor(caf::actor_system& sys, std::string ns, session_info info, connection_ptr conn,

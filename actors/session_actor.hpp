@@ -50,7 +50,7 @@ class session_actor final : public inline_actor {
   std::string ns_;
   session_info info_;
   connection_ptr conn_;
-  caf::actor local_ns_;
+  ns_handle local_ns_;
   context_ptr ctx_;
   std::unordered_set<std::string> rooms_;
   bool attached_ = false;

@@ -29,7 +29,7 @@ struct session_kick {  // close the connection with `code` (may come from anothe
   std::string reason;
 };
 
-using session_interface = interface<wire::client_frame, session_closed, session_attached, session_kick>;
+struct session_interface : interface<wire::client_frame, session_closed, session_attached, session_kick> {};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_kick& x) {
@@ -71,8 +71,8 @@ struct gather_receipt {  // answer: a message's receipt, summed over every node
   answer_of<receipt_counts> ans;
 };
 
-using node_local_interface =
-  interface<attach_session, join_rooms, leave_rooms, publish_call, client_ack, gather_stats, gather_receipt>;
+struct node_local_interface
+    : interface<attach_session, join_rooms, leave_rooms, publish_call, client_ack, gather_stats, gather_receipt> {};
 
 }  // namespace herald
 

@@ -9,6 +9,7 @@
 #include <caf/actor.hpp>
 #include <caf/meta/type_name.hpp>
 
+#include "actors/handle.hpp"
 #include "actors/message.hpp"
 #include "actors/window_counter.hpp"
 
@@ -28,12 +29,15 @@ typename Inspector::result_type inspect(Inspector& f, session_info& x) {
   return f(caf::meta::type_name("herald.session_info"), x.session, x.user, x.client, x.node, x.since);
 }
 
+struct session_interface;  // actors/session_protocol.hpp
+struct fanout_interface;   // actors/fanout_protocol.hpp
+
 // A session as user and room actors know it: its info, its actor, and the
 // namespace actor of its node (where frames for it are fanned out).
 struct session_ref {
   session_info info;
-  caf::actor actor;
-  caf::actor node_ns;
+  handle<session_interface> actor;
+  handle<fanout_interface> node_ns;
 };
 
 template <class Inspector>

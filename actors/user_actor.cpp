@@ -37,7 +37,7 @@ void send_idle(self_ptr self) {
   std::vector<session_ref> live;
   live.reserve(s.sessions.size());
   for (auto& kv : s.sessions) live.push_back(kv.second);
-  self->send(s.parent, user_idle{s.user, s.seen, std::move(live)});
+  tell(self, s.parent, user_idle{s.user, s.seen, std::move(live)});
 }
 
 }  // namespace
@@ -51,12 +51,12 @@ void done_attaching(self_ptr self) {
 namespace {
 // Hands `msg` to every live session, one message per node.
 uint64_t deliver_live(self_ptr self, const message& msg) {
-  std::map<caf::actor, std::vector<std::string>> by_node;
+  std::map<handle<fanout_interface>, std::vector<std::string>> by_node;
   for (auto& [id, ref] : self->state.sessions)
     if (!self->state.replaying.count(id)) by_node[ref.node_ns].push_back(id);
   for (auto& [node_ns, ids] : by_node) {
     if (node_ns.node() != self->node()) self->state.ctx->stats->internode("user").Increment();
-    self->send(node_ns, deliver{msg, std::move(ids)});
+    tell(self, node_ns, deliver{msg, std::move(ids)});
   }
   return self->state.sessions.size();
 }
@@ -130,10 +130,10 @@ caf::behavior running(self_ptr self) {
       auto& ref = m.ref;
       auto id = ref.info.session;
       if (!s.sessions.count(id)) {
-        self->monitor(ref.actor);
+        self->monitor(ref.actor.raw());
         s.sessions.emplace(id, ref);
         if (!ref.info.client.empty()) next_page(self, ref);
-        if (s.sessions.size() == 1) self->send(s.parent, key_online{key_kind::user, s.user, true});
+        if (s.sessions.size() == 1) tell(self, s.parent, key_online{key_kind::user, s.user, true});
       }
       done_attaching(self);
       return s.sessions.size();
@@ -158,7 +158,7 @@ caf::behavior running(self_ptr self) {
       auto& s = self->state;
       count_work(s);
       for (auto& kv : s.sessions)
-        self->send(kv.second.actor, session_kick{m.code, "disconnected through the API"});
+        tell(self, kv.second.actor, session_kick{m.code, "disconnected through the API"});
       return respond(m, static_cast<uint64_t>(s.sessions.size()));
     },
     [self](const u_ack& m) { ack(self, m.device, m.ids); },
@@ -182,7 +182,7 @@ caf::behavior running(self_ptr self) {
     [self](child_stop) {
       if (!idle(self)) return;
       // The parent holds the sessions now; our monitors would linger in them.
-      for (auto& kv : self->state.sessions) self->demonitor(kv.second.actor);
+      for (auto& kv : self->state.sessions) self->demonitor(kv.second.actor.raw());
       self->quit();
     },
     [self](hand_off& h) { start_handoff(self, std::move(h.to)); });
@@ -207,7 +207,7 @@ caf::behavior unreadable(self_ptr self, error e) {
                    schedule_idle(self);
                  },
                  [self](child_stop) {
-                   for (auto& kv : self->state.sessions) self->demonitor(kv.second.actor);
+                   for (auto& kv : self->state.sessions) self->demonitor(kv.second.actor.raw());
                    self->quit();
                  },
                  [](hand_off&) {});
@@ -219,7 +219,7 @@ namespace herald {
 
 using user_parts::self_ptr;
 
-caf::behavior user_actor(self_ptr self, std::string ns, std::string user, caf::actor parent,
+caf::behavior user_actor(self_ptr self, std::string ns, std::string user, handle<parent_interface> parent,
                          context_ptr ctx, std::vector<session_ref> sessions) {
   using namespace user_parts;
   auto& st = self->state;
@@ -228,7 +228,7 @@ caf::behavior user_actor(self_ptr self, std::string ns, std::string user, caf::a
   st.parent = std::move(parent);
   st.ctx = std::move(ctx);
   for (auto& ref : sessions) {
-    self->monitor(ref.actor);
+    self->monitor(ref.actor.raw());
     auto id = ref.info.session;
     st.sessions.emplace(std::move(id), std::move(ref));
   }
@@ -238,7 +238,7 @@ caf::behavior user_actor(self_ptr self, std::string ns, std::string user, caf::a
       if (i->second.actor.address() == dm.source) {
         self->state.replaying.erase(i->first);
         s.erase(i);
-        if (s.empty()) self->send(self->state.parent, key_online{key_kind::user, self->state.user, false});
+        if (s.empty()) tell(self, self->state.parent, key_online{key_kind::user, self->state.user, false});
         return;
       }
   });

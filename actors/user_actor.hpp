@@ -29,7 +29,7 @@ namespace herald {
 
 struct user_state {
   std::string ns, user;
-  caf::actor parent;
+  handle<parent_interface> parent;
   context_ptr ctx;
   std::unordered_map<std::string, session_ref> sessions;  // by session id
   user_inbox inbox;
@@ -49,6 +49,6 @@ struct user_state {
 
 // `sessions`: the live sessions the parent kept while the user was dormant.
 caf::behavior user_actor(caf::stateful_actor<user_state>* self, std::string ns, std::string user,
-                         caf::actor parent, context_ptr ctx, std::vector<session_ref> sessions);
+                         handle<parent_interface> parent, context_ptr ctx, std::vector<session_ref> sessions);
 
 }  // namespace herald

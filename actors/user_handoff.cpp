@@ -10,7 +10,7 @@ namespace {
 // it has merged this user's records and cursors, they are deleted here.
 // When it does not answer, the data stays and the next placement pass
 // hands it again (merging is idempotent).
-caf::behavior handing_off(self_ptr self, caf::actor to) {
+caf::behavior handing_off(self_ptr self, handle<user_interface> to) {
   return compose(
     handlers_for(user_interface{}, [self, to](auto& m) { pass_on(self, to, std::move(m), self->state.ctx->ask_timeout); }),
     [self, to](handoff_loaded& l) {
@@ -27,7 +27,7 @@ caf::behavior handing_off(self_ptr self, caf::actor to) {
         return;
       }
       s.ctx->stats->handoff("user", "sent").Increment();
-      self->request(to, std::chrono::seconds(10), u_merge{s.user, std::move(out)})
+      ask(self, to, std::chrono::seconds(10), u_merge{s.user, std::move(out)})
         .then(
           [self, d](uint64_t added) {
             auto& s = self->state;
@@ -52,11 +52,12 @@ caf::behavior handing_off(self_ptr self, caf::actor to) {
 
 }  // namespace
 
-void start_handoff(self_ptr self, caf::actor to) {
+void start_handoff(self_ptr self, caf::actor new_owner) {
+  auto to = handle<user_interface>::assume(std::move(new_owner));  // a namespace actor: it routes the user's messages
   auto& s = self->state;
-  if (!s.sessions.empty()) self->send(s.parent, key_online{key_kind::user, s.user, false});
+  if (!s.sessions.empty()) tell(self, s.parent, key_online{key_kind::user, s.user, false});
   // Their nodes attach them to the new home; our monitors would linger in them.
-  for (auto& kv : s.sessions) self->demonitor(kv.second.actor);
+  for (auto& kv : s.sessions) self->demonitor(kv.second.actor.raw());
   s.sessions.clear();
   s.replaying.clear();
   self->become(handing_off(self, to));
@@ -136,7 +137,7 @@ caf::result<uint64_t> start_merge(self_ptr self, handoff_state in) {
         std::vector<message> msgs;
         for (auto& [seq, m] : fresh)
           if (!s.inbox.acked(ref.info.client, seq)) msgs.push_back(m);
-        if (!msgs.empty()) self->send(ref.node_ns, replay{std::move(msgs), sid});
+        if (!msgs.empty()) tell(self, ref.node_ns, replay{std::move(msgs), sid});
       }
     },
   });

@@ -55,7 +55,7 @@ void finish_page(self_ptr self, const std::string& sid, replay_ptr& recs) {
   } else {
     spdlog::error("cannot read backlog of {}/{}: {}", st.ns, st.user, recs->err().message);
   }
-  if (!msgs.empty()) self->send(ref->second.node_ns, replay{std::move(msgs), sid});
+  if (!msgs.empty()) tell(self, ref->second.node_ns, replay{std::move(msgs), sid});
   b.relax();
   if (!b.empty()) st.ctx->store->commit(std::move(b), nullptr);
   bool more = false;

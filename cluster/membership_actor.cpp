@@ -38,7 +38,7 @@ void update_directory(self_ptr self) {
     view.push_back(member{n.name, n.http, n.cluster, n.draining});
   }
   self->state.dir->set_members(std::move(m), std::move(view));
-  for (auto& a : self->state.dir->all_local()) caf::anon_send(a, placement_changed{});
+  for (auto& a : self->state.dir->all_local()) tell(as_namespace(a), placement_changed{});
 }
 
 std::vector<node_info> all(self_ptr self) {

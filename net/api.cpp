@@ -92,7 +92,7 @@ void api::ask(call& c, Msg m, Ok ok) {
     ok(c2, r.value());
   });
   answers_->add(m.ans, answer_deadlines::clock::now());
-  caf::anon_send(dest, std::move(m));
+  tell(as_namespace(dest), std::move(m));
 }
 
 void api::handle(api_request req, reply_fn reply) {

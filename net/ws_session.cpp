@@ -144,7 +144,7 @@ void ws_session::handle(ws::event& e) {
       auto p = wire::parse_client_frame(e.data, srv_.lim.max_targets);
       if (p.frame) {
         bad_frames_ = 0;
-        caf::anon_send(actor_, std::move(*p.frame));
+        tell(actor_, std::move(*p.frame));
         return;
       }
       auto& f = *p.failure;
@@ -360,8 +360,8 @@ void ws_session::teardown(uint16_t code) {
   batch_.clear();
   bufs_.clear();
   if (actor_) {
-    caf::anon_send(actor_, session_closed{});
-    actor_ = nullptr;  // breaks the actor <-> connection cycle
+    tell(actor_, session_closed{});
+    actor_ = {};  // breaks the actor <-> connection cycle
   }
   srv_.n.context()->stats->closed(code).Increment();
   srv_.sessions.fetch_sub(1);

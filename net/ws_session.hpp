@@ -71,7 +71,7 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   boost::asio::ip::tcp::socket socket_;
   server_state& srv_;
   std::string session_id_;  // for the log
-  caf::actor actor_;
+  herald::handle<session_interface> actor_;  // herald::, since handle() is a member
   ws::reader reader_;
 
   // Shared with other threads (send/close).

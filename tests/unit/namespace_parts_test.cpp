@@ -172,8 +172,8 @@ TEST_CASE("home_registry: parked sessions of a dormant user, once each, online w
 TEST_CASE("home_registry: an attach waits for its backlog check under a token", "[home_registry]") {
   home_registry home;
   int called = 0;
-  auto t1 = home.wait_for_check({ref("s1", "u1"), [&](caf::actor, uint64_t) { ++called; }});
-  auto t2 = home.wait_for_check({ref("s2", "u1"), [&](caf::actor, uint64_t) { called += 10; }});
+  auto t1 = home.wait_for_check({ref("s1", "u1"), [&](handle<user_interface>, uint64_t) { ++called; }});
+  auto t2 = home.wait_for_check({ref("s2", "u1"), [&](handle<user_interface>, uint64_t) { called += 10; }});
   CHECK(t1 != t2);
   auto p = home.checked(t2);
   REQUIRE(p);
@@ -255,4 +255,24 @@ TEST_CASE("interfaces: a message outside one, or handlers missing one, are caugh
   static_assert(in_interface_v<user_interface, u_ack>);
   static_assert(!in_interface_v<user_interface, r_join>);
   static_assert(in_interface_v<fanout_interface, room_deliver>);
+}
+
+TEST_CASE("handles: a sender can only send a message of the receiver's interface", "[interface]") {
+  // Each line would not compile as a tell() (no overload takes it).
+  static_assert(can_tell<user_interface, u_push>::value);
+  static_assert(!can_tell<user_interface, r_join>::value);
+  static_assert(!can_tell<fanout_interface, u_push>::value);
+  static_assert(can_tell<fanout_interface, deliver>::value);
+  static_assert(!can_tell<parent_interface, child_stop>::value);
+  static_assert(can_tell<child_interface, child_stop>::value);
+  static_assert(!can_tell<session_interface, deliver>::value);
+  static_assert(can_tell<namespace_interface, u_push>::value);
+  static_assert(can_tell<namespace_interface, deliver>::value);
+  static_assert(!can_tell<namespace_interface, child_stop>::value);
+  // A namespace actor's handle narrows to each of its interfaces, never
+  // the other way, and a user's handle is not a room's.
+  static_assert(std::is_convertible_v<ns_handle, handle<fanout_interface>>);
+  static_assert(std::is_convertible_v<ns_handle, handle<user_interface>>);
+  static_assert(!std::is_convertible_v<handle<fanout_interface>, ns_handle>);
+  static_assert(!std::is_convertible_v<handle<user_interface>, handle<room_interface>>);
 }
