@@ -21,6 +21,9 @@ class connection {
   // itself with close_code::try_again and returns false.
   virtual bool send(frame_ptr frame) = 0;
   virtual void close(uint16_t code, std::string reason) = 0;
+  // Closes the connection with 4001 at `ms` (since the epoch) unless
+  // called again first; 0: never (a token without expiry).
+  virtual void expire_at(int64_t ms) { (void)ms; }
   // Starts the writers of `conns` (all of this one's kind), whose sends were
   // made inside a send_batch: one task for the network thread for all.
   virtual void wake_all(std::vector<connection_ptr>&& conns) = 0;

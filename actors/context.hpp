@@ -10,6 +10,7 @@
 #include <caf/actor.hpp>
 
 #include "actors/directory.hpp"
+#include "actors/errors.hpp"
 #include "actors/ids.hpp"
 #include "actors/limits.hpp"
 #include "actors/metrics.hpp"
@@ -33,6 +34,14 @@ struct node_context {
   // node): this node's namespaces changed; a namespace was deleted here.
   std::function<void()> announce_namespaces;
   std::function<void(const std::string&)> spread_delete;
+  // Checks a token against a namespace secret (net/token.cpp; actors do
+  // not link the JWT library): its user and expiry (ms since the epoch,
+  // 0 for none), or why it is refused.
+  struct token_claims {
+    std::string user;
+    int64_t expires_ms = 0;
+  };
+  std::function<result<token_claims>(const std::string& token, const std::string& secret)> verify_token;
   // How long an idle user/room actor lingers before it is passivated.
   std::chrono::milliseconds passivate_after{10000};
   // Bound on every request between actors.

@@ -83,6 +83,7 @@ constexpr uint16_t policy = 1008;         // protocol abuse: do not reconnect bl
 constexpr uint16_t too_big = 1009;        // frame over limits.max_frame
 constexpr uint16_t try_again = 1013;      // too slow to keep up: reconnect with backoff
 constexpr uint16_t api_disconnect = 4000; // disconnected through the HTTP API
+constexpr uint16_t token_expired = 4001;  // the session's token expired and was not refreshed
 }  // namespace close_code
 
 }  // namespace herald

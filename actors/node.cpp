@@ -83,11 +83,12 @@ status node::delete_local(const std::string& name) {
   return ok();
 }
 
-handle<session_interface> node::spawn_session(const std::string& ns, session_info info, connection_ptr conn) {
+handle<session_interface> node::spawn_session(const std::string& ns, session_info info, connection_ptr conn,
+                                                int64_t expires_ms) {
   auto local = dir_->local(ns);
   if (!local) return {};
   return handle<session_interface>::assume(  // a session actor, just spawned
-    spawn_session_actor(sys_, ns, std::move(info), std::move(conn), local, ctx_));
+    spawn_session_actor(sys_, ns, std::move(info), std::move(conn), local, ctx_, expires_ms));
 }
 
 void node::close_all(uint16_t code, const std::string& reason) {

@@ -7,13 +7,14 @@
 namespace herald {
 
 session_actor::session_actor(caf::actor_config& cfg, std::string ns, session_info info, connection_ptr conn,
-                             caf::actor local_ns, context_ptr ctx)
+                             caf::actor local_ns, context_ptr ctx, int64_t expires_ms)
     : inline_actor(cfg),
       ns_(std::move(ns)),
       info_(std::move(info)),
       conn_(std::move(conn)),
       local_ns_(as_namespace(std::move(local_ns))),
-      ctx_(std::move(ctx)) {}
+      ctx_(std::move(ctx)),
+      expires_ms_(expires_ms) {}
 
 void session_actor::start() {
   // Frames that arrive before the answer wait in early_: the namespace
@@ -68,7 +69,25 @@ void session_actor::on_frame(wire::client_frame& f, caf::execution_unit* host) {
       return;
     // A request like any other when it has an id: its reply carries it.
     case wire::kind::ping: return write(f.req_id.empty() ? wire::pong() : wire::reply_ok(f.req_id));
+    case wire::kind::refresh: return on_refresh(f);
   }
+}
+
+// A newer token for the same user moves the session's expiry; anything
+// else is refused and changes nothing (the old expiry still stands).
+void session_actor::on_refresh(wire::client_frame& f) {
+  auto settings = ctx_->catalog->get(ns_);
+  if (!settings || !ctx_->verify_token) return reply_error(f.req_id, errc::unavailable, "the namespace is gone");
+  auto c = ctx_->verify_token(f.data, settings->secret);
+  if (!c) return write(wire::failure(f.req_id, c.err()));
+  if (c.value().user != info_.user)
+    return reply_error(f.req_id, errc::unauthorized, "the token is for another user");
+  auto next = c.value().expires_ms;
+  if (expires_ms_ != 0 && next != 0 && next <= expires_ms_)
+    return reply_error(f.req_id, errc::unauthorized, "the token does not expire later than the current one");
+  expires_ms_ = next;
+  conn_->expire_at(next);
+  write(wire::reply_ok(f.req_id, next ? R"("expires":)" + std::to_string(next / 1000) : R"("expires":null)"));
 }
 
 void session_actor::write(std::string text) { conn_->send(std::make_shared<const std::string>(std::move(text))); }
@@ -139,9 +158,9 @@ void session_actor::on_publish(wire::client_frame& f, caf::execution_unit* host)
 }
 
 caf::actor spawn_session_actor(caf::actor_system& sys, std::string ns, session_info info, connection_ptr conn,
-                               caf::actor local_ns, context_ptr ctx) {
+                               caf::actor local_ns, context_ptr ctx, int64_t expires_ms) {
   auto a = make_inline_actor<session_actor>(sys, std::move(ns), std::move(info), std::move(conn),
-                                            std::move(local_ns), std::move(ctx));
+                                            std::move(local_ns), std::move(ctx), expires_ms);
   static_cast<session_actor*>(caf::actor_cast<caf::abstract_actor*>(a))->start();
   return a;
 }

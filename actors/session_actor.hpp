@@ -26,8 +26,10 @@ namespace herald {
 
 class session_actor final : public inline_actor {
  public:
+  // `expires_ms`: when its token expires (0: never); the connection
+  // closes with 4001 then, unless a refresh moved it.
   session_actor(caf::actor_config& cfg, std::string ns, session_info info, connection_ptr conn,
-                caf::actor local_ns, context_ptr ctx);
+                caf::actor local_ns, context_ptr ctx, int64_t expires_ms);
   const char* name() const override { return "herald.session"; }
 
   // Registers with the namespace actor; call once, after construction.
@@ -42,6 +44,7 @@ class session_actor final : public inline_actor {
   void on_join(wire::client_frame& f, caf::execution_unit* host);
   void on_leave(wire::client_frame& f, caf::execution_unit* host);
   void on_publish(wire::client_frame& f, caf::execution_unit* host);
+  void on_refresh(wire::client_frame& f);
   void write(std::string text);
   void reply_error(const std::string& req_id, errc code, std::string msg);
   // An answer that writes the reply to `req_id` (ok with `extra`, or error).
@@ -54,11 +57,13 @@ class session_actor final : public inline_actor {
   context_ptr ctx_;
   std::unordered_set<std::string> rooms_;
   bool attached_ = false;
+  int64_t expires_ms_ = 0;
   std::vector<wire::client_frame> early_;  // frames before the attach answer
 };
 
 // Creates the session actor of a new connection and registers it.
 caf::actor spawn_session_actor(caf::actor_system& sys, std::string ns, session_info info,
-                               connection_ptr conn, caf::actor local_ns, context_ptr ctx);
+                               connection_ptr conn, caf::actor local_ns, context_ptr ctx,
+                               int64_t expires_ms = 0);
 
 }  // namespace herald

@@ -138,6 +138,11 @@ parsed parse_client_frame(std::string_view text, size_t max_list) {
     problem = read_ack(*j, max_list, f);
   } else if (type == "ping") {
     f.type = kind::ping;
+  } else if (type == "refresh") {
+    f.type = kind::refresh;
+    auto* tok = js::find(*j, "token");
+    if (!tok || tok->k != js::kind::string || tok->text.size() > 8192 + 2) problem = "\"token\" must be a string of up to 8192 bytes";
+    else f.data = js::string(tok->text);
   } else {
     return fail(error{errc::unknown_type, "unknown frame type \"" + type + "\""});
   }

@@ -16,7 +16,7 @@
 
 namespace herald::wire {
 
-enum class kind { join, leave, publish, ack, ping };
+enum class kind { join, leave, publish, ack, ping, refresh };
 
 struct client_frame {
   kind type = kind::ping;
@@ -25,7 +25,7 @@ struct client_frame {
   std::vector<std::string> users;           // publish.to.users
   std::vector<std::string> ids;             // ack
   std::map<std::string, std::string> since; // join
-  std::string data;                         // publish: JSON text
+  std::string data;                         // publish: JSON text; refresh: the token
 };
 
 struct parse_error {

@@ -107,7 +107,7 @@ void http_session::upgrade(http::request<http::string_body> req) {
     if (auth.rfind("Bearer ", 0) == 0) tok = auth.substr(7);
   }
   if (tok.empty()) return refuse({errc::unauthorized, "missing token"}, "no_token");
-  auto user = token::verify(tok, settings->secret);
+  auto user = token::verify_claims(tok, settings->secret);
   if (!user) return refuse(user.err(), "bad_token");
   std::string client;
   if (auto c = q("client")) {
@@ -121,7 +121,7 @@ void http_session::upgrade(http::request<http::string_body> req) {
   if (ns_full) return refuse({errc::rate_limited, "namespace " + *ns + " is at its connection limit on this node"}, "ns_full");
   session_info info;
   info.session = "s" + srv_.n.context()->ids->next();
-  info.user = std::move(user.value());
+  info.user = std::move(user.value().user);
   info.client = std::move(client);
   info.node = srv_.n.context()->node_name;
   info.since = now_ms();
@@ -131,7 +131,7 @@ void http_session::upgrade(http::request<http::string_body> req) {
   std::string early(static_cast<const char*>(bytes.data()), bytes.size());
   buffer_.consume(buffer_.size());
   auto ws = std::make_shared<ws_session>(stream_.release_socket(), srv_);
-  ws->run(req, *ns, std::move(info), std::move(early), slot);
+  ws->run(req, *ns, std::move(info), std::move(early), slot, user.value().expires_ms);
 }
 
 void http_session::respond(api_response res, bool keep_alive) {

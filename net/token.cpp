@@ -23,6 +23,12 @@ std::string mint(const std::string& secret, const std::string& user, int64_t ttl
 }
 
 result<std::string> verify(const std::string& token, const std::string& secret) {
+  auto c = verify_claims(token, secret);
+  if (!c) return c.err();
+  return std::move(c.value().user);
+}
+
+result<claims> verify_claims(const std::string& token, const std::string& secret) {
   using namespace jwt::params;
   auto fail = [](std::string why) { return error{errc::unauthorized, "invalid token: " + why}; };
   if (token.empty()) return error{errc::unauthorized, "missing token"};
@@ -75,7 +81,7 @@ result<std::string> verify(const std::string& token, const std::string& secret) 
     if (sub == claims.end() || !sub->is_string()) return fail("claim \"sub\" (user id) is required");
     std::string user = sub->template get<std::string>();
     if (!valid_id(user)) return fail("\"sub\" must be 1..128 bytes without control characters");
-    return user;
+    return token::claims{std::move(user), exp ? static_cast<int64_t>(*exp * 1000) : 0};
   } catch (const std::exception& e) {
     return fail(e.what());
   }

@@ -10,6 +10,13 @@ namespace herald::token {
 
 // ttl_seconds <= 0 mints a token without `exp`.
 std::string mint(const std::string& secret, const std::string& user, int64_t ttl_seconds);
+// What a valid token says: its user, and when it expires (ms since the
+// epoch; 0 when it has no `exp`).
+struct claims {
+  std::string user;
+  int64_t expires_ms = 0;
+};
+result<claims> verify_claims(const std::string& token, const std::string& secret);
 // The user id, or errc::unauthorized with the reason.
 result<std::string> verify(const std::string& token, const std::string& secret);
 

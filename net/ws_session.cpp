@@ -50,7 +50,7 @@ ws_session::ws_session(tcp::socket&& socket, server_state& srv)
 ws_session::~ws_session() { srv_.session_objects.fetch_sub(1); }
 
 void ws_session::run(const boost::beast::http::request<boost::beast::http::string_body>& req, std::string ns,
-                     session_info info, std::string early, std::atomic<uint32_t>* ns_slot) {
+                     session_info info, std::string early, std::atomic<uint32_t>* ns_slot, int64_t expires_ms) {
   session_id_ = info.session;
   ns_slot_ = ns_slot;
   srv_.sessions.fetch_add(1);
@@ -62,18 +62,19 @@ void ws_session::run(const boost::beast::http::request<boost::beast::http::strin
   // until then (~140 B less per connection than as members).
   net::async_write(socket_, net::buffer(*response),
                    [self = shared_from_this(), response, ns = std::move(ns), info = std::move(info),
-                    early = std::move(early)](boost::system::error_code ec, std::size_t) mutable {
+                    early = std::move(early), expires_ms](boost::system::error_code ec, std::size_t) mutable {
                      if (ec) return self->teardown(1006);
-                     self->start(ns, std::move(info), early);
+                     self->start(ns, std::move(info), early, expires_ms);
                    });
 }
 
-void ws_session::start(const std::string& ns, session_info info, const std::string& early) {
+void ws_session::start(const std::string& ns, session_info info, const std::string& early, int64_t expires_ms) {
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
   if (ec) return teardown(1006);
-  actor_ = srv_.n.spawn_session(ns, std::move(info), shared_from_this());
+  actor_ = srv_.n.spawn_session(ns, std::move(info), shared_from_this(), expires_ms);
   if (!actor_) return begin_close(close_code::going_away, "namespace is gone");
+  arm_expiry(expires_ms);
   last_seen_ = clock::now();
   {
     std::lock_guard lock(srv_.heartbeat_mtx);
@@ -312,6 +313,24 @@ void ws_session::close(uint16_t code, std::string reason) {
   });
 }
 
+void ws_session::expire_at(int64_t ms) {
+  net::post(socket_.get_executor(), [self = shared_from_this(), ms] { self->arm_expiry(ms); });
+}
+
+// A token's `exp` is wall-clock time; the timer waits the difference.
+void ws_session::arm_expiry(int64_t ms) {
+  if (closing_ || closed_) return;
+  if (ms == 0) {
+    if (expiry_) expiry_->cancel();
+    return;
+  }
+  if (!expiry_) expiry_ = std::make_unique<net::steady_timer>(socket_.get_executor());
+  expiry_->expires_after(std::chrono::milliseconds(std::max<int64_t>(0, ms - now_ms())));
+  expiry_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->begin_close(close_code::token_expired, "token expired");
+  });
+}
+
 void ws_session::begin_close(uint16_t code, std::string reason) {
   if (closing_ || closed_) return;
   closing_ = true;
@@ -353,6 +372,7 @@ void ws_session::teardown(uint16_t code) {
   if (closed_) return;
   closed_ = true;
   if (close_deadline_) close_deadline_->cancel();
+  if (expiry_) expiry_->cancel();
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);

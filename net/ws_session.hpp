@@ -33,11 +33,13 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   // with the upgrade request (frames the client did not wait to send).
   // `ns_slot`: this session's place in its namespace's count on this node
   // (net/admission.hpp), released when it closes; may be null.
+  // `expires_ms`: when its token expires (0: never).
   void run(const boost::beast::http::request<boost::beast::http::string_body>& req, std::string ns,
-           session_info info, std::string early, std::atomic<uint32_t>* ns_slot);
+           session_info info, std::string early, std::atomic<uint32_t>* ns_slot, int64_t expires_ms);
 
   bool send(frame_ptr frame) override;
   void close(uint16_t code, std::string reason) override;
+  void expire_at(int64_t ms) override;
   void wake_all(std::vector<connection_ptr>&& conns) override;
   // From the server's heartbeat sweep, any thread: ping, or drop a peer
   // silent for 3 heartbeats.
@@ -47,7 +49,8 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   using clock = std::chrono::steady_clock;
   using out_frame = send_queue::frame;
 
-  void start(const std::string& ns, session_info info, const std::string& early);
+  void start(const std::string& ns, session_info info, const std::string& early, int64_t expires_ms);
+  void arm_expiry(int64_t ms);
   void wait_readable();
   void wait_for(boost::asio::ip::tcp::socket::wait_type what, void (ws_session::*then)());
   void on_readable();
@@ -97,6 +100,7 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   std::atomic<uint32_t>* ns_slot_ = nullptr;
   // Only while closing: most sessions never need it.
   std::unique_ptr<boost::asio::steady_timer> close_deadline_;
+  std::unique_ptr<boost::asio::steady_timer> expiry_;  // only for a token with `exp`
 };
 
 }  // namespace herald

@@ -100,3 +100,20 @@ TEST_CASE("quote writes what nlohmann writes, plain ASCII copied as it is") {
     CHECK(json::parse(wire::quote(s), nullptr, false).is_string());
   }
 }
+
+TEST_CASE("refresh frames carry their token and need one") {
+  auto p = wire::parse_client_frame(R"({"type":"refresh","token":"a.b.c","id":3})", 100);
+  REQUIRE(p.frame);
+  CHECK(p.frame->type == wire::kind::refresh);
+  CHECK(p.frame->data == "a.b.c");
+  CHECK(p.frame->req_id == "3");
+  for (auto bad : {R"({"type":"refresh","id":1})", R"({"type":"refresh","token":7,"id":1})",
+                   R"({"type":"refresh","token":null,"id":1})"}) {
+    auto q = wire::parse_client_frame(bad, 100);
+    REQUIRE(q.failure);
+    CHECK(q.failure->err.code == errc::bad_frame);
+    CHECK(q.failure->req_id == "1");
+  }
+  auto big = std::string(R"({"type":"refresh","token":")") + std::string(9000, 'a') + R"(","id":1})";
+  CHECK(wire::parse_client_frame(big, 100).failure);
+}
