@@ -1,5 +1,6 @@
 #include "apps/config.hpp"
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -133,7 +134,19 @@ result<node_config> build_config(const ini_map& m) {
         st = int_into(secs, 0, 3600);
         c.drain_time_ms = secs * 1000;
       }
-      else if (k == "log_level") {
+      else if (k == "ws_origins") {
+        c.ws_origins.clear();
+        for (auto& o : split_list(v)) {
+          if (o == "*") continue;  // any: the same as none listed
+          auto scheme = o.find("://");
+          bool ok = (o.rfind("http://", 0) == 0 || o.rfind("https://", 0) == 0) && scheme != std::string::npos &&
+                    o.size() > scheme + 3 && o.find('/', scheme + 3) == std::string::npos;
+          if (!ok) return bad(key, "\"" + o + "\" is not an origin (scheme://host[:port], no path), nor *");
+          std::string lower;
+          for (char ch : o) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          c.ws_origins.push_back(std::move(lower));
+        }
+      } else if (k == "log_level") {
         if (v != "trace" && v != "debug" && v != "info" && v != "warn" && v != "error" && v != "off")
           return bad(key, "one of trace, debug, info, warn, error, off");
         c.log_level = v;

@@ -27,6 +27,8 @@ struct node_config {
   std::string data_dir = "./data";
   std::vector<std::string> seeds;
   std::string admin_token;
+  // node.ws_origins: Origins a browser may open a WebSocket from (empty: any).
+  std::vector<std::string> ws_origins;
   int io_threads = 2;
   int workers = 0;  // 0: actors run on the io threads (net/loop_scheduler.hpp)
   std::string log_level = "info";

@@ -42,7 +42,7 @@ Usage:
       This text.
 
 Config sections: [node] name, listen, cluster_listen, data_dir, io_threads,
-workers, log_level, passivate_after; [cluster] seeds; [admin] token; [limits] max_frame,
+workers, log_level, passivate_after, drain_time, ws_origins; [cluster] seeds; [admin] token; [limits] max_frame,
 max_body, max_rooms, max_targets, send_queue, max_connections, heartbeat;
 [storage] group_commit; [namespace.NAME] secret, client_publish, message_ttl,
 room_history.
@@ -270,7 +270,7 @@ int server_main(const std::vector<std::string>& args) {
       spdlog::info("cluster: listening on {}, seeds: {}", cfg.cluster_listen,
                    cfg.seeds.empty() ? std::string("none") : std::to_string(cfg.seeds.size()));
     }
-    auto started = server::start(n, cfg.listen, cfg.admin_token, loop);
+    auto started = server::start(n, cfg.listen, cfg.admin_token, loop, cfg.ws_origins);
     if (!started) {
       spdlog::error("{}", started.err().message);
       n.stop();

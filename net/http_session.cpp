@@ -1,5 +1,8 @@
 #include "net/http_session.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/http.hpp>
@@ -88,6 +91,15 @@ void http_session::upgrade(http::request<http::string_body> req) {
     return refuse({errc::bad_request, "Sec-WebSocket-Version must be 13"}, "bad_upgrade");
   if (!ws::valid_client_key(std::string_view(req[http::field::sec_websocket_key])))
     return refuse({errc::bad_request, "missing or malformed Sec-WebSocket-Key"}, "bad_upgrade");
+  // A browser says where the page that opens the socket came from; a page
+  // of another site must not ride on its visitor's token (cross-site
+  // WebSocket hijacking). Clients that are not browsers send no Origin.
+  if (!srv_.ws_origins.empty()) {
+    auto origin = std::string(req[http::field::origin]);
+    for (auto& ch : origin) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (!origin.empty() && std::find(srv_.ws_origins.begin(), srv_.ws_origins.end(), origin) == srv_.ws_origins.end())
+      return refuse({errc::forbidden, "WebSocket connections from origin " + origin + " are not allowed"}, "bad_origin");
+  }
   if (srv_.stopping) return refuse({errc::unavailable, "server is shutting down"}, "stopping");
   if (srv_.sessions.load() >= srv_.lim.max_connections)
     return refuse({errc::unavailable, "node is at its connection limit"}, "full");

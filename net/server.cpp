@@ -125,7 +125,8 @@ void server::close() {
 server_state& server::state() { return impl_->state; }
 
 result<std::unique_ptr<server>> server::start(node& n, const std::string& listen,
-                                              std::string admin_token, event_loop& loop) {
+                                              std::string admin_token, event_loop& loop,
+                                              std::vector<std::string> ws_origins) {
   auto hp = parse_host_port(listen);
   if (!hp) return error{errc::bad_request, "node.listen must be host:port (port 0..65535), got " + listen};
   auto p = std::make_unique<impl>(n, std::move(admin_token), loop);
@@ -140,6 +141,7 @@ result<std::unique_ptr<server>> server::start(node& n, const std::string& listen
   if (!ec) a.listen(4096, ec);  // somaxconn here
   if (ec) return error{errc::unavailable, "cannot listen on " + listen + ": " + ec.message()};
   p->state.one_thread = loop.threads() <= 1;
+  p->state.ws_origins = std::move(ws_origins);
   // The handlers start on the loop: it is running already.
   std::promise<void> started;
   net::post(p->ioc, [p = p.get(), &started] {

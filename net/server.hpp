@@ -18,7 +18,8 @@ class server {
   // values. The loop must be stopped before the server is destroyed: its
   // handlers refer to the server's state.
   static result<std::unique_ptr<server>> start(node& n, const std::string& listen,
-                                               std::string admin_token, event_loop& loop);
+                                               std::string admin_token, event_loop& loop,
+                                               std::vector<std::string> ws_origins = {});
   ~server();
   // Waits (bounded) until no ws_session object and no API answer is left
   // (actors may still hold them), then closes the acceptor and timers.

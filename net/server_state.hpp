@@ -30,6 +30,8 @@ struct server_state {
   // connection (a timer and its pending wait cost ~0.5 KB each).
   std::mutex heartbeat_mtx;
   std::vector<std::weak_ptr<ws_session>> heartbeat_sessions;
+  // Origins a browser may open a WebSocket from, lower case; empty: any.
+  std::vector<std::string> ws_origins;
   server_state(node& nd, std::string admin_token)
     : n(nd), routes(nd, std::move(admin_token)), lim(nd.context()->lim) {}
 };

@@ -77,3 +77,22 @@ TEST_CASE("storage.recovery and node.drain_time: defaults, values, and refusals"
   CHECK_FALSE(build_config({{"node.drain_time", "-1"}}));
   CHECK_FALSE(build_config({{"node.drain_time", "3601"}}));
 }
+
+TEST_CASE("node.ws_origins and the threading defaults") {
+  auto c = build_config({});
+  REQUIRE(c);
+  CHECK(c->ws_origins.empty());
+  CHECK(c->io_threads == 2);
+  CHECK(c->workers == 0);
+  c = build_config({{"node.ws_origins", "https://App.example.com, http://localhost:3000,*"}, {"node.workers", "2"}});
+  REQUIRE(c);
+  CHECK(c->ws_origins == std::vector<std::string>{"https://app.example.com", "http://localhost:3000"});
+  CHECK(c->workers == 2);
+  CHECK(build_config({{"node.ws_origins", "*"}})->ws_origins.empty());
+  for (auto bad : {"app.example.com", "https://app.example.com/", "ftp://x", "https://"}) {
+    auto r = build_config({{"node.ws_origins", bad}});
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.err().message, Catch::Contains("node.ws_origins"));
+  }
+  CHECK_FALSE(build_config({{"node.workers", "-1"}}));
+}
