@@ -31,7 +31,8 @@ struct all_deliver {  // -> uint64 sessions reached, once their receipt counts a
 };
 struct clients_deliver {  // -> uint64 the same, for the sessions of these devices
   message msg;
-  std::vector<std::string> clients;
+  std::vector<std::string> clients;                       // any user's device of this id
+  std::vector<std::string> device_users, device_clients;  // this user's device of this id
 };
 
 struct fanout_interface : interface<deliver, replay, room_deliver, all_deliver, clients_deliver> {};
@@ -54,7 +55,7 @@ typename Inspector::result_type inspect(Inspector& f, all_deliver& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, clients_deliver& x) {
-  return f(caf::meta::type_name("herald.clients_deliver"), x.msg, x.clients);
+  return f(caf::meta::type_name("herald.clients_deliver"), x.msg, x.clients, x.device_users, x.device_clients);
 }
 
 }  // namespace herald

@@ -1,5 +1,8 @@
 #include "actors/local_hub.hpp"
 
+#include <set>
+#include <string_view>
+
 #include "actors/ids.hpp"
 #include "actors/metrics.hpp"
 #include "actors/wire.hpp"
@@ -116,10 +119,18 @@ uint64_t local_hub::to_all(const message& m) {
   return fan_out(m, sessions_, [](const auto& kv) -> const connection_ptr* { return &kv.second.conn; });
 }
 
-uint64_t local_hub::to_clients(const message& m, const std::vector<std::string>& clients) {
-  std::unordered_set<std::string> want(clients.begin(), clients.end());
+uint64_t local_hub::to_clients(const message& m, const std::vector<std::string>& clients,
+                               const std::vector<std::string>& device_users,
+                               const std::vector<std::string>& device_clients) {
+  std::unordered_set<std::string> any(clients.begin(), clients.end());
+  std::set<std::pair<std::string_view, std::string_view>> mine;
+  for (size_t i = 0; i < device_users.size() && i < device_clients.size(); ++i)
+    mine.emplace(device_users[i], device_clients[i]);
   return fan_out(m, sessions_, [&](const auto& kv) -> const connection_ptr* {
-    return want.count(kv.second.info.client) ? &kv.second.conn : nullptr;
+    auto& info = kv.second.info;
+    if (info.client.empty()) return nullptr;  // a session without a device is no device's
+    bool hit = any.count(info.client) || mine.count({std::string_view(info.user), std::string_view(info.client)});
+    return hit ? &kv.second.conn : nullptr;
   });
 }
 

@@ -49,7 +49,11 @@ class local_hub {
   uint64_t replay(const std::string& id, const std::vector<message>& msgs);
   uint64_t to_room(const std::string& room, const message& m, const std::string& exclude);
   uint64_t to_all(const message& m);
-  uint64_t to_clients(const message& m, const std::vector<std::string>& clients);
+  // Sessions whose device is one of `clients` (any user's), or is
+  // device_clients[i] of user device_users[i].
+  uint64_t to_clients(const message& m, const std::vector<std::string>& clients,
+                      const std::vector<std::string>& device_users = {},
+                      const std::vector<std::string>& device_clients = {});
   // Closes every session's connection; answers how many.
   uint64_t close_all(uint16_t code, const std::string& reason);
   // One step of a drain spread over `steps_left` steps: closes 1/steps_left

@@ -87,9 +87,10 @@ caf::result<uint64_t> counted(self_ptr self, const std::string& id, uint64_t n) 
 void publish_to(self_ptr self, publish_request& req, answer_ptr ans) {
   auto& st = self->state;
   st.hub.count_published(now_ms());
-  auto nodes = (req.all || !req.clients.empty()) ? as_namespaces(st.ctx->dir->everywhere(st.ns)) : std::vector<ns_handle>{};
+  bool to_devices = !req.clients.empty() || !req.device_users.empty();
+  auto nodes = (req.all || to_devices) ? as_namespaces(st.ctx->dir->everywhere(st.ns)) : std::vector<ns_handle>{};
   size_t n = req.users.size() + req.rooms.size() + (req.all ? nodes.size() : 0) +
-             (req.clients.empty() ? 0 : nodes.size());
+             (to_devices ? nodes.size() : 0);
   auto settings = st.ctx->catalog->get(st.ns);
   int64_t ttl_ms = (req.ttl >= 0 ? req.ttl : settings ? settings->message_ttl : 0) * int64_t{1000};
   // One recipient answers the caller itself: a hop and a timer less.
@@ -108,8 +109,9 @@ void publish_to(self_ptr self, publish_request& req, answer_ptr ans) {
   }
   if (req.all)
     for (auto& a : nodes) ask_into(self, g, a, all_deliver{req.msg});
-  if (!req.clients.empty())
-    for (auto& a : nodes) ask_into(self, g, a, clients_deliver{req.msg, req.clients});
+  if (to_devices)
+    for (auto& a : nodes)
+      ask_into(self, g, a, clients_deliver{req.msg, req.clients, req.device_users, req.device_clients});
 }
 
 // Registers one of this node's sessions; `welcome` once its user's home has
@@ -310,7 +312,7 @@ caf::message_handler fanout_side(self_ptr self) {
     [&hub](const replay& m) { hub.replay(m.session, m.msgs); },
     [&hub](const room_deliver& m) { hub.to_room(m.room, m.msg, m.exclude); },
     [self, &hub](const all_deliver& m) { return counted(self, m.msg.id, hub.to_all(m.msg)); },
-    [self, &hub](const clients_deliver& m) { return counted(self, m.msg.id, hub.to_clients(m.msg, m.clients)); });
+    [self, &hub](const clients_deliver& m) { return counted(self, m.msg.id, hub.to_clients(m.msg, m.clients, m.device_users, m.device_clients)); });
 }
 
 // A child that offered to stop does, if nothing forwarded to it is still

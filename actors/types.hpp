@@ -48,7 +48,10 @@ typename Inspector::result_type inspect(Inspector& f, session_ref& x) {
 // One publish: from the HTTP API or from a client.
 struct publish_request {
   std::vector<std::string> users;
-  std::vector<std::string> clients;
+  std::vector<std::string> clients;  // a device id of any user
+  // One user's device: users[i]'s device clients[i] (two users may pick
+  // the same device id; a plain `clients` entry reaches both).
+  std::vector<std::string> device_users, device_clients;
   std::vector<std::string> rooms;
   bool all = false;
   std::string exclude_session;  // the publishing session: no echo of its own room message

@@ -1,7 +1,9 @@
 #include "net/api.hpp"
 
 #include <optional>
+#include <set>
 #include <tuple>  // structured bindings of the admin fields
+#include <unordered_set>
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
@@ -178,6 +180,44 @@ void api::route(call& c) {
   }
 }
 
+namespace {
+// "to.clients": device ids (any user's device of that id) or
+// {"user","client"} objects (that user's device only); each counted once.
+std::string read_devices(const std::vector<json_scan::member>& to, size_t max, publish_request& req) {
+  namespace js = json_scan;
+  auto* v = js::find(to, "clients");
+  if (!v || v->k == js::kind::null) return {};
+  auto list = js::array_of(v);
+  const std::string what =
+    "\"to.clients\" entries must be device ids or {\"user\",\"client\"} objects, each 1..128 bytes without control "
+    "characters";
+  if (!list) return "\"to.clients\" must be an array";
+  if (list->size() > max) return "\"to.clients\" has more than " + std::to_string(max) + " entries";
+  std::unordered_set<std::string> any;
+  std::set<std::pair<std::string, std::string>> pairs;
+  for (auto& e : *list) {
+    if (e.k == js::kind::string) {
+      auto id = js::string(e.text);
+      if (!valid_id(id)) return what;
+      if (any.insert(id).second) req.clients.push_back(std::move(id));
+      continue;
+    }
+    auto o = e.k == js::kind::object ? js::object_of(&e) : std::nullopt;
+    if (!o) return what;
+    auto* u = js::find(*o, "user");
+    auto* d = js::find(*o, "client");
+    if (!u || !d || u->k != js::kind::string || d->k != js::kind::string) return what;
+    auto user = js::string(u->text), client = js::string(d->text);
+    if (!valid_id(user) || !valid_id(client)) return what;
+    if (pairs.emplace(user, client).second) {
+      req.device_users.push_back(std::move(user));
+      req.device_clients.push_back(std::move(client));
+    }
+  }
+  return {};
+}
+}  // namespace
+
 void api::push(call& c) {
   int64_t retry = 0;
   if (!admit_->push(c.ns, admission::clock::now(), retry)) {
@@ -193,15 +233,15 @@ void api::push(call& c) {
   if (!to) return c.fail(errc::bad_request, "\"to\" must be an object");
   auto max = node_.context()->lim.max_targets;
   publish_request req;
-  for (auto [field, list] : {std::pair{"users", &req.users}, std::pair{"clients", &req.clients},
-                             std::pair{"rooms", &req.rooms}})
+  for (auto [field, list] : {std::pair{"users", &req.users}, std::pair{"rooms", &req.rooms}})
     if (auto p = wire::read_id_list(*to, field, std::string("to.") + field, max, *list, false); !p.empty())
       return c.fail(errc::bad_request, p);
+  if (auto p = read_devices(*to, max, req); !p.empty()) return c.fail(errc::bad_request, p);
   if (auto a = js::find(*to, "all"); a && a->k != js::kind::null) {
     if (a->k != js::kind::boolean) return c.fail(errc::bad_request, "\"to.all\" must be a boolean");
     req.all = a->text == "true";
   }
-  if (req.users.empty() && req.clients.empty() && req.rooms.empty() && !req.all)
+  if (req.users.empty() && req.clients.empty() && req.device_users.empty() && req.rooms.empty() && !req.all)
     return c.fail(errc::bad_request, "\"to\" names no users, clients or rooms and \"all\" is not true");
   auto data = js::find(*body, "data");
   if (!data) return c.fail(errc::bad_request, "\"data\" is required");

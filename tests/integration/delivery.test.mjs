@@ -39,6 +39,34 @@ test('a push to clients reaches the sessions with that device id', async () => {
   await a.close(); await b.close();
 });
 
+test('a {user, client} target reaches that user\'s device only; a plain id reaches every user\'s', async () => {
+  // Two users who picked the same device id.
+  const annPhone = await Client.open(node, { user: 'pa', client: 'phone' });
+  const benPhone = await Client.open(node, { user: 'pb', client: 'phone' });
+  const annTab = await Client.open(node, { user: 'pa', client: 'tablet' });
+  let r = await push(node, { to: { clients: [{ user: 'pa', client: 'phone' }] }, data: 'mine' });
+  assert.equal(r.status, 200);
+  assert.equal(r.json.sessions, 1);
+  await annPhone.message((f) => f.id === r.json.id);
+  for (const c of [benPhone, annTab]) { await c.quiet(); assert.equal(c.messages().length, 0); }
+  // A plain id still means every user's device of that id; a pair given
+  // twice, or also covered by a plain id, is one delivery.
+  r = await push(node, { to: { clients: ['phone', { user: 'pa', client: 'phone' }, { user: 'pa', client: 'phone' }] }, data: 'all phones' });
+  assert.equal(r.json.sessions, 2);
+  await annPhone.message((f) => f.id === r.json.id);
+  await benPhone.message((f) => f.id === r.json.id);
+  await annPhone.quiet();
+  assert.equal(annPhone.messages().filter((m) => m.id === r.json.id).length, 0, 'not twice');
+  r = await push(node, { to: { clients: [{ user: 'pb', client: 'tablet' }] }, data: 'nobody' });
+  assert.equal(r.json.sessions, 0);
+  for (const bad of [[{ user: 'pa' }], [{ client: 'phone' }], [{ user: 'pa', client: 7 }], [{ user: '', client: 'x' }], [3], [['pa', 'phone']]]) {
+    const e = await push(node, { to: { clients: bad }, data: 1 });
+    assert.equal(e.status, 400, JSON.stringify(bad));
+    assert.equal(e.json.error.code, 'bad_request');
+  }
+  for (const c of [annPhone, benPhone, annTab]) await c.close();
+});
+
 test('all: true reaches every session of the namespace', async () => {
   const cs = await Promise.all(['x1', 'x2', 'x3'].map((user) => Client.open(node, { user })));
   const quiet = await Client.open(node, { ns: 'quiet', user: 'x1' });

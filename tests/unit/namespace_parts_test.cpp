@@ -35,6 +35,22 @@ message msg(const std::string& id) { return message{id, 1, "api", "", "1"}; }
 session_ref ref(const std::string& id, const std::string& user) { return session_ref{{id, user, "", "n1", 0}, {}, {}}; }
 }  // namespace
 
+TEST_CASE("local_hub: a (user, device) target reaches that user's device, a plain id every user's", "[local_hub]") {
+  local_hub hub{nullptr};
+  auto ann = std::make_shared<fake_conn>(), ben = std::make_shared<fake_conn>(), bare = std::make_shared<fake_conn>();
+  hub.add(sess("s1", "ann", "phone", ann));
+  hub.add(sess("s2", "ben", "phone", ben));
+  hub.add(sess("s3", "ann", "", bare));
+  CHECK(hub.to_clients(msg("m1"), {}, {"ann"}, {"phone"}) == 1);
+  CHECK(ann->frames.size() == 1);
+  CHECK(ben->frames.empty());
+  CHECK(hub.to_clients(msg("m2"), {"phone"}, {"ann"}, {"phone"}) == 2);  // both phones, ann's once
+  CHECK(ann->frames.size() == 2);
+  CHECK(ben->frames.size() == 1);
+  CHECK(hub.to_clients(msg("m3"), {}, {"ben"}, {"tablet"}) == 0);
+  CHECK(bare->frames.empty());  // a session without a device is no device's
+}
+
 TEST_CASE("local_hub: one encoded frame shared by every recipient, rooms skip the publisher", "[local_hub]") {
   local_hub hub{nullptr};
   auto a = std::make_shared<fake_conn>(), b = std::make_shared<fake_conn>(), c = std::make_shared<fake_conn>();
