@@ -6,6 +6,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 
@@ -41,7 +42,7 @@ struct node_context {
     std::string user;
     int64_t expires_ms = 0;
   };
-  std::function<result<token_claims>(const std::string& token, const std::string& secret)> verify_token;
+  std::function<result<token_claims>(const std::string& token, const std::vector<std::string>& secrets)> verify_token;
   // How long an idle user/room actor lingers before it is passivated.
   std::chrono::milliseconds passivate_after{10000};
   // Bound on every request between actors.

@@ -18,8 +18,17 @@ std::string namespace_settings::to_json() const {
   return json{{"secret", secret},
               {"client_publish", client_publish},
               {"message_ttl", message_ttl},
-              {"room_history", room_history}}
+              {"room_history", room_history},
+              {"previous_secret", previous_secret},
+              {"previous_until", previous_until_ms},
+              {"secret_grace", secret_grace},
+              {"changed", changed_ms}}
     .dump();
+}
+
+std::vector<std::string> namespace_settings::secrets(int64_t now_ms) const {
+  if (previous_secret.empty() || now_ms >= previous_until_ms) return {secret};
+  return {secret, previous_secret};
 }
 
 result<namespace_settings> namespace_settings::from_json(const std::string& name,
@@ -33,6 +42,10 @@ result<namespace_settings> namespace_settings::from_json(const std::string& name
   s.client_publish = j.value("client_publish", false);
   s.message_ttl = j.value("message_ttl", int64_t{86400});
   s.room_history = j.value("room_history", int64_t{100});
+  s.previous_secret = j.value("previous_secret", "");
+  s.previous_until_ms = j.value("previous_until", int64_t{0});
+  s.secret_grace = j.value("secret_grace", int64_t{3600});
+  s.changed_ms = j.value("changed", int64_t{0});
   return s;
 }
 
@@ -82,6 +95,21 @@ status namespace_catalog::remove(const std::string& name) {
     if (auto st = store_->delete_namespace(name); !st) return from_store(st.err());
   map_.erase(name);
   return ok();
+}
+
+result<settings_ptr> namespace_catalog::rotate_secret(const std::string& name, int64_t now_ms) {
+  std::unique_lock lock(mtx_);
+  auto i = map_.find(name);
+  if (i == map_.end()) return error{errc::not_found, "no namespace " + name};
+  auto next = *i->second;
+  next.previous_secret = next.secret;
+  next.previous_until_ms = now_ms + next.secret_grace * 1000;
+  next.secret = random_secret();
+  next.changed_ms = std::max(now_ms, next.changed_ms + 1);
+  if (auto st = persist(next); !st) return st.err();
+  auto p = std::make_shared<const namespace_settings>(std::move(next));
+  i->second = p;
+  return settings_ptr{p};
 }
 
 settings_ptr namespace_catalog::get(const std::string& name) const {

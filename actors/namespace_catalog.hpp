@@ -22,10 +22,22 @@ struct namespace_settings {
   bool client_publish = false;
   int64_t message_ttl = 86400;  // seconds
   int64_t room_history = 100;   // messages per room
+  // A rotation's grace: the previous secret still authenticates until
+  // previous_until_ms; secret_grace (seconds) is how long the next one gets.
+  std::string previous_secret;
+  int64_t previous_until_ms = 0;
+  int64_t secret_grace = 3600;
+  // When the settings last changed (ms): across the cluster a newer copy
+  // replaces an older one.
+  int64_t changed_ms = 0;
   // The bounds, for the config file and the admin API alike: a ttl in ms
   // (ts + ttl * 1000) must stay far inside int64_t.
   static constexpr int64_t max_message_ttl = int64_t{10} * 365 * 86400;
   static constexpr int64_t max_room_history = 100000;
+  static constexpr int64_t max_secret_grace = int64_t{30} * 86400;
+
+  // The secrets that authenticate at `now_ms`: the current one first.
+  std::vector<std::string> secrets(int64_t now_ms) const;
 
   std::string to_json() const;
   static result<namespace_settings> from_json(const std::string& name, const std::string& text);
@@ -46,6 +58,8 @@ class namespace_catalog {
   status create(namespace_settings s);
   // errc::not_found when absent.
   status remove(const std::string& name);
+  // A new random secret; the old one stays valid for secret_grace seconds.
+  result<settings_ptr> rotate_secret(const std::string& name, int64_t now_ms);
   settings_ptr get(const std::string& name) const;
   std::vector<settings_ptr> list() const;
 

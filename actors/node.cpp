@@ -48,13 +48,26 @@ void node::create_namespace(namespace_settings s, std::function<void(status)> do
   ctx_->store->read([this, s = std::move(s), done = std::move(done)]() mutable { done(create_namespace(std::move(s))); });
 }
 
+void node::rotate_secret(const std::string& ns, std::function<void(result<settings_ptr>)> done) {
+  ctx_->store->read([this, ns, done = std::move(done)] {
+    auto r = ctx_->catalog->rotate_secret(ns, now_ms());
+    if (r && ctx_->announce_namespaces) ctx_->announce_namespaces();
+    done(std::move(r));
+  });
+}
+
 void node::delete_namespace(const std::string& name, std::function<void(status)> done) {
   ctx_->store->read([this, name, done = std::move(done)] { done(delete_namespace(name)); });
 }
 
 bool node::adopt_namespace(namespace_settings s) {
   std::lock_guard lock(mtx_);
-  if (ctx_->catalog->get(s.name)) return false;
+  if (auto have = ctx_->catalog->get(s.name)) {
+    // A member changed it (a secret rotation): the newer copy wins; its
+    // namespace actor stays.
+    if (s.changed_ms <= have->changed_ms) return false;
+    return static_cast<bool>(ctx_->catalog->put(std::move(s)));
+  }
   auto name = s.name;
   if (!ctx_->catalog->put(std::move(s))) return false;
   spawn_namespace(name);

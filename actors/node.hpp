@@ -34,6 +34,9 @@ class node {
   void delete_namespace(const std::string& name, std::function<void(status)> done);
   // From the cluster: create when missing (true if it was), or delete here only.
   bool adopt_namespace(namespace_settings s);
+  // A new secret for `ns` (the old one kept for its grace), told to the
+  // cluster; `done` runs on a storage thread.
+  void rotate_secret(const std::string& ns, std::function<void(result<settings_ptr>)> done);
   void drop_namespace(const std::string& name);
   // The session actor for a new connection, or an invalid handle when the
   // namespace is gone.

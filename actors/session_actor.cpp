@@ -78,7 +78,7 @@ void session_actor::on_frame(wire::client_frame& f, caf::execution_unit* host) {
 void session_actor::on_refresh(wire::client_frame& f) {
   auto settings = ctx_->catalog->get(ns_);
   if (!settings || !ctx_->verify_token) return reply_error(f.req_id, errc::unavailable, "the namespace is gone");
-  auto c = ctx_->verify_token(f.data, settings->secret);
+  auto c = ctx_->verify_token(f.data, settings->secrets(now_ms()));
   if (!c) return write(wire::failure(f.req_id, c.err()));
   if (c.value().user != info_.user)
     return reply_error(f.req_id, errc::unauthorized, "the token is for another user");

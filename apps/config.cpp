@@ -192,6 +192,7 @@ result<node_config> build_config(const ini_map& m) {
         ns.client_publish = b.value();
       } else if (rest == "message_ttl") st = int_into(ns.message_ttl, 0, namespace_settings::max_message_ttl);
       else if (rest == "room_history") st = int_into(ns.room_history, 0, namespace_settings::max_room_history);
+      else if (rest == "secret_grace") st = int_into(ns.secret_grace, 0, namespace_settings::max_secret_grace);
       else return bad(key, "unknown key");
     } else {
       return bad(key, "unknown section [" + section + "]");

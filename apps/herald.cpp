@@ -195,8 +195,9 @@ int server_main(const std::vector<std::string>& args) {
   ctx->stats = stats;
   ctx->ids = std::make_shared<id_source>(cfg.name);
   ctx->store = st.value().get();
-  ctx->verify_token = [](const std::string& tok, const std::string& secret) -> result<node_context::token_claims> {
-    auto c = token::verify_claims(tok, secret);
+  ctx->verify_token = [](const std::string& tok,
+                         const std::vector<std::string>& secrets) -> result<node_context::token_claims> {
+    auto c = token::verify_claims(tok, secrets);
     if (!c) return c.err();
     return node_context::token_claims{std::move(c.value().user), c.value().expires_ms};
   };

@@ -81,9 +81,11 @@ void learn(self_ptr self, const node_info& n, bool direct) {
     if (!known) dial_address(self, n.cluster);
     return;
   }
-  if (known && i->second.ns_names == n.ns_names && i->second.ns_actors == n.ns_actors &&
-      i->second.draining == n.draining)
-    return;
+  // A member's settings may change alone (a rotated secret): adopted below
+  // without a placement pass, which only its namespaces, actors and state call for.
+  bool same_view = known && i->second.ns_names == n.ns_names && i->second.ns_actors == n.ns_actors &&
+                   i->second.draining == n.draining;
+  if (same_view && i->second.ns_docs == n.ns_docs) return;
   if (known && n.draining && !i->second.draining) spdlog::info("cluster: {} is draining", n.name);
   if (i != st.members.end() && !known) self->demonitor(i->second.agent);  // restarted: a new incarnation
   st.members[n.name] = n;
@@ -105,7 +107,7 @@ void learn(self_ptr self, const node_info& n, bool direct) {
       adopted = true;
     }
   }
-  update_directory(self);
+  if (!same_view) update_directory(self);
   if (adopted) self->send(self, announce_atom_v);
   if (!known) greet(self, n.agent);
 }

@@ -139,8 +139,11 @@ void api::route(call& c) {
     if (colon == std::string::npos) return c.fail(errc::unauthorized, "malformed Basic credentials");
     auto ns = raw->substr(0, colon);
     auto settings = node_.context()->catalog->get(ns);
-    if (!settings || !secret_equal(raw->substr(colon + 1), settings->secret))
-      return c.fail(errc::unauthorized, "wrong namespace or secret");
+    auto given = raw->substr(colon + 1);
+    bool match = false;
+    if (settings)
+      for (auto& secret : settings->secrets(now_ms())) match = secret_equal(given, secret) || match;  // no early exit
+    if (!match) return c.fail(errc::unauthorized, "wrong namespace or secret");
     c.ns = ns;
   } else if (starts_with(auth, "Bearer ")) {
     if (!admin_ok(c)) return;
@@ -353,8 +356,18 @@ void api::admin(call& c, const std::vector<std::string>& s) {
   if (!starts_with(auth, "Bearer ")) return c.fail(errc::unauthorized, "admin calls need the admin Bearer token");
   if (admin_token_.empty()) return c.fail(errc::forbidden, "the admin API is off (no admin.token)");
   if (!admin_ok(c)) return;
-  if (s.size() < 3 || s[2] != "namespaces" || s.size() > 4) return c.fail(errc::not_found, "no route " + c.target.path);
+  if (s.size() < 3 || s[2] != "namespaces" || s.size() > 5 || (s.size() == 5 && s[4] != "secret"))
+    return c.fail(errc::not_found, "no route " + c.target.path);
   auto& m = c.req.method;
+  if (s.size() == 5) {  // POST .../namespaces/NS/secret: rotate, the old secret kept for its grace
+    if (m != "POST") return c.fail(errc::method_not_allowed, "use POST on " + c.target.path);
+    return node_.rotate_secret(s[3], [reply = c.reply](result<settings_ptr> r) {
+      call c2{{}, reply, {}, {}};
+      if (!r) return c2.fail(r.err());
+      auto& ns = *r.value();
+      c2.ok({{"name", ns.name}, {"secret", ns.secret}, {"previous_valid_until", ns.previous_until_ms / 1000}});
+    });
+  }
   if (s.size() == 3) {
     if (m == "GET") {
       json arr = json::array();
@@ -362,7 +375,8 @@ void api::admin(call& c, const std::vector<std::string>& s) {
         arr.push_back({{"name", ns->name},
                        {"client_publish", ns->client_publish},
                        {"message_ttl", ns->message_ttl},
-                       {"room_history", ns->room_history}});
+                       {"room_history", ns->room_history},
+                       {"secret_grace", ns->secret_grace}});
       return c.ok({{"namespaces", arr}});
     }
     if (m != "POST") return c.fail(errc::method_not_allowed, "use GET or POST on " + c.target.path);
@@ -388,7 +402,8 @@ void api::admin(call& c, const std::vector<std::string>& s) {
       ns.client_publish = v->get<bool>();
     }
     for (auto [field, dst, max] : {std::tuple{"message_ttl", &ns.message_ttl, namespace_settings::max_message_ttl},
-                                   std::tuple{"room_history", &ns.room_history, namespace_settings::max_room_history}})
+                                   std::tuple{"room_history", &ns.room_history, namespace_settings::max_room_history},
+                                   std::tuple{"secret_grace", &ns.secret_grace, namespace_settings::max_secret_grace}})
       if (auto v = j.find(field); v != j.end()) {
         // nlohmann reads every non-negative integer as unsigned.
         if (!v->is_number_unsigned() || v->get<uint64_t>() > static_cast<uint64_t>(max))
@@ -397,7 +412,7 @@ void api::admin(call& c, const std::vector<std::string>& s) {
         *dst = static_cast<int64_t>(v->get<uint64_t>());
       }
     json out{{"name", ns.name}, {"secret", ns.secret}, {"client_publish", ns.client_publish},
-             {"message_ttl", ns.message_ttl}, {"room_history", ns.room_history}};
+             {"message_ttl", ns.message_ttl}, {"room_history", ns.room_history}, {"secret_grace", ns.secret_grace}};
     // Not on this Asio thread: the catalog syncs the change to RocksDB.
     node_.create_namespace(std::move(ns), [reply = c.reply, out](status st) {
       call c2{{}, reply, {}, {}};

@@ -119,7 +119,7 @@ void http_session::upgrade(http::request<http::string_body> req) {
     if (auth.rfind("Bearer ", 0) == 0) tok = auth.substr(7);
   }
   if (tok.empty()) return refuse({errc::unauthorized, "missing token"}, "no_token");
-  auto user = token::verify_claims(tok, settings->secret);
+  auto user = token::verify_claims(tok, settings->secrets(now_ms()));
   if (!user) return refuse(user.err(), "bad_token");
   std::string client;
   if (auto c = q("client")) {

@@ -28,6 +28,16 @@ result<std::string> verify(const std::string& token, const std::string& secret) 
   return std::move(c.value().user);
 }
 
+result<claims> verify_claims(const std::string& token, const std::vector<std::string>& secrets) {
+  std::optional<error> first;
+  for (auto& s : secrets) {
+    auto c = verify_claims(token, s);
+    if (c) return c;
+    if (!first) first = c.err();
+  }
+  return first ? *first : error{errc::unauthorized, "no secret to check the token with"};
+}
+
 result<claims> verify_claims(const std::string& token, const std::string& secret) {
   using namespace jwt::params;
   auto fail = [](std::string why) { return error{errc::unauthorized, "invalid token: " + why}; };

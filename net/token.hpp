@@ -3,6 +3,7 @@
 // (required), `exp` is honoured when present.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "actors/errors.hpp"
 
@@ -17,6 +18,9 @@ struct claims {
   int64_t expires_ms = 0;
 };
 result<claims> verify_claims(const std::string& token, const std::string& secret);
+// With any of `secrets` (a rotation's current and previous one): the first
+// that verifies, else the reason the first one refused.
+result<claims> verify_claims(const std::string& token, const std::vector<std::string>& secrets);
 // The user id, or errc::unauthorized with the reason.
 result<std::string> verify(const std::string& token, const std::string& secret);
 
