@@ -34,10 +34,12 @@ Usage:
       Start a node. Every key of the config file can be given (and
       overridden) on the command line, e.g. --node.listen=127.0.0.1:9000
       --limits.heartbeat=10 --namespace.demo.secret=s3cret.
-  herald token --config FILE --ns NS --user USER [--ttl SECONDS] [--secret S]
+  herald token --config FILE --ns NS --user USER [--ttl SECONDS] [--secret S] [--section.key=value ...]
       Print a HS256 JWT for USER in namespace NS, signed with the namespace
       secret from the config file (or the node's data_dir, or --secret).
       --ttl 0 (the default is 3600) mints a token without expiry.
+  herald --version
+      The version (and the commit it was built from, when known).
   herald --help
       This text.
 
@@ -68,6 +70,7 @@ int fail(const std::string& msg) {
 
 int token_main(const std::vector<std::string>& args) {
   std::string file, ns, user, secret;
+  std::vector<std::string> overrides;  // --section.key=value, as for the server (e.g. --node.data_dir=...)
   long long ttl = 3600;
   for (size_t i = 0; i < args.size(); ++i) {
     auto next = [&](std::string& dst) {
@@ -84,11 +87,13 @@ int token_main(const std::vector<std::string>& args) {
       if (!next(ttl_s)) return fail("--ttl needs a value");
       try { ttl = std::stoll(ttl_s); } catch (...) { return fail("--ttl must be an integer"); }
     } else if (args[i] == "--help") { std::cout << usage; return 0; }
+    else if (args[i].rfind("--", 0) == 0 && args[i].find('.') != std::string::npos &&
+             args[i].find('=') != std::string::npos) overrides.push_back(args[i]);
     else return fail("unknown token option " + args[i] + " (see herald --help)");
   }
   if (ns.empty() || user.empty()) return fail("token needs --ns and --user (see herald --help)");
   if (secret.empty()) {
-    auto cfg = load_config(file, {});
+    auto cfg = load_config(file, overrides);
     if (!cfg) return fail(cfg.err().message);
     for (auto& n : cfg->namespaces)
       if (n.name == ns) secret = n.secret;
@@ -325,5 +330,9 @@ int main(int argc, char** argv) {
     return args.empty() ? 2 : 0;
   }
   if (args[0] == "token") return token_main({args.begin() + 1, args.end()});
+  if (args[0] == "--version") {
+    std::cout << "herald " << HERALD_VERSION << (std::string(HERALD_GIT).empty() ? "" : " (" HERALD_GIT ")") << "\n";
+    return 0;
+  }
   return server_main(args);
 }

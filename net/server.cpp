@@ -132,8 +132,18 @@ result<std::unique_ptr<server>> server::start(node& n, const std::string& listen
   auto p = std::make_unique<impl>(n, std::move(admin_token), loop);
   boost::system::error_code ec;
   auto addr = net::ip::make_address(hp->host.empty() ? "0.0.0.0" : hp->host, ec);
-  if (ec) return error{errc::bad_request, "node.listen: bad address " + hp->host};
   tcp::endpoint ep{addr, hp->port};
+  if (ec) {  // a name such as localhost: its first IPv4 address, else its first
+    tcp::resolver resolver{loop.context()};
+    auto found = resolver.resolve(hp->host, std::to_string(hp->port), ec);
+    if (ec || found.empty()) return error{errc::bad_request, "node.listen: cannot resolve " + hp->host};
+    ep = found.begin()->endpoint();
+    for (auto& r : found)
+      if (r.endpoint().address().is_v4()) {
+        ep = r.endpoint();
+        break;
+      }
+  }
   auto& a = p->acceptor;
   a.open(ep.protocol(), ec);
   if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);

@@ -1,0 +1,43 @@
+// Operations: herald --version, a host name (localhost) in node.listen,
+// and herald token with the server's --section.key=value overrides.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startNode, Client, api, herald, freePort } from './lib/herald.mjs';
+
+test('herald --version names the version', () => {
+  const out = herald('--version');
+  assert.match(out, /^herald \d+\.\d+\.\d+( \([0-9a-f]+\))?\n$/);
+});
+
+test('node.listen may name a host: localhost', async () => {
+  const port = await freePort();
+  const node = await startNode({ port, args: [`--node.listen=localhost:${port}`] });
+  try {
+    assert.equal((await api(node, 'GET', '/healthz', { auth: null })).status, 200);
+  } finally {
+    await node.stop();
+  }
+});
+
+test('herald token finds an API-made namespace through --node.data_dir', async () => {
+  const node = await startNode();
+  const elsewhere = mkdtempSync(join(tmpdir(), 'herald-tok-'));
+  try {
+    const r = await api(node, 'POST', '/v1/admin/namespaces', { auth: { bearer: 'admin-token' }, body: { name: 'made' } });
+    assert.equal(r.status, 200);
+    // A config file that knows nothing of that node's data_dir.
+    const cfg = join(elsewhere, 'other.ini');
+    writeFileSync(cfg, `[node]\ndata_dir = ${join(elsewhere, 'none')}\n`);
+    const tok = herald('token', '--config', cfg, '--ns', 'made', '--user', 'zed', `--node.data_dir=${join(node.dir, 'data')}`).trim();
+    const c = await Client.open(node, { ns: 'made', user: 'zed', token: tok });
+    assert.equal(c.welcome.user, 'zed');
+    await c.close();
+    assert.throws(() => herald('token', '--config', cfg, '--ns', 'made', '--user', 'zed', '--node.nonsense=1'), /node\.nonsense/);
+  } finally {
+    await node.stop();
+    rmSync(elsewhere, { recursive: true, force: true });
+  }
+});
