@@ -163,6 +163,11 @@ result<node_config> build_config(const ini_map& m) {
         if (v != "strict" && v != "accept_loss" && v != "repair") return bad(key, "one of strict, accept_loss, repair");
         c.recovery = v;
       } else return bad(key, "unknown key");
+    } else if (section == "log") {
+      if (k == "format") {
+        if (v != "text" && v != "json") return bad(key, "one of text, json");
+        c.log_json = v == "json";
+      } else return bad(key, "unknown key");
     } else if (section == "admin") {
       if (k == "token") c.admin_token = v;
       else return bad(key, "unknown key");

@@ -32,6 +32,7 @@ struct node_config {
   int io_threads = 2;
   int workers = 0;  // 0: actors run on the io threads (net/loop_scheduler.hpp)
   std::string log_level = "info";
+  bool log_json = false;  // [log] format = json: one JSON object per line
   limits lim;
   bool group_commit = true;  // storage.group_commit
   std::string recovery = "strict";  // storage.recovery: strict, accept_loss or repair

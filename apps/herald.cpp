@@ -15,6 +15,7 @@
 #include "actors/names.hpp"
 #include "actors/node.hpp"
 #include "apps/config.hpp"
+#include "apps/log_format.hpp"
 #include "cluster/cluster_directory.hpp"
 #include "cluster/membership_actor.hpp"
 #include "net/event_loop.hpp"
@@ -46,7 +47,7 @@ Usage:
 Config sections: [node] name, listen, cluster_listen, data_dir, io_threads,
 workers, log_level, passivate_after, drain_time, ws_origins; [cluster] seeds; [admin] token; [limits] max_frame,
 max_body, max_rooms, max_targets, send_queue, max_connections, heartbeat;
-[storage] group_commit; [namespace.NAME] secret, client_publish, message_ttl,
+[storage] group_commit, recovery; [log] format; [namespace.NAME] secret, client_publish, message_ttl,
 room_history.
 See README.md and docs/.
 )";
@@ -167,7 +168,8 @@ int server_main(const std::vector<std::string>& args) {
   if (!cfg_r) return fail(cfg_r.err().message);
   auto& cfg = cfg_r.value();
   spdlog::set_level(spdlog::level::from_str(cfg.log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [" + cfg.name + "] %v");
+  if (cfg.log_json) spdlog::set_formatter(std::make_unique<json_log_formatter>(cfg.name));
+  else spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [" + cfg.name + "] %v");
 
   auto nofile = raise_nofile();
   // Keep descriptors for RocksDB, the listener and HTTP calls.

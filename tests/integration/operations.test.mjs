@@ -41,3 +41,24 @@ test('herald token finds an API-made namespace through --node.data_dir', async (
     rmSync(elsewhere, { recursive: true, force: true });
   }
 });
+
+test('[log] format = json writes one JSON object per line', async () => {
+  const node = await startNode({ args: ['--log.format=json', '--node.log_level=info'] });
+  try {
+    // More lines of its own: a refused upgrade with a quote in its URL.
+    await fetch(`http://127.0.0.1:${node.port}/v1/ws?ns=nope"x`, { headers: { upgrade: 'websocket', connection: 'upgrade' } }).catch(() => {});
+  } finally {
+    await node.stop();
+  }
+  const lines = node.log().split('\n').filter((l) => l.trim() !== '');
+  assert.ok(lines.length >= 2, node.log());
+  for (const l of lines) {
+    const j = JSON.parse(l);  // throws on a line that is not JSON
+    assert.equal(typeof j.ts, 'number');
+    assert.ok(['trace', 'debug', 'info', 'warning', 'error', 'critical'].includes(j.level), l);
+    assert.equal(j.node, 'n1');
+    assert.equal(typeof j.msg, 'string');
+  }
+  assert.ok(lines.some((l) => JSON.parse(l).msg.includes('listening on')), node.log());
+  assert.throws(() => herald('--config', '/dev/null', '--log.format=xml'), /log\.format/);
+});

@@ -95,4 +95,7 @@ TEST_CASE("node.ws_origins and the threading defaults") {
     CHECK_THAT(r.err().message, Catch::Contains("node.ws_origins"));
   }
   CHECK_FALSE(build_config({{"node.workers", "-1"}}));
+  CHECK_FALSE(build_config({})->log_json);
+  CHECK(build_config({{"log.format", "json"}})->log_json);
+  CHECK_FALSE(build_config({{"log.format", "xml"}}));
 }
