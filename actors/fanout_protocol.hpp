@@ -26,7 +26,7 @@ struct room_deliver {  // no reply: a room message for this node's members but `
   message msg;
   std::string exclude;
 };
-struct all_deliver {  // -> uint64 sessions reached, once their receipt counts are written
+struct all_deliver {  // -> uint64 sessions reached; their receipt counts are queued
   message msg;
 };
 struct clients_deliver {  // -> uint64 the same, for the sessions of these devices

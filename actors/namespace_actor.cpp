@@ -69,21 +69,23 @@ void ask_into(self_ptr self, const gather_ptr& g, const handle<I>& dest, T m) {
     .then([g](uint64_t n) { g->add(n); }, [g](caf::error& e) { g->fail(from_caf(e)); });
 }
 
-// Answers n once the receipt counts of n deliveries of `id` are stored.
-caf::result<uint64_t> counted(self_ptr self, const std::string& id, uint64_t n) {
+// Queues the receipt counts of n live deliveries of `id` and answers n at
+// once, as a live-only push to a user does (actors/user_actor.cpp): a
+// receipt read goes behind the writes queued before it.
+uint64_t counted(self_ptr self, const std::string& id, uint64_t n) {
   auto& st = self->state;
   if (!st.ctx->store->writable()) return n;  // a write fault: the counts are lost, the deliveries are not
   auto b = st.ctx->store->make_batch();
   b.add_counts(st.ns, id, {n, 0});
   b.relax();  // counts, not the message: no WAL sync to wait for
-  auto rp = self->make_response_promise<uint64_t>();
-  st.waiting.commit(caf::actor{self}, *st.ctx->store, std::move(b), n, rp);
-  return rp;
+  st.ctx->store->commit(std::move(b), nullptr);  // a failure is counted by the store
+  return n;
 }
 
 // Publishes to the request's targets; the sessions reached go to `ans`.
-// Each recipient answers once its deliveries and their receipt counts are
-// stored, so a receipt lookup right after the answer finds them.
+// Each recipient answers once its deliveries are handed on and their
+// receipt counts queued (durable pushes: stored), so a receipt lookup
+// right after the answer finds them.
 void publish_to(self_ptr self, publish_request& req, answer_ptr ans) {
   auto& st = self->state;
   st.hub.count_published(now_ms());
@@ -280,9 +282,8 @@ void retire(self_ptr self) {
     return to_caf(error{errc::unavailable, "namespace deleted"});
   });
   self->delayed_send(self, st.ctx->ask_timeout, retired{});
-  // Writes and reads already under way still answer their callers.
+  // Reads already under way still answer their callers.
   self->become(caf::behavior{
-    [self](commit_done& d) { self->state.waiting.finish(d); },
     [self](receipt_read& r) { finish_read(self, r); },
     [self](retired) { self->quit(); },
   });
@@ -410,7 +411,6 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
     fanout_side(self),
     home_side(self),
     operator_side(self),
-    [self](commit_done& d) { self->state.waiting.finish(d); },
     [self](receipt_read& r) { finish_read(self, r); },
     [self](const placement_pass& p) {
       if (p.pass > 0) return placement_pass_all(self);

@@ -22,7 +22,6 @@
 #include "actors/context.hpp"
 #include "actors/home_registry.hpp"
 #include "actors/local_hub.hpp"
-#include "actors/pending_commits.hpp"
 #include "actors/placement.hpp"
 #include "actors/protocol.hpp"
 
@@ -39,7 +38,6 @@ struct namespace_state {
   std::unordered_map<caf::actor_addr, std::string> session_by_addr;
   std::unordered_map<caf::actor_addr, std::pair<std::string, std::string>> parked_by_addr;
   std::unordered_map<caf::actor_addr, std::pair<key_kind, std::string>> children;
-  pending_commits waiting;  // all_deliver / clients_deliver answers waiting for their receipt counts
   std::unordered_map<uint64_t, caf::response_promise> reading;  // receipt reads, by token
   uint64_t next_read = 0;
   static inline const char* name = "herald.namespace";
