@@ -16,6 +16,8 @@
 #include "actors/limits.hpp"
 #include "actors/metrics.hpp"
 #include "actors/namespace_catalog.hpp"
+#include "actors/room_access.hpp"
+#include "actors/types.hpp"
 
 namespace herald::storage {
 class store;
@@ -41,8 +43,18 @@ struct node_context {
   struct token_claims {
     std::string user;
     int64_t expires_ms = 0;
+    room_grants grants;  // claims rooms / publish
   };
   std::function<result<token_claims>(const std::string& token, const std::vector<std::string>& secrets)> verify_token;
+  // [node] hook_hosts: the hosts a namespace's callbacks may reach.
+  std::vector<std::string> hook_hosts;
+  // Asks a namespace's subscribe_url whether `who` may join `room`
+  // (net/subscribe_client.cpp, with its cache): ok, errc::forbidden when
+  // refused, another error when the check failed. `done` runs once, maybe
+  // on this thread before the call returns.
+  std::function<void(const namespace_settings& ns, const session_info& who, const std::string& room,
+                     std::function<void(status)> done)>
+    check_subscribe;
   // How long an idle user/room actor lingers before it is passivated.
   std::chrono::milliseconds passivate_after{10000};
   // Bound on every request between actors.

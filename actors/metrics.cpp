@@ -29,6 +29,7 @@ metrics::metrics()
     internode_family(counter_family(*registry, "herald_internode_messages_total", "Messages sent to actors on other nodes, by kind")),
     passivated_family(counter_family(*registry, "herald_actors_passivated_total", "Idle user and room actors passivated, by kind")),
     handoff_family(counter_family(*registry, "herald_handoffs_total", "Keys whose durable state moved to a new owner, by kind and side")),
+    subscribe_family(counter_family(*registry, "herald_subscribe_checks_total", "Room joins checked by the subscribe callback, by result")),
     handoff_records(counter_family(*registry, "herald_handoff_records_total", "Records merged from a previous owner that were new here").Add({})) {}
 
 Counter& metrics::closed(uint16_t code) { return closed_family.Add({{"code", std::to_string(code)}}); }
@@ -43,6 +44,7 @@ Counter& metrics::http(int status) {
 }
 Counter& metrics::internode(const std::string& kind) { return internode_family.Add({{"kind", kind}}); }
 Counter& metrics::passivated(const std::string& kind) { return passivated_family.Add({{"kind", kind}}); }
+Counter& metrics::subscribe_check(const std::string& result) { return subscribe_family.Add({{"result", result}}); }
 Counter& metrics::handoff(const std::string& kind, const std::string& side) {
   return handoff_family.Add({{"kind", kind}, {"side", side}});
 }

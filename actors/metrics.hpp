@@ -27,6 +27,9 @@ struct metrics {
   // by kind) or merged from the old one (`merged`), and records that were
   // new to the receiving side.
   prometheus::Counter& handoff(const std::string& kind, const std::string& side);
+  // Room permission checks by the subscribe callback, by result (allow,
+  // deny, error, cached).
+  prometheus::Counter& subscribe_check(const std::string& result);
 
   std::shared_ptr<prometheus::Registry> registry;
   prometheus::Gauge& connections;
@@ -44,6 +47,7 @@ struct metrics {
   prometheus::Family<prometheus::Counter>& internode_family;
   prometheus::Family<prometheus::Counter>& passivated_family;
   prometheus::Family<prometheus::Counter>& handoff_family;
+  prometheus::Family<prometheus::Counter>& subscribe_family;
   prometheus::Counter& handoff_records;  // declared after registry: initialised from it
 
  private:

@@ -49,6 +49,46 @@ std::optional<host_port> parse_host_port(std::string_view s) {
   return host_port{std::string(host), static_cast<uint16_t>(port)};
 }
 
+std::optional<http_url> parse_http_url(std::string_view s) {
+  constexpr std::string_view scheme = "http://";
+  if (s.size() > 2048 || s.substr(0, scheme.size()) != scheme) return std::nullopt;
+  for (unsigned char c : s)
+    if (c <= 0x20 || c >= 0x7f || c == '#') return std::nullopt;
+  auto rest = s.substr(scheme.size());
+  auto slash = rest.find_first_of("/?");
+  auto authority = rest.substr(0, slash);
+  http_url u;
+  u.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  if (u.target[0] == '?') u.target.insert(0, "/");
+  if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
+  auto close = authority.rfind(']');
+  auto colon = authority.rfind(':');
+  if (colon != std::string_view::npos && (close == std::string_view::npos || colon > close)) {
+    auto hp = parse_host_port(authority);
+    if (!hp || hp->port == 0) return std::nullopt;
+    u.host = hp->host;
+    u.port = hp->port;
+  } else {
+    u.host = std::string(authority);
+    if (u.host.size() >= 2 && u.host.front() == '[' && u.host.back() == ']') u.host = u.host.substr(1, u.host.size() - 2);
+  }
+  if (u.host.empty()) return std::nullopt;
+  return u;
+}
+
+bool host_allowed(std::string_view host, const std::vector<std::string>& allowed) {
+  auto lower = [](std::string_view x) {
+    if (x.size() >= 2 && x.front() == '[' && x.back() == ']') x = x.substr(1, x.size() - 2);
+    std::string out(x);
+    for (auto& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    return out;
+  };
+  auto h = lower(host);
+  for (auto& a : allowed)
+    if (lower(a) == h) return true;
+  return false;
+}
+
 bool valid_id(std::string_view s) {
   if (s.empty() || s.size() > 128)
     return false;

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace herald {
 
@@ -21,5 +22,17 @@ struct host_port {
 // "host:port" (the last ':' splits; "[::1]:80" works); nullopt unless the
 // port is all digits and within 0..65535.
 std::optional<host_port> parse_host_port(std::string_view s);
+
+// An http:// URL a callback goes to: host, port (80 when absent) and the
+// request target (path and query, "/" when absent). nullopt for anything
+// else: another scheme, user info, a fragment, spaces or control bytes.
+struct http_url {
+  std::string host;
+  uint16_t port = 80;
+  std::string target;
+};
+std::optional<http_url> parse_http_url(std::string_view s);
+// `host` is one of `allowed` (case-insensitive; "[::1]" and "::1" alike).
+bool host_allowed(std::string_view host, const std::vector<std::string>& allowed);
 
 }  // namespace herald

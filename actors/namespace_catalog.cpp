@@ -22,13 +22,29 @@ std::string namespace_settings::to_json() const {
               {"previous_secret", previous_secret},
               {"previous_until", previous_until_ms},
               {"secret_grace", secret_grace},
-              {"changed", changed_ms}}
+              {"changed", changed_ms},
+              {"room_policy", to_string(rooms)},
+              {"subscribe_url", subscribe_url},
+              {"subscribe_cache", subscribe_cache},
+              {"subscribe_timeout", subscribe_timeout}}
     .dump();
 }
 
 std::vector<std::string> namespace_settings::secrets(int64_t now_ms) const {
   if (previous_secret.empty() || now_ms >= previous_until_ms) return {secret};
   return {secret, previous_secret};
+}
+
+status namespace_settings::check(const std::vector<std::string>& hook_hosts) const {
+  if (!subscribe_url.empty()) {
+    auto u = parse_http_url(subscribe_url);
+    if (!u) return error{errc::bad_request, "subscribe_url must be an http:// URL without user info or fragment"};
+    if (!host_allowed(u->host, hook_hosts))
+      return error{errc::bad_request, "subscribe_url's host " + u->host + " is not in [node] hook_hosts"};
+  }
+  if (rooms == room_policy::callback && subscribe_url.empty())
+    return error{errc::bad_request, "room_policy callback needs a subscribe_url"};
+  return ok();
 }
 
 result<namespace_settings> namespace_settings::from_json(const std::string& name,
@@ -46,6 +62,12 @@ result<namespace_settings> namespace_settings::from_json(const std::string& name
   s.previous_until_ms = j.value("previous_until", int64_t{0});
   s.secret_grace = j.value("secret_grace", int64_t{3600});
   s.changed_ms = j.value("changed", int64_t{0});
+  auto policy = parse_room_policy(j.value("room_policy", "open"));
+  if (!policy) return error{errc::internal, "stored namespace " + name + " has an unknown room_policy"};
+  s.rooms = *policy;
+  s.subscribe_url = j.value("subscribe_url", "");
+  s.subscribe_cache = j.value("subscribe_cache", int64_t{60});
+  s.subscribe_timeout = j.value("subscribe_timeout", int64_t{3});
   return s;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "actors/errors.hpp"
+#include "actors/room_access.hpp"
 
 namespace herald {
 namespace storage {
@@ -27,6 +28,13 @@ struct namespace_settings {
   std::string previous_secret;
   int64_t previous_until_ms = 0;
   int64_t secret_grace = 3600;
+  // Who may join and publish to which room (actors/room_access.hpp); with
+  // `callback`, subscribe_url is asked, its allows kept subscribe_cache
+  // seconds, an answer awaited at most subscribe_timeout seconds.
+  room_policy rooms = room_policy::open;
+  std::string subscribe_url;
+  int64_t subscribe_cache = 60;
+  int64_t subscribe_timeout = 3;
   // When the settings last changed (ms): across the cluster a newer copy
   // replaces an older one.
   int64_t changed_ms = 0;
@@ -35,6 +43,12 @@ struct namespace_settings {
   static constexpr int64_t max_message_ttl = int64_t{10} * 365 * 86400;
   static constexpr int64_t max_room_history = 100000;
   static constexpr int64_t max_secret_grace = int64_t{30} * 86400;
+  static constexpr int64_t max_subscribe_cache = 86400;
+  static constexpr int64_t max_subscribe_timeout = 60;
+
+  // The settings hang together: `callback` needs an http:// subscribe_url
+  // on one of `hook_hosts` ([node] hook_hosts).
+  status check(const std::vector<std::string>& hook_hosts) const;
 
   // The secrets that authenticate at `now_ms`: the current one first.
   std::vector<std::string> secrets(int64_t now_ms) const;

@@ -7,14 +7,20 @@
 namespace herald {
 
 session_actor::session_actor(caf::actor_config& cfg, std::string ns, session_info info, connection_ptr conn,
-                             caf::actor local_ns, context_ptr ctx, int64_t expires_ms)
+                             caf::actor local_ns, context_ptr ctx, token_grant grant)
     : inline_actor(cfg),
       ns_(std::move(ns)),
       info_(std::move(info)),
       conn_(std::move(conn)),
       local_ns_(as_namespace(std::move(local_ns))),
       ctx_(std::move(ctx)),
-      expires_ms_(expires_ms) {}
+      grant_(std::move(grant)) {}
+
+namespace {
+// Frames that may wait behind a join's permission checks; beyond, a frame
+// is refused (a client that floods while it waits gets errors, not memory).
+constexpr size_t max_waiting_frames = 256;
+}  // namespace
 
 void session_actor::start() {
   // Frames that arrive before the answer wait in early_: the namespace
@@ -31,8 +37,11 @@ bool session_actor::handle(caf::mailbox_element& x, caf::execution_unit* host) {
   auto& c = x.content();
   if (c.match_elements<wire::client_frame>()) {
     auto& f = c.get_mutable_as<wire::client_frame>(0);
-    if (attached_) on_frame(f, host);
-    else early_.push_back(std::move(f));
+    if (attached_ && !checking_) on_frame(f, host);
+    else if (early_.size() < max_waiting_frames) early_.push_back(std::move(f));
+    else reply_error(f.req_id, errc::rate_limited, "too many frames while a join is being checked");
+  } else if (c.match_elements<room_checked>()) {
+    on_room_checked(c.get_as<room_checked>(0), host);
   } else if (c.match_elements<session_closed>()) {
     quit(caf::exit_reason::normal, host);
   } else if (c.match_elements<session_kick>()) {
@@ -45,8 +54,7 @@ bool session_actor::handle(caf::mailbox_element& x, caf::execution_unit* host) {
       return true;
     }
     attached_ = true;
-    auto early = std::move(early_);
-    for (auto& f : early) on_frame(f, host);
+    run_waiting(host);
   } else {
     return false;
   }
@@ -83,9 +91,13 @@ void session_actor::on_refresh(wire::client_frame& f) {
   if (c.value().user != info_.user)
     return reply_error(f.req_id, errc::unauthorized, "the token is for another user");
   auto next = c.value().expires_ms;
-  if (expires_ms_ != 0 && next != 0 && next <= expires_ms_)
+  if (grant_.expires_ms != 0 && next != 0 && next <= grant_.expires_ms)
     return reply_error(f.req_id, errc::unauthorized, "the token does not expire later than the current one");
-  expires_ms_ = next;
+  grant_.expires_ms = next;
+  // The newer token's room claims govern the joins and publishes to come;
+  // rooms joined already stay joined.
+  auto& g = c.value().grants;
+  grant_.rooms = g.rooms || g.publish ? std::make_shared<const room_grants>(std::move(g)) : nullptr;
   conn_->expire_at(next);
   write(wire::reply_ok(f.req_id, next ? R"("expires":)" + std::to_string(next / 1000) : R"("expires":null)"));
 }
@@ -110,12 +122,70 @@ answer_ptr session_actor::reply_when_done(std::string req_id, std::string extra)
 }
 
 void session_actor::on_join(wire::client_frame& f, caf::execution_unit* host) {
+  size_t fresh = 0;
+  std::vector<std::string> ask;  // rooms the subscribe callback decides on
+  for (auto& r : f.rooms)
+    if (!rooms_.count(r) && std::find(ask.begin(), ask.end(), r) == ask.end()) ask.push_back(r), ++fresh;
+  if (rooms_.size() + fresh > ctx_->lim.max_rooms)
+    return reply_error(f.req_id, errc::too_many_rooms,
+                       "a session may be in at most " + std::to_string(ctx_->lim.max_rooms) + " rooms");
+  auto settings = ctx_->catalog->get(ns_);
+  auto policy = settings ? settings->rooms : room_policy::open;
+  if (policy == room_policy::token) {
+    // Every room, joined already or not: `since` replays history too.
+    for (auto& r : f.rooms)
+      if (!grant_.rooms || !grant_.rooms->may_join(r))
+        return reply_error(f.req_id, errc::forbidden, "not allowed to join room \"" + r + "\"");
+  } else if (policy == room_policy::callback && !ask.empty()) {
+    // Rooms joined already passed their check; a replay of one needs none.
+    return ask_subscribe(f, *settings, ask);
+  }
+  join_now(f, host);
+}
+
+void session_actor::ask_subscribe(wire::client_frame& f, const namespace_settings& ns,
+                                  const std::vector<std::string>& rooms) {
+  if (!ctx_->check_subscribe)
+    return reply_error(f.req_id, errc::forbidden, "room permissions cannot be checked on this node");
+  auto join = ++joins_checked_;
+  checking_ = pending_join{std::move(f), rooms.size(), std::nullopt};
+  auto me = as_actor();
+  // A verdict may come at once (cached): it waits in the backlog behind
+  // this message, so every verdict arrives as a message.
+  for (auto& r : rooms)
+    ctx_->check_subscribe(ns, info_, r, [me, join, r](status st) {
+      caf::anon_send(me, room_checked{join, r, std::move(st)});
+    });
+}
+
+void session_actor::on_room_checked(const room_checked& c, caf::execution_unit* host) {
+  if (!checking_ || c.join != joins_checked_) return;
+  auto& p = *checking_;
+  if (!c.verdict && !p.no) p.no = c;
+  if (--p.left > 0) return;
+  auto f = std::move(p.frame);
+  auto no = std::move(p.no);
+  checking_.reset();
+  if (!no) join_now(f, host);
+  else if (no->verdict.err().code == errc::forbidden)
+    reply_error(f.req_id, errc::forbidden, "not allowed to join room \"" + no->room + "\"");
+  else  // the failure policy is deny; the reason is in the node's log
+    reply_error(f.req_id, errc::forbidden, "the permission check for room \"" + no->room + "\" failed");
+  run_waiting(host);
+}
+
+// Frames that waited (for the attach, or behind a join's checks), in
+// order, until one of them is a join that waits in its turn.
+void session_actor::run_waiting(caf::execution_unit* host) {
+  size_t i = 0;
+  while (i < early_.size() && !checking_) on_frame(early_[i++], host);
+  early_.erase(early_.begin(), early_.begin() + static_cast<std::ptrdiff_t>(i));
+}
+
+void session_actor::join_now(wire::client_frame& f, caf::execution_unit* host) {
   std::vector<std::string> fresh;
   for (auto& r : f.rooms)
     if (!rooms_.count(r) && std::find(fresh.begin(), fresh.end(), r) == fresh.end()) fresh.push_back(r);
-  if (rooms_.size() + fresh.size() > ctx_->lim.max_rooms)
-    return reply_error(f.req_id, errc::too_many_rooms,
-                       "a session may be in at most " + std::to_string(ctx_->lim.max_rooms) + " rooms");
   // Rooms joined already are joined again when they carry `since`: that is a
   // request to replay.
   std::vector<std::string> rooms, since;
@@ -144,6 +214,10 @@ void session_actor::on_publish(wire::client_frame& f, caf::execution_unit* host)
     return reply_error(f.req_id, errc::forbidden, "clients may not publish in this namespace");
   for (auto& r : f.rooms)
     if (!rooms_.count(r)) return reply_error(f.req_id, errc::not_in_room, "not a member of room \"" + r + "\"");
+  if (settings->rooms == room_policy::token)
+    for (auto& r : f.rooms)
+      if (!grant_.rooms || !grant_.rooms->may_publish(r))
+        return reply_error(f.req_id, errc::forbidden, "not allowed to publish to room \"" + r + "\"");
   publish_request req;
   req.users = std::move(f.users);
   req.rooms = std::move(f.rooms);
@@ -158,9 +232,9 @@ void session_actor::on_publish(wire::client_frame& f, caf::execution_unit* host)
 }
 
 caf::actor spawn_session_actor(caf::actor_system& sys, std::string ns, session_info info, connection_ptr conn,
-                               caf::actor local_ns, context_ptr ctx, int64_t expires_ms) {
+                               caf::actor local_ns, context_ptr ctx, token_grant grant) {
   auto a = make_inline_actor<session_actor>(sys, std::move(ns), std::move(info), std::move(conn),
-                                            std::move(local_ns), std::move(ctx), expires_ms);
+                                            std::move(local_ns), std::move(ctx), std::move(grant));
   static_cast<session_actor*>(caf::actor_cast<caf::abstract_actor*>(a))->start();
   return a;
 }

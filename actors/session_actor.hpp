@@ -12,7 +12,14 @@
 // It serves session_interface (actors/session_protocol.hpp): client frames
 // from its ws_session, session_closed (the socket is gone: quit),
 // session_kick (close with a code), session_attached (its namespace actor
-// registered it, or could not: frames that came before are handled now).
+// registered it, or could not: frames that came before are handled now),
+// room_checked (the subscribe callback's verdict on a room it asked for).
+//
+// Room permissions (namespace key room_policy) are decided here, before a
+// join or publish reaches any room: a refusal is the same whether the room
+// exists or not. While the subscribe callback is asked about a join, later
+// frames wait, so they keep their order.
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -26,10 +33,10 @@ namespace herald {
 
 class session_actor final : public inline_actor {
  public:
-  // `expires_ms`: when its token expires (0: never); the connection
-  // closes with 4001 then, unless a refresh moved it.
+  // `grant`: what its token gives. At grant.expires_ms (0: never) the
+  // connection closes with 4001, unless a refresh moved it.
   session_actor(caf::actor_config& cfg, std::string ns, session_info info, connection_ptr conn,
-                caf::actor local_ns, context_ptr ctx, int64_t expires_ms);
+                caf::actor local_ns, context_ptr ctx, token_grant grant);
   const char* name() const override { return "herald.session"; }
 
   // Registers with the namespace actor; call once, after construction.
@@ -42,6 +49,10 @@ class session_actor final : public inline_actor {
  private:
   void on_frame(wire::client_frame& f, caf::execution_unit* host);
   void on_join(wire::client_frame& f, caf::execution_unit* host);
+  void join_now(wire::client_frame& f, caf::execution_unit* host);
+  void ask_subscribe(wire::client_frame& f, const namespace_settings& ns, const std::vector<std::string>& rooms);
+  void on_room_checked(const room_checked& c, caf::execution_unit* host);
+  void run_waiting(caf::execution_unit* host);
   void on_leave(wire::client_frame& f, caf::execution_unit* host);
   void on_publish(wire::client_frame& f, caf::execution_unit* host);
   void on_refresh(wire::client_frame& f);
@@ -57,13 +68,22 @@ class session_actor final : public inline_actor {
   context_ptr ctx_;
   std::unordered_set<std::string> rooms_;
   bool attached_ = false;
-  int64_t expires_ms_ = 0;
-  std::vector<wire::client_frame> early_;  // frames before the attach answer
+  token_grant grant_;
+  // Frames before the attach answer, or while a join waits for its checks.
+  std::vector<wire::client_frame> early_;
+  // The join whose rooms the subscribe callback is asked about.
+  struct pending_join {
+    wire::client_frame frame;
+    size_t left = 0;                 // verdicts still to come
+    std::optional<room_checked> no;  // the first refusal or failure
+  };
+  std::optional<pending_join> checking_;
+  uint64_t joins_checked_ = 0;
 };
 
 // Creates the session actor of a new connection and registers it.
 caf::actor spawn_session_actor(caf::actor_system& sys, std::string ns, session_info info,
                                connection_ptr conn, caf::actor local_ns, context_ptr ctx,
-                               int64_t expires_ms = 0);
+                               token_grant grant = {});
 
 }  // namespace herald

@@ -29,7 +29,15 @@ struct session_kick {  // close the connection with `code` (may come from anothe
   std::string reason;
 };
 
-struct session_interface : interface<wire::client_frame, session_closed, session_attached, session_kick> {};
+// The session's own room permission checks (room_policy = callback): one
+// per room of the join numbered `join`, with its verdict.
+struct room_checked {
+  uint64_t join = 0;
+  std::string room;
+  status verdict;
+};
+
+struct session_interface : interface<wire::client_frame, session_closed, session_attached, session_kick, room_checked> {};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_kick& x) {
@@ -78,6 +86,7 @@ struct node_local_interface
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::session_closed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::session_attached)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::room_checked)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::attach_session)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::join_rooms)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::leave_rooms)

@@ -53,6 +53,7 @@ result<bool> to_bool(const std::string& key, const std::string& v) {
   if (v == "false" || v == "no" || v == "off" || v == "0") return false;
   return bad(key, "\"" + v + "\" is not a boolean");
 }
+}  // namespace
 
 std::vector<std::string> split_list(const std::string& v) {
   std::vector<std::string> out;
@@ -62,7 +63,6 @@ std::vector<std::string> split_list(const std::string& v) {
     if (auto t = trim(item); !t.empty()) out.push_back(t);
   return out;
 }
-}  // namespace
 
 result<ini_map> parse_ini(const std::string& text) {
   ini_map m;
@@ -146,6 +146,8 @@ result<node_config> build_config(const ini_map& m) {
           for (char ch : o) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
           c.ws_origins.push_back(std::move(lower));
         }
+      } else if (k == "hook_hosts") {
+        c.hook_hosts = split_list(v);
       } else if (k == "log_level") {
         if (v != "trace" && v != "debug" && v != "info" && v != "warn" && v != "error" && v != "off")
           return bad(key, "one of trace, debug, info, warn, error, off");
@@ -198,6 +200,14 @@ result<node_config> build_config(const ini_map& m) {
       } else if (rest == "message_ttl") st = int_into(ns.message_ttl, 0, namespace_settings::max_message_ttl);
       else if (rest == "room_history") st = int_into(ns.room_history, 0, namespace_settings::max_room_history);
       else if (rest == "secret_grace") st = int_into(ns.secret_grace, 0, namespace_settings::max_secret_grace);
+      else if (rest == "room_policy") {
+        auto p = parse_room_policy(v);
+        if (!p) return bad(key, "one of open, token, callback");
+        ns.rooms = *p;
+      } else if (rest == "subscribe_url") ns.subscribe_url = v;
+      else if (rest == "subscribe_cache") st = int_into(ns.subscribe_cache, 0, namespace_settings::max_subscribe_cache);
+      else if (rest == "subscribe_timeout")
+        st = int_into(ns.subscribe_timeout, 1, namespace_settings::max_subscribe_timeout);
       else return bad(key, "unknown key");
     } else {
       return bad(key, "unknown section [" + section + "]");
@@ -206,6 +216,7 @@ result<node_config> build_config(const ini_map& m) {
   }
   for (auto& [name, ns] : nss) {
     if (ns.secret.empty()) return bad("namespace." + name + ".secret", "is required");
+    if (auto ck = ns.check(c.hook_hosts); !ck) return bad("namespace." + name, ck.err().message);
     c.namespaces.push_back(ns);
   }
   if (c.name.empty()) c.name = c.listen;

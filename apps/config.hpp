@@ -15,6 +15,8 @@ namespace herald {
 
 using ini_map = std::map<std::string, std::string>;  // "section.key" -> value
 
+// "a, b,,c" -> {"a","b","c"}: comma-separated lists of values.
+std::vector<std::string> split_list(const std::string& v);
 // Parses INI text into "section.key" -> value. Errors name the line.
 result<ini_map> parse_ini(const std::string& text);
 // Applies "--section.key=value" arguments; anything else is an error.
@@ -29,6 +31,8 @@ struct node_config {
   std::string admin_token;
   // node.ws_origins: Origins a browser may open a WebSocket from (empty: any).
   std::vector<std::string> ws_origins;
+  // node.hook_hosts: the hosts callbacks (subscribe_url) may reach.
+  std::vector<std::string> hook_hosts{"127.0.0.1", "localhost", "::1"};
   int io_threads = 2;
   int workers = 0;  // 0: actors run on the io threads (net/loop_scheduler.hpp)
   std::string log_level = "info";

@@ -21,6 +21,7 @@
 #include "net/event_loop.hpp"
 #include "net/loop_scheduler.hpp"
 #include "net/server.hpp"
+#include "net/subscribe_client.hpp"
 #include "net/token.hpp"
 #include "storage/store.hpp"
 
@@ -35,9 +36,11 @@ Usage:
       Start a node. Every key of the config file can be given (and
       overridden) on the command line, e.g. --node.listen=127.0.0.1:9000
       --limits.heartbeat=10 --namespace.demo.secret=s3cret.
-  herald token --config FILE --ns NS --user USER [--ttl SECONDS] [--secret S] [--section.key=value ...]
+  herald token --config FILE --ns NS --user USER [--ttl SECONDS] [--secret S]
+               [--rooms R1,P*] [--publish R1] [--section.key=value ...]
       Print a HS256 JWT for USER in namespace NS, signed with the namespace
-      secret from the config file (or the node's data_dir, or --secret).
+      secret from the config file (or the node's data_dir, or --secret);
+      --rooms and --publish set the claims room_policy = token reads.
       --ttl 0 (the default is 3600) mints a token without expiry.
   herald --version
       The version (and the commit it was built from, when known).
@@ -45,10 +48,10 @@ Usage:
       This text.
 
 Config sections: [node] name, listen, cluster_listen, data_dir, io_threads,
-workers, log_level, passivate_after, drain_time, ws_origins; [cluster] seeds; [admin] token; [limits] max_frame,
+workers, log_level, passivate_after, drain_time, ws_origins, hook_hosts; [cluster] seeds; [admin] token; [limits] max_frame,
 max_body, max_rooms, max_targets, send_queue, max_connections, heartbeat;
 [storage] group_commit, recovery; [log] format; [namespace.NAME] secret, client_publish, message_ttl,
-room_history.
+room_history, secret_grace, room_policy, subscribe_url, subscribe_cache, subscribe_timeout.
 See README.md and docs/.
 )";
 
@@ -73,6 +76,7 @@ int token_main(const std::vector<std::string>& args) {
   std::string file, ns, user, secret;
   std::vector<std::string> overrides;  // --section.key=value, as for the server (e.g. --node.data_dir=...)
   long long ttl = 3600;
+  std::vector<std::string> rooms, publish;  // claims, for room_policy = token
   for (size_t i = 0; i < args.size(); ++i) {
     auto next = [&](std::string& dst) {
       if (i + 1 >= args.size()) return false;
@@ -84,6 +88,14 @@ int token_main(const std::vector<std::string>& args) {
     else if (args[i] == "--ns") { if (!next(ns)) return fail("--ns needs a value"); }
     else if (args[i] == "--user") { if (!next(user)) return fail("--user needs a value"); }
     else if (args[i] == "--secret") { if (!next(secret)) return fail("--secret needs a value"); }
+    else if (args[i] == "--rooms" || args[i] == "--publish") {
+      std::string v;
+      if (!next(v)) return fail(args[i - 1] + " needs a value");
+      for (auto& r : split_list(v)) {
+        if (!valid_id(r)) return fail(args[i - 1] + ": \"" + r + "\" is not a room name or prefix");
+        (args[i - 1] == "--rooms" ? rooms : publish).push_back(r);
+      }
+    }
     else if (args[i] == "--ttl") {
       if (!next(ttl_s)) return fail("--ttl needs a value");
       try { ttl = std::stoll(ttl_s); } catch (...) { return fail("--ttl must be an integer"); }
@@ -109,7 +121,7 @@ int token_main(const std::vector<std::string>& args) {
     }
     if (secret.empty()) return fail("unknown namespace " + ns);
   }
-  std::cout << token::mint(secret, user, ttl) << "\n";
+  std::cout << token::mint(secret, user, ttl, rooms, publish) << "\n";
   return 0;
 }
 
@@ -206,7 +218,7 @@ int server_main(const std::vector<std::string>& args) {
                          const std::vector<std::string>& secrets) -> result<node_context::token_claims> {
     auto c = token::verify_claims(tok, secrets);
     if (!c) return c.err();
-    return node_context::token_claims{std::move(c.value().user), c.value().expires_ms};
+    return node_context::token_claims{std::move(c.value().user), c.value().expires_ms, std::move(c.value().grants)};
   };
   if (auto l = ctx->catalog->load(); !l) {
     spdlog::error("{}", l.err().message);
@@ -224,6 +236,12 @@ int server_main(const std::vector<std::string>& args) {
   // Started before the actor system and stopped after it; the server
   // outlives both, since the loop's handlers refer to its state.
   event_loop loop{cfg.io_threads};
+  auto subscribe = std::make_shared<subscribe_client>(loop.context(), cfg.hook_hosts, stats);
+  ctx->hook_hosts = cfg.hook_hosts;
+  ctx->check_subscribe = [subscribe](const namespace_settings& ns, const session_info& who, const std::string& room,
+                                     std::function<void(status)> done) {
+    subscribe->check(ns, who, room, std::move(done));
+  };
   std::unique_ptr<server> srv;
   caf::actor_system_config caf_cfg;
   if (cfg.workers == 0) run_actors_on(caf_cfg, loop);

@@ -2,7 +2,6 @@
 
 #include <optional>
 #include <set>
-#include <tuple>  // structured bindings of the admin fields
 #include <unordered_set>
 
 #include <caf/all.hpp>
@@ -14,43 +13,21 @@
 #include "actors/protocol.hpp"
 #include "net/admission.hpp"
 #include "net/answer_deadlines.hpp"
+#include "net/api_call.hpp"
 #include "net/url.hpp"
 
 namespace herald {
 
 using json = nlohmann::json;
+using api_detail::secret_equal;
+using api_detail::starts_with;
 
 std::string error_body(const error& e) {
   return json{{"error", {{"code", code_name(e.code)}, {"message", e.message}}}}.dump(
     -1, ' ', false, json::error_handler_t::replace);
 }
 
-struct api::call {
-  api_request req;
-  reply_fn reply;
-  url::target target;
-  std::string ns;  // set once a namespace call is authorised
-
-  void fail(errc code, std::string message) {
-    error e{code, std::move(message)};
-    reply(api_response{http_status(code), error_body(e)});
-  }
-  void fail(const error& e) { reply(api_response{http_status(e.code), error_body(e)}); }
-  void ok(const json& j) { reply(api_response{200, j.dump(-1, ' ', false, json::error_handler_t::replace)}); }
-  // A body already written as JSON text.
-  void ok_text(std::string json_text) { reply(api_response{200, std::move(json_text)}); }
-};
-
 namespace {
-
-bool secret_equal(const std::string& a, const std::string& b) {
-  // Constant time in the length of the input.
-  unsigned char diff = a.size() != b.size();
-  for (size_t i = 0; i < a.size(); ++i) diff |= a[i] ^ (i < b.size() ? b[i] : 0);
-  return diff == 0;
-}
-
-bool starts_with(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
 
 json sessions_json(const std::vector<session_info>& v) {
   json arr = json::array();
@@ -336,97 +313,6 @@ void api::cluster(call& c) {
   for (auto& n : members)
     arr.push_back({{"name", n.name}, {"state", n.draining ? "draining" : "up"}, {"self", n.name == self}, {"http", n.http}, {"cluster", n.cluster}});
   c.ok({{"self", self}, {"nodes", arr}});
-}
-
-bool api::admin_ok(call& c) {
-  auto now = admission::clock::now();
-  if (admit_->admin_blocked(c.req.remote, now)) {
-    c.fail(errc::rate_limited, "too many failed admin logins from this address; try again within a minute");
-    return false;
-  }
-  auto& auth = c.req.authorization;
-  if (!admin_token_.empty() && secret_equal(auth.substr(7), admin_token_)) return true;
-  admit_->admin_failed(c.req.remote, now);
-  c.fail(errc::unauthorized, "wrong admin token");
-  return false;
-}
-
-void api::admin(call& c, const std::vector<std::string>& s) {
-  auto& auth = c.req.authorization;
-  if (!starts_with(auth, "Bearer ")) return c.fail(errc::unauthorized, "admin calls need the admin Bearer token");
-  if (admin_token_.empty()) return c.fail(errc::forbidden, "the admin API is off (no admin.token)");
-  if (!admin_ok(c)) return;
-  if (s.size() < 3 || s[2] != "namespaces" || s.size() > 5 || (s.size() == 5 && s[4] != "secret"))
-    return c.fail(errc::not_found, "no route " + c.target.path);
-  auto& m = c.req.method;
-  if (s.size() == 5) {  // POST .../namespaces/NS/secret: rotate, the old secret kept for its grace
-    if (m != "POST") return c.fail(errc::method_not_allowed, "use POST on " + c.target.path);
-    return node_.rotate_secret(s[3], [reply = c.reply](result<settings_ptr> r) {
-      call c2{{}, reply, {}, {}};
-      if (!r) return c2.fail(r.err());
-      auto& ns = *r.value();
-      c2.ok({{"name", ns.name}, {"secret", ns.secret}, {"previous_valid_until", ns.previous_until_ms / 1000}});
-    });
-  }
-  if (s.size() == 3) {
-    if (m == "GET") {
-      json arr = json::array();
-      for (auto& ns : node_.context()->catalog->list())
-        arr.push_back({{"name", ns->name},
-                       {"client_publish", ns->client_publish},
-                       {"message_ttl", ns->message_ttl},
-                       {"room_history", ns->room_history},
-                       {"secret_grace", ns->secret_grace}});
-      return c.ok({{"namespaces", arr}});
-    }
-    if (m != "POST") return c.fail(errc::method_not_allowed, "use GET or POST on " + c.target.path);
-    // Checked by json_scan first: nlohmann has no depth limit of its own.
-    auto j = json_scan::valid(c.req.body) ? json::parse(c.req.body, nullptr, false) : json(json::value_t::discarded);
-    if (j.is_discarded() || !j.is_object())
-      return c.fail(errc::bad_request, "body must be a JSON object (nested at most 64 levels)");
-    namespace_settings ns;
-    auto name = j.find("name");
-    if (name == j.end() || !name->is_string()) return c.fail(errc::bad_request, "\"name\" must be a string");
-    ns.name = name->get<std::string>();
-    if (!valid_namespace_name(ns.name)) return c.fail(errc::bad_request, "\"name\" must match [a-z0-9_-]{1,64}");
-    if (auto sec = j.find("secret"); sec != j.end() && !sec->is_null()) {
-      if (!sec->is_string() || sec->get_ref<const std::string&>().empty() ||
-          sec->get_ref<const std::string&>().size() > 256)
-        return c.fail(errc::bad_request, "\"secret\" must be a string of 1..256 bytes");
-      ns.secret = sec->get<std::string>();
-    } else {
-      ns.secret = random_secret();
-    }
-    if (auto v = j.find("client_publish"); v != j.end()) {
-      if (!v->is_boolean()) return c.fail(errc::bad_request, "\"client_publish\" must be a boolean");
-      ns.client_publish = v->get<bool>();
-    }
-    for (auto [field, dst, max] : {std::tuple{"message_ttl", &ns.message_ttl, namespace_settings::max_message_ttl},
-                                   std::tuple{"room_history", &ns.room_history, namespace_settings::max_room_history},
-                                   std::tuple{"secret_grace", &ns.secret_grace, namespace_settings::max_secret_grace}})
-      if (auto v = j.find(field); v != j.end()) {
-        // nlohmann reads every non-negative integer as unsigned.
-        if (!v->is_number_unsigned() || v->get<uint64_t>() > static_cast<uint64_t>(max))
-          return c.fail(errc::bad_request,
-                        std::string("\"") + field + "\" must be an integer 0.." + std::to_string(max));
-        *dst = static_cast<int64_t>(v->get<uint64_t>());
-      }
-    json out{{"name", ns.name}, {"secret", ns.secret}, {"client_publish", ns.client_publish},
-             {"message_ttl", ns.message_ttl}, {"room_history", ns.room_history}, {"secret_grace", ns.secret_grace}};
-    // Not on this Asio thread: the catalog syncs the change to RocksDB.
-    node_.create_namespace(std::move(ns), [reply = c.reply, out](status st) {
-      call c2{{}, reply, {}, {}};
-      if (!st) return c2.fail(st.err());
-      c2.ok(out);
-    });
-    return;
-  }
-  if (m != "DELETE") return c.fail(errc::method_not_allowed, "use DELETE on " + c.target.path);
-  node_.delete_namespace(s[3], [reply = c.reply, name = s[3]](status st) {
-    call c2{{}, reply, {}, {}};
-    if (!st) return c2.fail(st.err());
-    c2.ok({{"deleted", name}});
-  });
 }
 
 }  // namespace herald

@@ -143,7 +143,10 @@ void http_session::upgrade(http::request<http::string_body> req) {
   std::string early(static_cast<const char*>(bytes.data()), bytes.size());
   buffer_.consume(buffer_.size());
   auto ws = std::make_shared<ws_session>(stream_.release_socket(), srv_);
-  ws->run(req, *ns, std::move(info), std::move(early), slot, user.value().expires_ms);
+  token_grant grant{user.value().expires_ms, nullptr};
+  if (user.value().grants.rooms || user.value().grants.publish)
+    grant.rooms = std::make_shared<const room_grants>(std::move(user.value().grants));
+  ws->run(req, *ns, std::move(info), std::move(early), slot, std::move(grant));
 }
 
 void http_session::respond(api_response res, bool keep_alive) {

@@ -14,13 +14,39 @@
 namespace herald::token {
 
 std::string mint(const std::string& secret, const std::string& user, int64_t ttl_seconds) {
+  return mint(secret, user, ttl_seconds, {}, {});
+}
+
+std::string mint(const std::string& secret, const std::string& user, int64_t ttl_seconds,
+                 const std::vector<std::string>& rooms, const std::vector<std::string>& publish) {
   using namespace jwt::params;
   jwt::jwt_object obj{algorithm("HS256"), jwt::params::secret(secret), payload({{"sub", user}})};
   auto now = std::chrono::system_clock::now();
   obj.add_claim("iat", now);
   if (ttl_seconds > 0) obj.add_claim("exp", now + std::chrono::seconds(ttl_seconds));
+  if (!rooms.empty()) obj.add_claim("rooms", rooms);
+  if (!publish.empty()) obj.add_claim("publish", publish);
   return obj.signature();
 }
+
+namespace {
+// Claims `rooms` and `publish`: absent, or an array of 1..128-byte names
+// (a trailing '*' makes a prefix); at most 1000 of them.
+template <class Json>
+result<std::optional<room_patterns>> room_claim(const Json& claims, const char* name) {
+  auto c = claims.find(name);
+  if (c == claims.end()) return std::optional<room_patterns>{};
+  auto bad = error{errc::unauthorized, std::string("invalid token: claim \"") + name +
+                                         "\" must be an array of at most 1000 room names or prefixes ending in *"};
+  if (!c->is_array() || c->size() > 1000) return bad;
+  std::vector<std::string> out;
+  for (auto& v : *c) {
+    if (!v.is_string() || !valid_id(v.template get_ref<const std::string&>())) return bad;
+    out.push_back(v.template get<std::string>());
+  }
+  return std::optional<room_patterns>{room_patterns{std::move(out)}};
+}
+}  // namespace
 
 result<std::string> verify(const std::string& token, const std::string& secret) {
   auto c = verify_claims(token, secret);
@@ -91,7 +117,12 @@ result<claims> verify_claims(const std::string& token, const std::string& secret
     if (sub == claims.end() || !sub->is_string()) return fail("claim \"sub\" (user id) is required");
     std::string user = sub->template get<std::string>();
     if (!valid_id(user)) return fail("\"sub\" must be 1..128 bytes without control characters");
-    return token::claims{std::move(user), exp ? static_cast<int64_t>(*exp * 1000) : 0};
+    auto rooms = room_claim(claims, "rooms");
+    if (!rooms) return rooms.err();
+    auto publish = room_claim(claims, "publish");
+    if (!publish) return publish.err();
+    return token::claims{std::move(user), exp ? static_cast<int64_t>(*exp * 1000) : 0,
+                         room_grants{std::move(rooms.value()), std::move(publish.value())}};
   } catch (const std::exception& e) {
     return fail(e.what());
   }

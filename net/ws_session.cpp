@@ -50,7 +50,7 @@ ws_session::ws_session(tcp::socket&& socket, server_state& srv)
 ws_session::~ws_session() { srv_.session_objects.fetch_sub(1); }
 
 void ws_session::run(const boost::beast::http::request<boost::beast::http::string_body>& req, std::string ns,
-                     session_info info, std::string early, std::atomic<uint32_t>* ns_slot, int64_t expires_ms) {
+                     session_info info, std::string early, std::atomic<uint32_t>* ns_slot, token_grant grant) {
   session_id_ = info.session;
   ns_slot_ = ns_slot;
   srv_.sessions.fetch_add(1);
@@ -62,17 +62,18 @@ void ws_session::run(const boost::beast::http::request<boost::beast::http::strin
   // until then (~140 B less per connection than as members).
   net::async_write(socket_, net::buffer(*response),
                    [self = shared_from_this(), response, ns = std::move(ns), info = std::move(info),
-                    early = std::move(early), expires_ms](boost::system::error_code ec, std::size_t) mutable {
+                    early = std::move(early), grant = std::move(grant)](boost::system::error_code ec, std::size_t) mutable {
                      if (ec) return self->teardown(1006);
-                     self->start(ns, std::move(info), early, expires_ms);
+                     self->start(ns, std::move(info), early, std::move(grant));
                    });
 }
 
-void ws_session::start(const std::string& ns, session_info info, const std::string& early, int64_t expires_ms) {
+void ws_session::start(const std::string& ns, session_info info, const std::string& early, token_grant grant) {
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
   if (ec) return teardown(1006);
-  actor_ = srv_.n.spawn_session(ns, std::move(info), shared_from_this(), expires_ms);
+  auto expires_ms = grant.expires_ms;
+  actor_ = srv_.n.spawn_session(ns, std::move(info), shared_from_this(), std::move(grant));
   if (!actor_) return begin_close(close_code::going_away, "namespace is gone");
   arm_expiry(expires_ms);
   last_seen_ = clock::now();

@@ -18,6 +18,7 @@
 
 #include "actors/connection.hpp"
 #include "actors/protocol.hpp"
+#include "actors/room_access.hpp"
 #include "net/server_state.hpp"
 #include "net/send_queue.hpp"
 #include "net/ws_codec.hpp"
@@ -33,9 +34,9 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   // with the upgrade request (frames the client did not wait to send).
   // `ns_slot`: this session's place in its namespace's count on this node
   // (net/admission.hpp), released when it closes; may be null.
-  // `expires_ms`: when its token expires (0: never).
+  // `grant`: what its token gives (expiry, room claims).
   void run(const boost::beast::http::request<boost::beast::http::string_body>& req, std::string ns,
-           session_info info, std::string early, std::atomic<uint32_t>* ns_slot, int64_t expires_ms);
+           session_info info, std::string early, std::atomic<uint32_t>* ns_slot, token_grant grant);
 
   bool send(frame_ptr frame) override;
   void close(uint16_t code, std::string reason) override;
@@ -49,7 +50,7 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   using clock = std::chrono::steady_clock;
   using out_frame = send_queue::frame;
 
-  void start(const std::string& ns, session_info info, const std::string& early, int64_t expires_ms);
+  void start(const std::string& ns, session_info info, const std::string& early, token_grant grant);
   void arm_expiry(int64_t ms);
   void wait_readable();
   void wait_for(boost::asio::ip::tcp::socket::wait_type what, void (ws_session::*then)());

@@ -1,0 +1,140 @@
+// The admin API: namespaces (create, list, delete, rotate a secret).
+#include <tuple>  // structured bindings of the namespace fields
+
+#include <nlohmann/json.hpp>
+
+#include "actors/json_scan.hpp"
+#include "actors/names.hpp"
+#include "net/admission.hpp"
+#include "net/api_call.hpp"
+
+namespace herald {
+
+using json = nlohmann::json;
+using api_detail::secret_equal;
+using api_detail::starts_with;
+
+namespace {
+
+// What the admin API shows of a namespace (never its secrets).
+json settings_json(const namespace_settings& ns) {
+  return {{"name", ns.name},
+          {"client_publish", ns.client_publish},
+          {"message_ttl", ns.message_ttl},
+          {"room_history", ns.room_history},
+          {"secret_grace", ns.secret_grace},
+          {"room_policy", to_string(ns.rooms)},
+          {"subscribe_url", ns.subscribe_url.empty() ? json(nullptr) : json(ns.subscribe_url)},
+          {"subscribe_cache", ns.subscribe_cache},
+          {"subscribe_timeout", ns.subscribe_timeout}};
+}
+
+// The optional fields of a namespace in a create body, checked.
+status read_settings(const json& j, namespace_settings& ns) {
+  if (auto v = j.find("client_publish"); v != j.end()) {
+    if (!v->is_boolean()) return error{errc::bad_request, "\"client_publish\" must be a boolean"};
+    ns.client_publish = v->get<bool>();
+  }
+  for (auto [field, dst, lo, max] :
+       {std::tuple{"message_ttl", &ns.message_ttl, int64_t{0}, namespace_settings::max_message_ttl},
+        std::tuple{"room_history", &ns.room_history, int64_t{0}, namespace_settings::max_room_history},
+        std::tuple{"secret_grace", &ns.secret_grace, int64_t{0}, namespace_settings::max_secret_grace},
+        std::tuple{"subscribe_cache", &ns.subscribe_cache, int64_t{0}, namespace_settings::max_subscribe_cache},
+        std::tuple{"subscribe_timeout", &ns.subscribe_timeout, int64_t{1}, namespace_settings::max_subscribe_timeout}})
+    if (auto v = j.find(field); v != j.end()) {
+      // nlohmann reads every non-negative integer as unsigned.
+      if (!v->is_number_unsigned() || v->get<uint64_t>() > static_cast<uint64_t>(max) ||
+          v->get<uint64_t>() < static_cast<uint64_t>(lo))
+        return error{errc::bad_request, std::string("\"") + field + "\" must be an integer " + std::to_string(lo) +
+                                          ".." + std::to_string(max)};
+      *dst = static_cast<int64_t>(v->get<uint64_t>());
+    }
+  if (auto v = j.find("room_policy"); v != j.end()) {
+    auto p = v->is_string() ? parse_room_policy(v->get_ref<const std::string&>()) : std::nullopt;
+    if (!p) return error{errc::bad_request, "\"room_policy\" must be one of open, token, callback"};
+    ns.rooms = *p;
+  }
+  if (auto v = j.find("subscribe_url"); v != j.end() && !v->is_null()) {
+    if (!v->is_string()) return error{errc::bad_request, "\"subscribe_url\" must be a string"};
+    ns.subscribe_url = v->get<std::string>();
+  }
+  return ok();
+}
+
+}  // namespace
+
+bool api::admin_ok(call& c) {
+  auto now = admission::clock::now();
+  if (admit_->admin_blocked(c.req.remote, now)) {
+    c.fail(errc::rate_limited, "too many failed admin logins from this address; try again within a minute");
+    return false;
+  }
+  auto& auth = c.req.authorization;
+  if (!admin_token_.empty() && secret_equal(auth.substr(7), admin_token_)) return true;
+  admit_->admin_failed(c.req.remote, now);
+  c.fail(errc::unauthorized, "wrong admin token");
+  return false;
+}
+
+void api::admin(call& c, const std::vector<std::string>& s) {
+  auto& auth = c.req.authorization;
+  if (!starts_with(auth, "Bearer ")) return c.fail(errc::unauthorized, "admin calls need the admin Bearer token");
+  if (admin_token_.empty()) return c.fail(errc::forbidden, "the admin API is off (no admin.token)");
+  if (!admin_ok(c)) return;
+  if (s.size() < 3 || s[2] != "namespaces" || s.size() > 5 || (s.size() == 5 && s[4] != "secret"))
+    return c.fail(errc::not_found, "no route " + c.target.path);
+  auto& m = c.req.method;
+  if (s.size() == 5) {  // POST .../namespaces/NS/secret: rotate, the old secret kept for its grace
+    if (m != "POST") return c.fail(errc::method_not_allowed, "use POST on " + c.target.path);
+    return node_.rotate_secret(s[3], [reply = c.reply](result<settings_ptr> r) {
+      call c2{{}, reply, {}, {}};
+      if (!r) return c2.fail(r.err());
+      auto& ns = *r.value();
+      c2.ok({{"name", ns.name}, {"secret", ns.secret}, {"previous_valid_until", ns.previous_until_ms / 1000}});
+    });
+  }
+  if (s.size() == 3) {
+    if (m == "GET") {
+      json arr = json::array();
+      for (auto& ns : node_.context()->catalog->list()) arr.push_back(settings_json(*ns));
+      return c.ok({{"namespaces", arr}});
+    }
+    if (m != "POST") return c.fail(errc::method_not_allowed, "use GET or POST on " + c.target.path);
+    // Checked by json_scan first: nlohmann has no depth limit of its own.
+    auto j = json_scan::valid(c.req.body) ? json::parse(c.req.body, nullptr, false) : json(json::value_t::discarded);
+    if (j.is_discarded() || !j.is_object())
+      return c.fail(errc::bad_request, "body must be a JSON object (nested at most 64 levels)");
+    namespace_settings ns;
+    auto name = j.find("name");
+    if (name == j.end() || !name->is_string()) return c.fail(errc::bad_request, "\"name\" must be a string");
+    ns.name = name->get<std::string>();
+    if (!valid_namespace_name(ns.name)) return c.fail(errc::bad_request, "\"name\" must match [a-z0-9_-]{1,64}");
+    if (auto sec = j.find("secret"); sec != j.end() && !sec->is_null()) {
+      if (!sec->is_string() || sec->get_ref<const std::string&>().empty() ||
+          sec->get_ref<const std::string&>().size() > 256)
+        return c.fail(errc::bad_request, "\"secret\" must be a string of 1..256 bytes");
+      ns.secret = sec->get<std::string>();
+    } else {
+      ns.secret = random_secret();
+    }
+    if (auto st = read_settings(j, ns); !st) return c.fail(st.err());
+    if (auto st = ns.check(node_.context()->hook_hosts); !st) return c.fail(st.err());
+    json out = settings_json(ns);
+    out["secret"] = ns.secret;
+    // Not on this Asio thread: the catalog syncs the change to RocksDB.
+    node_.create_namespace(std::move(ns), [reply = c.reply, out](status st) {
+      call c2{{}, reply, {}, {}};
+      if (!st) return c2.fail(st.err());
+      c2.ok(out);
+    });
+    return;
+  }
+  if (m != "DELETE") return c.fail(errc::method_not_allowed, "use DELETE on " + c.target.path);
+  node_.delete_namespace(s[3], [reply = c.reply, name = s[3]](status st) {
+    call c2{{}, reply, {}, {}};
+    if (!st) return c2.fail(st.err());
+    c2.ok({{"deleted", name}});
+  });
+}
+
+}  // namespace herald

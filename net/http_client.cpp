@@ -1,0 +1,118 @@
+#include "net/http_client.hpp"
+
+#include <memory>
+
+#include <openssl/hmac.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace herald {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// What a callback may answer: enough for any JSON verdict, and no more.
+constexpr size_t max_reply_body = 64 * 1024;
+
+class post_call : public std::enable_shared_from_this<post_call> {
+ public:
+  post_call(net::io_context& io, std::function<void(result<http_reply>)> done)
+      : strand_(net::make_strand(io)), resolver_(strand_), stream_(strand_), deadline_(strand_), done_(std::move(done)) {}
+
+  void start(const http_url& url, std::string body, http_headers headers, std::chrono::milliseconds timeout) {
+    req_.method(http::verb::post);
+    req_.target(url.target);
+    req_.version(11);
+    req_.set(http::field::host, url.host.find(':') != std::string::npos
+                                  ? "[" + url.host + "]:" + std::to_string(url.port)
+                                  : url.host + ":" + std::to_string(url.port));
+    req_.set(http::field::user_agent, "herald");
+    req_.set(http::field::content_type, "application/json");
+    req_.set(http::field::connection, "close");
+    for (auto& [k, v] : headers) req_.set(k, v);
+    req_.body() = std::move(body);
+    req_.prepare_payload();
+    parser_.body_limit(max_reply_body);
+    auto self = shared_from_this();
+    net::dispatch(strand_, [self, url, timeout] {
+      self->deadline_.expires_after(timeout);
+      self->deadline_.async_wait([self](beast::error_code ec) {
+        if (ec) return;  // cancelled: the call finished first
+        self->finish(error{errc::unavailable, "no answer within the timeout"});
+      });
+      self->resolver_.async_resolve(url.host, std::to_string(url.port),
+                                    [self](beast::error_code ec, tcp::resolver::results_type r) {
+                                      if (ec) return self->finish(error{errc::unavailable, "cannot resolve: " + ec.message()});
+                                      self->connect(r);
+                                    });
+    });
+  }
+
+ private:
+  void connect(const tcp::resolver::results_type& r) {
+    if (done_ == nullptr) return;
+    stream_.async_connect(r, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
+      if (ec) return self->finish(error{errc::unavailable, "cannot connect: " + ec.message()});
+      http::async_write(self->stream_, self->req_, [self](beast::error_code ec, size_t) {
+        if (ec) return self->finish(error{errc::unavailable, "cannot send: " + ec.message()});
+        http::async_read(self->stream_, self->buf_, self->parser_, [self](beast::error_code ec, size_t) {
+          if (ec) return self->finish(error{errc::unavailable, "no valid answer: " + ec.message()});
+          auto& res = self->parser_.get();
+          self->finish(http_reply{res.result_int(), std::move(res.body())});
+        });
+      });
+    });
+  }
+
+  void finish(result<http_reply> r) {
+    if (!done_) return;
+    auto done = std::move(done_);
+    done_ = nullptr;
+    deadline_.cancel();
+    resolver_.cancel();
+    beast::error_code ec;
+    stream_.socket().close(ec);
+    done(std::move(r));
+  }
+
+  net::strand<net::io_context::executor_type> strand_;
+  tcp::resolver resolver_;
+  beast::tcp_stream stream_;
+  net::steady_timer deadline_;
+  http::request<http::string_body> req_;
+  http::response_parser<http::string_body> parser_;
+  beast::flat_buffer buf_;
+  std::function<void(result<http_reply>)> done_;
+};
+
+}  // namespace
+
+void http_post(net::io_context& io, const http_url& url, std::string body, http_headers headers,
+               std::chrono::milliseconds timeout, std::function<void(result<http_reply>)> done) {
+  auto call = std::make_shared<post_call>(io, std::move(done));
+  call->start(url, std::move(body), std::move(headers), timeout);
+}
+
+std::string hmac_signature(const std::string& key, const std::string& body) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(body.data()),
+       body.size(), mac, &len);
+  static const char* hex = "0123456789abcdef";
+  std::string out = "sha256=";
+  for (unsigned i = 0; i < len; ++i) {
+    out += hex[mac[i] >> 4];
+    out += hex[mac[i] & 0xf];
+  }
+  return out;
+}
+
+}  // namespace herald

@@ -1,0 +1,35 @@
+#pragma once
+// Outgoing HTTP/1.1 POSTs to a business system (the subscribe callback;
+// webhooks later): one connection per call, the whole call bounded by a
+// deadline, the answer body by a size. Errors are values: the callback
+// gets the status and body, or why there is none. It runs on a thread of
+// `io`, exactly once.
+#include <chrono>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "actors/errors.hpp"
+#include "actors/names.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace herald {
+
+struct http_reply {
+  unsigned status = 0;
+  std::string body;
+};
+
+using http_headers = std::vector<std::pair<std::string, std::string>>;
+
+void http_post(boost::asio::io_context& io, const http_url& url, std::string body, http_headers headers,
+               std::chrono::milliseconds timeout, std::function<void(result<http_reply>)> done);
+
+// "sha256=<hex HMAC-SHA256(key, body)>": what X-Herald-Signature carries.
+std::string hmac_signature(const std::string& key, const std::string& body);
+
+}  // namespace herald
