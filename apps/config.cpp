@@ -146,6 +146,10 @@ result<node_config> build_config(const ini_map& m) {
           for (char ch : o) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
           c.ws_origins.push_back(std::move(lower));
         }
+      } else if (k == "tls_cert") {
+        c.tls_cert = v;
+      } else if (k == "tls_key") {
+        c.tls_key = v;
       } else if (k == "hook_hosts") {
         c.hook_hosts = split_list(v);
       } else if (k == "log_level") {

@@ -31,6 +31,9 @@ struct node_config {
   std::string admin_token;
   // node.ws_origins: Origins a browser may open a WebSocket from (empty: any).
   std::vector<std::string> ws_origins;
+  // node.tls_cert, node.tls_key: PEM files; HTTPS and WSS when set.
+  std::string tls_cert;
+  std::string tls_key;
   // node.hook_hosts: the hosts callbacks (subscribe_url) may reach.
   std::vector<std::string> hook_hosts{"127.0.0.1", "localhost", "::1"};
   int io_threads = 2;

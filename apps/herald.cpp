@@ -48,7 +48,7 @@ Usage:
       This text.
 
 Config sections: [node] name, listen, cluster_listen, data_dir, io_threads,
-workers, log_level, passivate_after, drain_time, ws_origins, hook_hosts; [cluster] seeds; [admin] token; [limits] max_frame,
+workers, log_level, passivate_after, drain_time, ws_origins, hook_hosts, tls_cert, tls_key; [cluster] seeds; [admin] token; [limits] max_frame,
 max_body, max_rooms, max_targets, send_queue, max_connections, heartbeat;
 [storage] group_commit, recovery; [log] format; [namespace.NAME] secret, client_publish, message_ttl,
 room_history, secret_grace, room_policy, subscribe_url, subscribe_cache, subscribe_timeout.
@@ -296,16 +296,16 @@ int server_main(const std::vector<std::string>& args) {
       spdlog::info("cluster: listening on {}, seeds: {}", cfg.cluster_listen,
                    cfg.seeds.empty() ? std::string("none") : std::to_string(cfg.seeds.size()));
     }
-    auto started = server::start(n, cfg.listen, cfg.admin_token, loop, cfg.ws_origins);
+    auto started = server::start(n, {cfg.listen, cfg.admin_token, cfg.ws_origins, cfg.tls_cert, cfg.tls_key}, loop);
     if (!started) {
       spdlog::error("{}", started.err().message);
       n.stop();
       return 1;
     }
     srv = std::move(started.value());
-    spdlog::info("herald node {} listening on {} (data_dir {}, {} namespaces, io_threads {}, workers {}, "
+    spdlog::info("herald node {} listening on {}{} (data_dir {}, {} namespaces, io_threads {}, workers {}, "
                  "max_connections {})",
-                 cfg.name, cfg.listen, cfg.data_dir, ctx->catalog->list().size(), cfg.io_threads,
+                 cfg.name, cfg.listen, cfg.tls_cert.empty() ? "" : " with TLS", cfg.data_dir, ctx->catalog->list().size(), cfg.io_threads,
                  cfg.workers, cfg.lim.max_connections);
     srv->wait_for_signal();
     // A member leaves gracefully: its keys go to the next owners first, then

@@ -23,23 +23,37 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 
-http_session::http_session(net::ip::tcp::socket&& socket, server_state& srv)
-  : stream_(std::move(socket)), srv_(srv) {}
-
-void http_session::run() {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+template <class Stream>
+void http_session<Stream>::run() {
+  net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->start_reading(); });
 }
 
-void http_session::do_read() {
+// A TLS connection shakes hands first, within the time a request gets.
+template <class Stream>
+void http_session<Stream>::start_reading() {
+  if constexpr (std::is_same_v<Stream, tls_stream>) {
+    stream_.expires_after(std::chrono::seconds(10));
+    stream_.async_handshake([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec) return self->stream_.close();
+      self->do_read();
+    });
+  } else {
+    do_read();
+  }
+}
+
+template <class Stream>
+void http_session<Stream>::do_read() {
   parser_.emplace();
   parser_->body_limit(srv_.lim.max_body);
   parser_->header_limit(16 * 1024);
   stream_.expires_after(std::chrono::seconds(60));
   http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
+                   [self = this->shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
 }
 
-void http_session::on_read(beast::error_code ec, std::size_t) {
+template <class Stream>
+void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
   if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted)
     return shutdown();
   if (ec == http::error::body_limit) {
@@ -68,7 +82,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   auto peer = stream_.socket().remote_endpoint(rec);
   if (!rec) ar.remote = peer.address().to_string();
   bool keep = req.keep_alive();
-  srv_.routes.handle(std::move(ar), [self = shared_from_this(), keep](api_response res) {
+  srv_.routes.handle(std::move(ar), [self = this->shared_from_this(), keep](api_response res) {
     // May run on another thread (an actor's, a store thread's): hop back to
     // this connection's executor.
     net::post(self->stream_.get_executor(),
@@ -76,13 +90,15 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   });
 }
 
-void http_session::refuse(const error& e, const std::string& reason_label) {
+template <class Stream>
+void http_session<Stream>::refuse(const error& e, const std::string& reason_label) {
   srv_.n.context()->stats->refused(reason_label).Increment();
   spdlog::info("websocket refused: {} ({})", e.message, reason_label);
   respond(api_response{http_status(e.code), error_body(e)}, false);
 }
 
-void http_session::upgrade(http::request<http::string_body> req) {
+template <class Stream>
+void http_session<Stream>::upgrade(http::request<http::string_body> req) {
   auto t = url::parse_target(req.target());
   if (t.path != "/v1/ws") return refuse({errc::not_found, "no WebSocket endpoint at " + t.path}, "not_found");
   if (!t.ok) return refuse({errc::bad_request, "malformed query string"}, "bad_url");
@@ -142,19 +158,26 @@ void http_session::upgrade(http::request<http::string_body> req) {
   auto bytes = buffer_.data();
   std::string early(static_cast<const char*>(bytes.data()), bytes.size());
   buffer_.consume(buffer_.size());
-  auto ws = std::make_shared<ws_session>(stream_.release_socket(), srv_);
+  std::shared_ptr<ws_session> ws;
+  if constexpr (std::is_same_v<Stream, tls_stream>) {
+    auto ssl = stream_.release_ssl();
+    ws = std::make_shared<ws_session>(stream_.release_socket(), srv_, std::move(ssl));
+  } else {
+    ws = std::make_shared<ws_session>(stream_.release_socket(), srv_);
+  }
   token_grant grant{user.value().expires_ms, nullptr};
   if (user.value().grants.rooms || user.value().grants.publish)
     grant.rooms = std::make_shared<const room_grants>(std::move(user.value().grants));
   ws->run(req, *ns, std::move(info), std::move(early), slot, std::move(grant));
 }
 
-void http_session::respond(api_response res, bool keep_alive) {
+template <class Stream>
+void http_session<Stream>::respond(api_response res, bool keep_alive) {
   // One answer in flight at a time: the next request is read after it.
   out_ = render_response(res.status, res.content_type, res.body, version_, keep_alive, res.headers);
   srv_.n.context()->stats->http(res.status).Increment();
   stream_.expires_after(std::chrono::seconds(30));
-  net::async_write(stream_, net::buffer(out_), [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+  net::async_write(stream_, net::buffer(out_), [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
     if (ec) return self->shutdown();
     if (!keep_alive) return self->linger();
     self->do_read();
@@ -170,7 +193,9 @@ void http_session::respond(api_response res, bool keep_alive) {
 constexpr auto linger_time = std::chrono::seconds(5);
 constexpr size_t scrap_size = 16 * 1024;
 
-void http_session::linger() {
+template <class Stream>
+void http_session<Stream>::linger() {
+  if constexpr (std::is_same_v<Stream, tls_stream>) tls::notify_close(stream_.ssl());
   beast::error_code ec;
   stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
   if (ec) return stream_.close();
@@ -179,17 +204,23 @@ void http_session::linger() {
   discard();
 }
 
-void http_session::discard() {
-  stream_.async_read_some(net::buffer(scrap_.get(), scrap_size), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+template <class Stream>
+void http_session<Stream>::discard() {
+  stream_.async_read_some(net::buffer(scrap_.get(), scrap_size), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
     if (ec) return self->stream_.close();  // the peer's end, an error, or linger_time
     self->discard();
   });
 }
 
-void http_session::shutdown() {
+template <class Stream>
+void http_session<Stream>::shutdown() {
+  if constexpr (std::is_same_v<Stream, tls_stream>) tls::notify_close(stream_.ssl());
   beast::error_code ec;
   stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
   stream_.close();
 }
+
+template class http_session<beast::tcp_stream>;
+template class http_session<tls_stream>;
 
 }  // namespace herald

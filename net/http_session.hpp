@@ -1,6 +1,8 @@
 #pragma once
 // One HTTP connection: reads requests (bounded), answers API calls, and
 // hands WebSocket upgrades that pass auth to a ws_session. Internal to net/.
+// Over a plain beast::tcp_stream, or a tls_stream (net/tls.hpp) that
+// shakes hands first; both are instantiated in the .cpp.
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,12 +13,15 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "net/server_state.hpp"
+#include "net/tls.hpp"
 
 namespace herald {
 
-class http_session : public std::enable_shared_from_this<http_session> {
+template <class Stream>
+class http_session : public std::enable_shared_from_this<http_session<Stream>> {
  public:
-  http_session(boost::asio::ip::tcp::socket&& socket, server_state& srv);
+  template <class... Args>
+  http_session(server_state& srv, Args&&... stream_args) : stream_(std::forward<Args>(stream_args)...), srv_(srv) {}
   void run();
 
  private:
@@ -31,7 +36,9 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void linger();
   void discard();
 
-  boost::beast::tcp_stream stream_;
+  void start_reading();
+
+  Stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   server_state& srv_;
@@ -39,5 +46,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
   std::string out_;  // the answer being written
   std::unique_ptr<char[]> scrap_;  // only while lingering: what is read to be dropped
 };
+
+using plain_http_session = http_session<boost::beast::tcp_stream>;
+using tls_http_session = http_session<tls_stream>;
 
 }  // namespace herald

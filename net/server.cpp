@@ -18,6 +18,7 @@
 #include "actors/names.hpp"
 #include "net/event_loop.hpp"
 #include "net/http_session.hpp"
+#include "net/tls.hpp"
 #include "net/ws_session.hpp"
 
 namespace herald {
@@ -32,6 +33,7 @@ struct server::impl {
   net::steady_timer heartbeat{ioc};
   net::steady_timer answers{ioc};
   server_state state;
+  std::shared_ptr<tls_context> tls;  // null: plain HTTP and WebSocket
 
   impl(node& n, std::string admin_token, event_loop& loop)
       : ioc(loop.context()), state(n, std::move(admin_token)) {}
@@ -90,7 +92,8 @@ struct server::impl {
       }
       boost::system::error_code ignored;
       s.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<http_session>(std::move(s), state)->run();
+      if (tls) std::make_shared<tls_http_session>(state, std::move(s), *tls)->run();
+      else std::make_shared<plain_http_session>(state, std::move(s))->run();
       do_accept();
     });
   }
@@ -124,12 +127,20 @@ void server::close() {
 
 server_state& server::state() { return impl_->state; }
 
-result<std::unique_ptr<server>> server::start(node& n, const std::string& listen,
-                                              std::string admin_token, event_loop& loop,
-                                              std::vector<std::string> ws_origins) {
+result<std::unique_ptr<server>> server::start(node& n, listener_options o, event_loop& loop) {
+  auto& listen = o.listen;
   auto hp = parse_host_port(listen);
   if (!hp) return error{errc::bad_request, "node.listen must be host:port (port 0..65535), got " + listen};
-  auto p = std::make_unique<impl>(n, std::move(admin_token), loop);
+  std::shared_ptr<tls_context> tls;
+  if (!o.tls_cert.empty() || !o.tls_key.empty()) {
+    if (o.tls_cert.empty() || o.tls_key.empty())
+      return error{errc::bad_request, "node.tls_cert and node.tls_key go together: set both or neither"};
+    auto t = tls_context::server(o.tls_cert, o.tls_key);
+    if (!t) return t.err();
+    tls = std::move(t.value());
+  }
+  auto p = std::make_unique<impl>(n, std::move(o.admin_token), loop);
+  p->tls = std::move(tls);
   boost::system::error_code ec;
   auto addr = net::ip::make_address(hp->host.empty() ? "0.0.0.0" : hp->host, ec);
   tcp::endpoint ep{addr, hp->port};
@@ -151,7 +162,7 @@ result<std::unique_ptr<server>> server::start(node& n, const std::string& listen
   if (!ec) a.listen(4096, ec);  // somaxconn here
   if (ec) return error{errc::unavailable, "cannot listen on " + listen + ": " + ec.message()};
   p->state.one_thread = loop.threads() <= 1;
-  p->state.ws_origins = std::move(ws_origins);
+  p->state.ws_origins = std::move(o.ws_origins);
   // The handlers start on the loop: it is running already.
   std::promise<void> started;
   net::post(p->ioc, [p = p.get(), &started] {

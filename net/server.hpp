@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "net/server_state.hpp"
 
@@ -12,14 +13,22 @@ namespace herald {
 
 class event_loop;
 
+// What the listener is told by the config ([node], [admin]).
+struct listener_options {
+  std::string listen;  // host:port
+  std::string admin_token;
+  std::vector<std::string> ws_origins;  // lower case; empty: any
+  // PEM files; both set: HTTPS and WSS only on this port.
+  std::string tls_cert;
+  std::string tls_key;
+};
+
 class server {
  public:
-  // Binds `listen` ("host:port") and serves on `loop`'s threads; errors as
-  // values. The loop must be stopped before the server is destroyed: its
-  // handlers refer to the server's state.
-  static result<std::unique_ptr<server>> start(node& n, const std::string& listen,
-                                               std::string admin_token, event_loop& loop,
-                                               std::vector<std::string> ws_origins = {});
+  // Binds `o.listen` and serves on `loop`'s threads; errors as values (a
+  // certificate that cannot be read among them). The loop must be stopped
+  // before the server is destroyed: its handlers refer to the server's state.
+  static result<std::unique_ptr<server>> start(node& n, listener_options o, event_loop& loop);
   ~server();
   // Waits (bounded) until no ws_session object and no API answer is left
   // (actors may still hold them), then closes the acceptor and timers.

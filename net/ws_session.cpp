@@ -1,5 +1,7 @@
 #include "net/ws_session.hpp"
 
+#include <cstring>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -40,8 +42,9 @@ struct buffer_range {
 };
 }  // namespace
 
-ws_session::ws_session(tcp::socket&& socket, server_state& srv)
+ws_session::ws_session(tcp::socket&& socket, server_state& srv, ssl_ptr ssl)
   : socket_(std::move(socket)),
+    ssl_(std::move(ssl)),
     srv_(srv),
     reader_(srv.lim.max_frame) {
   srv_.session_objects.fetch_add(1);
@@ -60,12 +63,35 @@ void ws_session::run(const boost::beast::http::request<boost::beast::http::strin
     "Sec-WebSocket-Accept: " + ws::accept_key(key) + "\r\nServer: herald\r\n\r\n");
   // The namespace and the session's info go to its actor; held here only
   // until then (~140 B less per connection than as members).
-  net::async_write(socket_, net::buffer(*response),
-                   [self = shared_from_this(), response, ns = std::move(ns), info = std::move(info),
-                    early = std::move(early), grant = std::move(grant)](boost::system::error_code ec, std::size_t) mutable {
-                     if (ec) return self->teardown(1006);
-                     self->start(ns, std::move(info), early, std::move(grant));
-                   });
+  auto then = [self = shared_from_this(), ns = std::move(ns), info = std::move(info), early = std::move(early),
+               grant = std::move(grant)](bool ok) mutable {
+    if (!ok) return self->teardown(1006);
+    self->start(ns, std::move(info), early, std::move(grant));
+  };
+  if (!ssl_)
+    return net::async_write(socket_, net::buffer(*response),
+                            [response, then = std::move(then)](boost::system::error_code ec, std::size_t) mutable {
+                              then(!ec);
+                            });
+  write_upgrade(std::move(response), 0, std::move(then));
+}
+
+// The 101 answer through TLS: written as it fits, waiting for room.
+void ws_session::write_upgrade(std::shared_ptr<const std::string> bytes, size_t at, std::function<void(bool)> done) {
+  while (at < bytes->size()) {
+    auto r = tls::write(ssl_.get(), bytes->data() + at, bytes->size() - at);
+    if (r.w != tls::want::nothing) {
+      auto what = r.w == tls::want::read ? tcp::socket::wait_read : tcp::socket::wait_write;
+      return socket_.async_wait(what, [self = shared_from_this(), bytes, at, done = std::move(done)](
+                                        boost::system::error_code ec) mutable {
+        if (ec) return done(false);
+        self->write_upgrade(std::move(bytes), at, std::move(done));
+      });
+    }
+    if (r.ec) return done(false);
+    at += r.n;
+  }
+  done(true);
 }
 
 void ws_session::start(const std::string& ns, session_info info, const std::string& early, token_grant grant) {
@@ -82,6 +108,8 @@ void ws_session::start(const std::string& ns, session_info info, const std::stri
     srv_.heartbeat_sessions.push_back(weak_from_this());
   }
   if (!early.empty() && !consume(early.data(), early.size())) return;
+  // TLS may hold bytes it decrypted already: the socket would not say so.
+  if (ssl_) return on_readable();
   wait_readable();
 }
 
@@ -98,11 +126,48 @@ void ws_session::wait_for(tcp::socket::wait_type what, void (ws_session::*then)(
   });
 }
 
+size_t ws_session::read_some(boost::system::error_code& ec, tcp::socket::wait_type& wait) {
+  wait = tcp::socket::wait_read;
+  if (!ssl_) return socket_.read_some(net::buffer(read_buffer(), read_buffer_size), ec);
+  auto r = tls::read(ssl_.get(), read_buffer(), read_buffer_size);
+  ec = r.ec;
+  if (r.w == tls::want::write) wait = tcp::socket::wait_write;
+  return r.n;
+}
+
+size_t ws_session::write_some(const net::const_buffer* from, const net::const_buffer* to, boost::system::error_code& ec,
+                              tcp::socket::wait_type& wait) {
+  wait = tcp::socket::wait_write;
+  if (!ssl_) return socket_.write_some(buffer_range{from, to}, ec);
+  // One TLS record for many small frames: gather up to 16 KB (a record's
+  // most). A retry after want-write gathers the same bytes again, as
+  // OpenSSL requires: the buffers move only by what was written.
+  thread_local std::vector<char> gather(16384);
+  size_t len = 0;
+  for (auto* b = from; b != to && len < gather.size(); ++b) {
+    auto k = std::min(b->size(), gather.size() - len);
+    std::memcpy(gather.data() + len, b->data(), k);
+    len += k;
+  }
+  auto r = tls::write(ssl_.get(), gather.data(), len);
+  ec = r.ec;
+  if (r.w == tls::want::read) wait = tcp::socket::wait_read;
+  return r.n;
+}
+
+void ws_session::shutdown_send() {
+  tls::notify_close(ssl_.get());
+  boost::system::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
+}
+
 void ws_session::on_readable() {
   for (int i = 0; i < max_reads; ++i) {
     boost::system::error_code ec;
-    auto n = socket_.read_some(net::buffer(read_buffer(), read_buffer_size), ec);
-    if (ec == net::error::would_block || ec == net::error::try_again) return wait_readable();
+    tcp::socket::wait_type wait;
+    auto n = read_some(ec, wait);
+    if (ec == net::error::would_block || ec == net::error::try_again)
+      return wait == tcp::socket::wait_read ? wait_readable() : wait_for(wait, &ws_session::on_readable);
     // The peer went without a close frame (or after ours).
     if (ec) return teardown(closing_ ? close_code_ : 1006);
     last_seen_ = clock::now();
@@ -261,8 +326,10 @@ void ws_session::written() {
   while (buf_at_ < bufs_.size()) {
     boost::system::error_code ec;
     auto end = bufs_.data() + std::min(bufs_.size(), buf_at_ + 64);
-    auto n = socket_.write_some(buffer_range{bufs_.data() + buf_at_, end}, ec);
-    if (ec == net::error::would_block || ec == net::error::try_again) return wait_writable();
+    tcp::socket::wait_type wait;
+    auto n = write_some(bufs_.data() + buf_at_, end, ec, wait);
+    if (ec == net::error::would_block || ec == net::error::try_again)
+      return wait == tcp::socket::wait_write ? wait_writable() : wait_for(wait, &ws_session::written);
     if (ec) return teardown(closing_ ? close_code_ : 1006);
     while (n > 0) {
       auto& b = bufs_[buf_at_];
@@ -294,11 +361,7 @@ void ws_session::written() {
     // failed reader keeps nothing) until the peer closes or the close
     // deadline. Otherwise the peer's answer (or the deadline) ends it.
     if (peer_closed_) return teardown(close_code_);
-    if (reader_failed_) {
-      boost::system::error_code ec;
-      socket_.shutdown(tcp::socket::shutdown_send, ec);
-      if (ec) teardown(close_code_);
-    }
+    if (reader_failed_) shutdown_send();
     return;
   }
   write_batch();
@@ -374,9 +437,11 @@ void ws_session::teardown(uint16_t code) {
   closed_ = true;
   if (close_deadline_) close_deadline_->cancel();
   if (expiry_) expiry_->cancel();
+  tls::notify_close(ssl_.get());
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
+  ssl_.reset();  // its buffers and keys, now
   queue_.refuse(true);
   batch_.clear();
   bufs_.clear();

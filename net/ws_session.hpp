@@ -8,6 +8,7 @@
 // queued so far (up to a batch) and write them with one writev, directly
 // when the socket has room, else when it becomes writable.
 #include <chrono>
+#include <functional>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -20,6 +21,7 @@
 #include "actors/protocol.hpp"
 #include "actors/room_access.hpp"
 #include "net/server_state.hpp"
+#include "net/tls.hpp"
 #include "net/send_queue.hpp"
 #include "net/ws_codec.hpp"
 
@@ -27,7 +29,9 @@ namespace herald {
 
 class ws_session : public connection, public std::enable_shared_from_this<ws_session> {
  public:
-  ws_session(boost::asio::ip::tcp::socket&& socket, server_state& srv);
+  // `ssl`: the connection's TLS, when it has any (net/tls.hpp): reads and
+  // writes then go through it, on the same readiness waits.
+  ws_session(boost::asio::ip::tcp::socket&& socket, server_state& srv, ssl_ptr ssl = {});
   ~ws_session() override;
 
   // Answers the upgrade, then starts the session actor. `early`: bytes read
@@ -72,7 +76,15 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   // One more frame from the peer: false beyond limits.frame_rate a second.
   bool frame_allowed();
 
+  // The bytes of one read or one write, through TLS when there is one.
+  size_t read_some(boost::system::error_code& ec, boost::asio::ip::tcp::socket::wait_type& wait);
+  size_t write_some(const boost::asio::const_buffer* from, const boost::asio::const_buffer* to,
+                    boost::system::error_code& ec, boost::asio::ip::tcp::socket::wait_type& wait);
+  void shutdown_send();
+  void write_upgrade(std::shared_ptr<const std::string> bytes, size_t at, std::function<void(bool)> done);
+
   boost::asio::ip::tcp::socket socket_;
+  ssl_ptr ssl_;
   server_state& srv_;
   std::string session_id_;  // for the log
   herald::handle<session_interface> actor_;  // herald::, since handle() is a member
