@@ -34,18 +34,23 @@ struct ssl_free_fn {
 };
 using ssl_ptr = std::unique_ptr<SSL, ssl_free_fn>;
 
-// A server's certificate chain and key, loaded once.
+// A server's certificate chain and key, or a client's trusted CA; loaded once.
 class tls_context {
  public:
   // PEM files: the chain (leaf first) and its private key.
   static result<std::shared_ptr<tls_context>> server(const std::string& cert_file, const std::string& key_file);
+  // A client that trusts the CAs in `ca_file` (PEM) and checks the chain
+  // (herald-bench; not the host name: loopback only).
+  static result<std::shared_ptr<tls_context>> client(const std::string& ca_file);
   ~tls_context();
-  // A new server-side SSL on `fd` (already non-blocking).
-  ssl_ptr accept_on(int fd) const;
+  // A new SSL on `fd` (already non-blocking), accepting or connecting as
+  // the context is a server's or a client's.
+  ssl_ptr open_on(int fd) const;
 
  private:
-  explicit tls_context(SSL_CTX* c) : ctx_(c) {}
+  tls_context(SSL_CTX* c, bool client) : ctx_(c), client_(client) {}
   SSL_CTX* ctx_;
+  bool client_;
 };
 
 namespace tls {

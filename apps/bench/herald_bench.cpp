@@ -35,6 +35,7 @@
 #include "apps/bench/dialect.hpp"
 #include "apps/bench/histogram.hpp"
 #include "apps/bench/ws_client.hpp"
+#include "net/tls.hpp"
 #include "net/token.hpp"
 
 namespace asio = boost::asio;
@@ -76,6 +77,7 @@ struct options {
   size_t offset = 0;
   unsigned threads = 1;
   std::string json;
+  std::string tls_ca;  // herald over TLS: wss and https, trusting this CA
 };
 
 // -- shared counters ----------------------------------------------------------
@@ -104,6 +106,7 @@ struct connection : std::enable_shared_from_this<connection> {
   bool is_ready = false;
   bool failed = false;  // before it was ready
   nats_reader nats;     // NATS: the protocol stream across frames
+  herald::ssl_ptr ssl;  // --tls-ca: the connection's TLS
 };
 
 struct bench {
@@ -121,6 +124,7 @@ struct bench {
   std::vector<uint32_t> user_accepted;  // per connection (users mode)
   std::mt19937_64 rng{12345};
   std::string auth;  // the publishers' Authorization header (herald: Basic ns:secret)
+  std::shared_ptr<herald::tls_context> tls;  // --tls-ca
 
   // connect phase
   size_t next_conn = 0, in_flight = 0;
@@ -169,10 +173,37 @@ void became_ready(const std::shared_ptr<connection>& c) {
   });
 }
 
+// TLS: runs `op` (an SSL call) until it wants nothing more, waiting for
+// the socket in between; then `done(ec, n)`.
+template <class Op, class Done>
+void tls_io(const std::shared_ptr<connection>& c, Op op, Done done) {
+  auto r = op();
+  if (r.w == herald::tls::want::nothing) return done(r.ec, r.n);
+  c->sock.async_wait(r.w == herald::tls::want::read ? tcp::socket::wait_read : tcp::socket::wait_write,
+                     [c, op, done](beast::error_code ec) {
+                       if (ec) return done(ec, size_t{0});
+                       tls_io(c, op, done);
+                     });
+}
+
+// Writes all of `data` (through TLS when the connection has it).
+template <class Done>
+void write_all(const std::shared_ptr<connection>& c, std::shared_ptr<const std::string> data, size_t at, Done done) {
+  if (!c->ssl)
+    return asio::async_write(c->sock, asio::buffer(*data), [data, done](beast::error_code ec, size_t) { done(ec); });
+  if (at == data->size()) return done(beast::error_code{});
+  tls_io(c, [c, data, at] { return herald::tls::write(c->ssl.get(), data->data() + at, data->size() - at); },
+         [c, data, at, done](beast::error_code ec, size_t n) {
+           if (ec) return done(ec);
+           write_all(c, data, at + n, done);
+         });
+}
+
 void flush_writes(const std::shared_ptr<connection>& c) {
   if (c->writing || c->writes.empty()) return;
   c->writing = true;
-  asio::async_write(c->sock, asio::buffer(c->writes.front()), [c](beast::error_code ec, size_t) {
+  auto data = std::make_shared<const std::string>(std::move(c->writes.front()));
+  write_all(c, data, 0, [c](beast::error_code ec) {
     c->writing = false;
     c->writes.pop_front();
     if (!ec) flush_writes(c);
@@ -263,7 +294,26 @@ bool on_bytes(const std::shared_ptr<connection>& c, const char* p, size_t n) {
 
 // Reads when the socket is readable, into one buffer per thread, until it
 // has nothing more (the wait is edge-triggered).
+void read_loop_tls(const std::shared_ptr<connection>& c) {
+  static thread_local std::vector<char> scratch(1 << 16);
+  for (int i = 0; i < 16; ++i) {
+    auto r = herald::tls::read(c->ssl.get(), scratch.data(), scratch.size());
+    if (r.w != herald::tls::want::nothing) {
+      return c->sock.async_wait(r.w == herald::tls::want::read ? tcp::socket::wait_read : tcp::socket::wait_write,
+                                [c](beast::error_code ec) {
+                                  if (ec) return fail_conn(c, "read", ec);
+                                  read_loop_tls(c);
+                                });
+    }
+    if (r.ec) return fail_conn(c, "read", r.ec);
+    if (!on_bytes(c, scratch.data(), r.n)) return;
+  }
+  asio::post(c->sock.get_executor(), [c] { read_loop_tls(c); });
+}
+
 void read_loop(const std::shared_ptr<connection>& c) {
+  // TLS may hold decrypted bytes already: read before waiting.
+  if (c->ssl) return read_loop_tls(c);
   c->sock.async_wait(tcp::socket::wait_read, [c](beast::error_code ec) {
     if (ec) return fail_conn(c, "read", ec);
     static thread_local std::vector<char> scratch(1 << 16);
@@ -284,7 +334,7 @@ void read_head(const std::shared_ptr<connection>& c) {
   // runs, so a buffer shared by the thread's connections could be
   // overwritten in between (read_loop reads synchronously, after the wait).
   auto buf = std::make_shared<std::array<char, 2048>>();
-  c->sock.async_read_some(asio::buffer(*buf), [c, buf](beast::error_code ec, size_t n) {
+  auto got = [c, buf](beast::error_code ec, size_t n) {
     if (ec) return fail_conn(c, "handshake", ec);
     c->head.append(buf->data(), n);
     auto len = ws::head_length(c->head);
@@ -300,7 +350,9 @@ void read_head(const std::shared_ptr<connection>& c) {
     if (B->opt.kind == server::nchan) became_ready(c);
     if (!rest.empty() && !on_bytes(c, rest.data(), rest.size())) return;
     read_loop(c);
-  });
+  };
+  if (c->ssl) return tls_io(c, [c, buf] { return herald::tls::read(c->ssl.get(), buf->data(), buf->size()); }, got);
+  c->sock.async_read_some(asio::buffer(*buf), got);
 }
 
 void start_conn(size_t i) {
@@ -327,10 +379,19 @@ void start_conn(size_t i) {
         if (B->opt.ttl > 0) a.client = "d";
       }
       auto target = ws_target(a);
-      auto req = std::make_shared<std::string>(ws::upgrade_request(B->opt.host + ":" + std::to_string(ep.port()), target));
-      asio::async_write(c->sock, asio::buffer(*req), [c, req](beast::error_code ec, size_t) {
-        if (ec) return fail_conn(c, "handshake", ec);
-        read_head(c);
+      auto req = std::make_shared<const std::string>(ws::upgrade_request(B->opt.host + ":" + std::to_string(ep.port()), target));
+      auto upgrade = [c, req] {
+        write_all(c, req, 0, [c](beast::error_code ec) {
+          if (ec) return fail_conn(c, "handshake", ec);
+          read_head(c);
+        });
+      };
+      if (!B->tls) return upgrade();
+      c->sock.non_blocking(true, ec);
+      c->ssl = B->tls->open_on(static_cast<int>(c->sock.native_handle()));
+      tls_io(c, [c] { return herald::tls::handshake(c->ssl.get()); }, [c, upgrade](beast::error_code ec, size_t) {
+        if (ec) return fail_conn(c, "tls", ec);
+        upgrade();
       });
     });
   });
@@ -354,6 +415,7 @@ void connect_more() {
 struct publisher : std::enable_shared_from_this<publisher> {
   explicit publisher(asio::io_context& io) : sock(io) {}
   tcp::socket sock;
+  std::unique_ptr<herald::tls_stream> tls;  // --tls-ca: over this, not sock
   beast::flat_buffer buf;
   std::string out;  // the request being written
   http::response<http::string_body> res;
@@ -395,14 +457,33 @@ struct publisher : std::enable_shared_from_this<publisher> {
     out = publish_wire(publish_request(a), B->opt.host, B->opt.kind == server::nchan ? "text/plain" : "application/json",
                        B->auth);
     B->t.sent++;
+    if (tls) return exchange(*tls);
+    exchange(sock);
+  }
+
+  // One request written and its answer read, on `stream` (held by this).
+  template <class Stream>
+  void exchange(Stream& stream) {
     auto self = shared_from_this();
-    asio::async_write(sock, asio::buffer(out), [self](beast::error_code ec, size_t) {
+    asio::async_write(stream, asio::buffer(out), [self, &stream](beast::error_code ec, size_t) {
       if (ec) return self->broken("write", ec);
       self->res = {};
-      http::async_read(self->sock, self->buf, self->res, [self](beast::error_code ec, size_t) {
+      http::async_read(stream, self->buf, self->res, [self](beast::error_code ec, size_t) {
         if (ec) return self->broken("read", ec);
         self->answered();
       });
+    });
+  }
+
+  // Connected: shake hands first with --tls-ca, then publish.
+  void connected() {
+    beast::error_code ignore;
+    sock.set_option(tcp::no_delay(true), ignore);
+    if (!B->tls) return next();
+    tls = std::make_unique<herald::tls_stream>(std::move(sock), *B->tls);
+    tls->async_handshake([self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->broken("tls", ec);
+      self->next();
     });
   }
 
@@ -464,16 +545,21 @@ struct publisher : std::enable_shared_from_this<publisher> {
   void broken(const char* where, beast::error_code ec) {
     if (B->t.rejected++ < 3) std::fprintf(stderr, "publisher %s: %s\n", where, ec.message().c_str());
     beast::error_code ignore;
+    if (tls) {
+      tls->close();
+      tls.reset();
+    }
     sock.close(ignore);
     // Reconnect and go on: a publisher never stops the run.
     auto self = shared_from_this();
     sock = tcp::socket(sock.get_executor());
+    buf.clear();
     nats_connected = false;
     nats_owed = 0;
     nats = nats_reader{};
     sock.async_connect(B->pub_ep, [self](beast::error_code ec) {
       if (ec) return;  // the run goes on with the others
-      self->next();
+      self->connected();
     });
   }
 };
@@ -603,7 +689,8 @@ int main(int argc, char** argv) {
     ("run", po::value(&o.run)->default_value(""), "name tag making rooms/users unique (default: pid)")
     ("offset", po::value(&o.offset)->default_value(0), "first connection number (several bench processes)")
     ("threads", po::value(&o.threads)->default_value(1), "io threads")
-    ("json", po::value(&o.json)->default_value(""), "append the result as one JSON line to this file");
+    ("json", po::value(&o.json)->default_value(""), "append the result as one JSON line to this file")
+    ("tls-ca", po::value(&o.tls_ca)->default_value(""), "herald over TLS (wss, https), trusting the CA in this PEM file");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -650,6 +737,14 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << "herald-bench: " << e.what() << "\n";
     return 2;
+  }
+  if (!o.tls_ca.empty()) {
+    auto t = herald::tls_context::client(o.tls_ca);
+    if (!t) {
+      std::cerr << "herald-bench: " << t.err().message << "\n";
+      return 2;
+    }
+    b.tls = std::move(t.value());
   }
   raise_nofile();
   for (unsigned i = 0; i < o.threads; ++i) {
@@ -711,8 +806,7 @@ int main(int argc, char** argv) {
           std::fprintf(stderr, "publisher connect: %s\n", ec.message().c_str());
           return;
         }
-        p->sock.set_option(tcp::no_delay(true));
-        p->next();
+        p->connected();
       });
     }
     if (o.rate > 0) rate_tick(std::make_shared<asio::steady_timer>(io0), steady::now());
