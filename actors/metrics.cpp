@@ -30,6 +30,7 @@ metrics::metrics()
     passivated_family(counter_family(*registry, "herald_actors_passivated_total", "Idle user and room actors passivated, by kind")),
     handoff_family(counter_family(*registry, "herald_handoffs_total", "Keys whose durable state moved to a new owner, by kind and side")),
     subscribe_family(counter_family(*registry, "herald_subscribe_checks_total", "Room joins checked by the subscribe callback, by result")),
+    dial_family(counter_family(*registry, "herald_cluster_dials_total", "Connections to other members' cluster_listen, by result")),
     handoff_records(counter_family(*registry, "herald_handoff_records_total", "Records merged from a previous owner that were new here").Add({})) {}
 
 Counter& metrics::closed(uint16_t code) { return closed_family.Add({{"code", std::to_string(code)}}); }
@@ -44,6 +45,7 @@ Counter& metrics::http(int status) {
 }
 Counter& metrics::internode(const std::string& kind) { return internode_family.Add({{"kind", kind}}); }
 Counter& metrics::passivated(const std::string& kind) { return passivated_family.Add({{"kind", kind}}); }
+Counter& metrics::cluster_dial(const std::string& result) { return dial_family.Add({{"result", result}}); }
 Counter& metrics::subscribe_check(const std::string& result) { return subscribe_family.Add({{"result", result}}); }
 Counter& metrics::handoff(const std::string& kind, const std::string& side) {
   return handoff_family.Add({{"kind", kind}, {"side", side}});

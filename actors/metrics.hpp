@@ -30,6 +30,8 @@ struct metrics {
   // Room permission checks by the subscribe callback, by result (allow,
   // deny, error, cached).
   prometheus::Counter& subscribe_check(const std::string& result);
+  // Dials of other members' cluster_listen, by result (ok, failed).
+  prometheus::Counter& cluster_dial(const std::string& result);
 
   std::shared_ptr<prometheus::Registry> registry;
   prometheus::Gauge& connections;
@@ -48,6 +50,7 @@ struct metrics {
   prometheus::Family<prometheus::Counter>& passivated_family;
   prometheus::Family<prometheus::Counter>& handoff_family;
   prometheus::Family<prometheus::Counter>& subscribe_family;
+  prometheus::Family<prometheus::Counter>& dial_family;
   prometheus::Counter& handoff_records;  // declared after registry: initialised from it
 
  private:

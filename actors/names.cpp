@@ -76,6 +76,17 @@ std::optional<http_url> parse_http_url(std::string_view s) {
   return u;
 }
 
+bool is_loopback_host(std::string_view host) {
+  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+  if (host.substr(0, 4) != "127.") return false;
+  int dots = 0;
+  for (char c : host) {
+    if (c == '.') ++dots;
+    else if (c < '0' || c > '9') return false;
+  }
+  return dots == 3;
+}
+
 bool host_allowed(std::string_view host, const std::vector<std::string>& allowed) {
   auto lower = [](std::string_view x) {
     if (x.size() >= 2 && x.front() == '[' && x.back() == ']') x = x.substr(1, x.size() - 2);

@@ -32,6 +32,8 @@ struct http_url {
   std::string target;
 };
 std::optional<http_url> parse_http_url(std::string_view s);
+// 127.0.0.0/8, ::1 or localhost (an empty host, any address, is not).
+bool is_loopback_host(std::string_view host);
 // `host` is one of `allowed` (case-insensitive; "[::1]" and "::1" alike).
 bool host_allowed(std::string_view host, const std::vector<std::string>& allowed);
 

@@ -159,6 +159,9 @@ result<node_config> build_config(const ini_map& m) {
       } else return bad(key, "unknown key");
     } else if (section == "cluster") {
       if (k == "seeds") c.seeds = split_list(v);
+      else if (k == "tls_cert") c.cluster_tls_cert = v;
+      else if (k == "tls_key") c.cluster_tls_key = v;
+      else if (k == "tls_ca") c.cluster_tls_ca = v;
       else return bad(key, "unknown key");
     } else if (section == "storage") {
       if (k == "group_commit") {
@@ -223,6 +226,9 @@ result<node_config> build_config(const ini_map& m) {
     if (auto ck = ns.check(c.hook_hosts); !ck) return bad("namespace." + name, ck.err().message);
     c.namespaces.push_back(ns);
   }
+  int cluster_tls = !c.cluster_tls_cert.empty() + !c.cluster_tls_key.empty() + !c.cluster_tls_ca.empty();
+  if (cluster_tls != 0 && cluster_tls != 3)
+    return bad("cluster.tls_cert", "cluster.tls_cert, tls_key and tls_ca go together: set all three or none");
   if (c.name.empty()) c.name = c.listen;
   return c;
 }

@@ -28,6 +28,11 @@ struct node_config {
   std::string cluster_listen;
   std::string data_dir = "./data";
   std::vector<std::string> seeds;
+  // cluster.tls_cert, tls_key, tls_ca: PEM files; all three make every
+  // node-to-node link mutual TLS with certificates of that CA.
+  std::string cluster_tls_cert;
+  std::string cluster_tls_key;
+  std::string cluster_tls_ca;
   std::string admin_token;
   // node.ws_origins: Origins a browser may open a WebSocket from (empty: any).
   std::vector<std::string> ws_origins;

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <thread>
 #include <string>
@@ -18,6 +19,7 @@
 #include "apps/log_format.hpp"
 #include "cluster/cluster_directory.hpp"
 #include "cluster/membership_actor.hpp"
+#include "net/cluster_tunnel.hpp"
 #include "net/event_loop.hpp"
 #include "net/loop_scheduler.hpp"
 #include "net/server.hpp"
@@ -48,7 +50,8 @@ Usage:
       This text.
 
 Config sections: [node] name, listen, cluster_listen, data_dir, io_threads,
-workers, log_level, passivate_after, drain_time, ws_origins, hook_hosts, tls_cert, tls_key; [cluster] seeds; [admin] token; [limits] max_frame,
+workers, log_level, passivate_after, drain_time, ws_origins, hook_hosts, tls_cert, tls_key; [cluster] seeds,
+tls_cert, tls_key, tls_ca; [admin] token; [limits] max_frame,
 max_body, max_rooms, max_targets, send_queue, max_connections, heartbeat;
 [storage] group_commit, recovery; [log] format; [namespace.NAME] secret, client_publish, message_ttl,
 room_history, secret_grace, room_policy, subscribe_url, subscribe_cache, subscribe_timeout.
@@ -267,6 +270,9 @@ int server_main(const std::vector<std::string>& args) {
     // death is a down message (shared/notes/toolchain.md).
     caf_cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(200)});
     caf_cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(3)});
+    if (!cfg.cluster_tls_cert.empty())
+      for (auto* f : {&cfg.cluster_tls_cert, &cfg.cluster_tls_key, &cfg.cluster_tls_ca})
+        if (!std::ifstream(*f)) return fail("cannot read " + *f + " ([cluster] tls_cert, tls_key, tls_ca)");
   }
   int rc = 0;
   {
@@ -274,26 +280,53 @@ int server_main(const std::vector<std::string>& args) {
     node n{sys, ctx, dir};
     n.start();
     caf::actor membership;  // cluster/membership_actor; none for a lone node
+    std::shared_ptr<cluster_tunnel> tunnel;  // [cluster] tls_*: mutual TLS in front of CAF
     if (clustered) {
       auto hp = parse_host_port(cfg.cluster_listen);
       if (!hp) {
         spdlog::error("node.cluster_listen must be host:port, got {}", cfg.cluster_listen);
         return 1;
       }
+      bool tls = !cfg.cluster_tls_cert.empty();
+      if (!tls && !is_loopback_host(hp->host))
+        spdlog::warn("node.cluster_listen {} is not a loopback address and [cluster] tls_cert, tls_key, tls_ca are "
+                     "not set: any process that reaches this port can join the cluster, learn every namespace's "
+                     "secret and send its actors anything (docs/security.md)", cfg.cluster_listen);
+      // With TLS, CAF listens on loopback only and the tunnel takes
+      // cluster_listen (net/cluster_tunnel.hpp says why not CAF's OpenSSL).
+      auto tunnel_slot = std::make_shared<std::shared_ptr<cluster_tunnel>>();
+      cluster::dial_fn via;
+      if (tls)
+        via = [tunnel_slot](const std::string& host, uint16_t port) -> result<uint16_t> {
+          if (!*tunnel_slot) return error{errc::unavailable, "the cluster tunnel is not up"};
+          return (*tunnel_slot)->dial_port(host, port);
+        };
       auto agent = sys.spawn(cluster::membership_actor, cluster::node_info{cfg.name, cfg.listen, cfg.cluster_listen, {}, {}, {}, {}},
-                             cfg.seeds, cdir, &n);
-      auto bound = sys.middleman().publish(agent, hp->port, hp->host.c_str(), true);
+                             cfg.seeds, cdir, &n, via);
+      auto bound = tls ? sys.middleman().publish(agent, 0, "127.0.0.1", true)
+                       : sys.middleman().publish(agent, hp->port, hp->host.c_str(), true);
       if (!bound) {
         spdlog::error("cannot listen for the cluster on {}: {}", cfg.cluster_listen, sys.render(bound.error()));
         caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
         return 1;
+      }
+      if (tls) {
+        auto t = cluster_tunnel::start(loop.context(), hp->host, hp->port, *bound,
+                                       {cfg.cluster_tls_cert, cfg.cluster_tls_key, cfg.cluster_tls_ca});
+        if (!t) {
+          spdlog::error("{}", t.err().message);
+          caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
+          return 1;
+        }
+        *tunnel_slot = t.value();
+        tunnel = t.value();
       }
       membership = agent;
       ctx->announce_namespaces = [agent] { caf::anon_send(agent, cluster::announce_atom_v); };
       ctx->spread_delete = [agent](const std::string& name) {
         caf::anon_send(agent, cluster::ns_deleted_atom_v, name, true);
       };
-      spdlog::info("cluster: listening on {}, seeds: {}", cfg.cluster_listen,
+      spdlog::info("cluster: listening on {}{}, seeds: {}", cfg.cluster_listen, tls ? " (mutual TLS)" : "",
                    cfg.seeds.empty() ? std::string("none") : std::to_string(cfg.seeds.size()));
     }
     auto started = server::start(n, {cfg.listen, cfg.admin_token, cfg.ws_origins, cfg.tls_cert, cfg.tls_key}, loop);
@@ -317,6 +350,7 @@ int server_main(const std::vector<std::string>& args) {
     st.value()->drain();  // queued API work refers to the server
     srv->close();
     if (membership) caf::anon_send_exit(membership, caf::exit_reason::user_shutdown);
+    if (tunnel) tunnel->stop();
     // Commit callbacks message actors: let them run while the system lives.
     st.value()->drain();
     sys.await_actors_before_shutdown(false);

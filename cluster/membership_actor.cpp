@@ -122,14 +122,34 @@ void dial_address(self_ptr self, const std::string& addr) {
   auto& st = self->state;
   auto hp = parse_host_port(addr);
   if (!hp || addr == st.self.cluster || !st.dialing.insert(addr).second) return;
+  auto* stats = st.local ? st.local->context()->stats.get() : nullptr;
+  // With [cluster] tls_*, CAF dials a loopback port of the TLS tunnel
+  // (net/cluster_tunnel.hpp) that carries the link to the member.
+  auto host = hp->host;
+  auto port = hp->port;
+  if (st.dial_via) {
+    auto local = st.dial_via(hp->host, hp->port);
+    if (!local) {
+      st.dialing.erase(addr);
+      if (stats) stats->cluster_dial("failed").Increment();
+      return;
+    }
+    host = "127.0.0.1";
+    port = local.value();
+  }
   auto mm = caf::actor_cast<caf::actor>(self->home_system().middleman().actor_handle());
-  self->request(mm, ask_timeout, caf::connect_atom_v, hp->host, hp->port)
+  self->request(mm, ask_timeout, caf::connect_atom_v, host, port)
     .then(
-      [self, addr](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+      [self, addr, stats](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
         self->state.dialing.erase(addr);
+        if (stats) stats->cluster_dial(ptr ? "ok" : "failed").Increment();
         if (ptr) greet(self, caf::actor_cast<caf::actor>(ptr));
       },
-      [self, addr](caf::error&) { self->state.dialing.erase(addr); });
+      [self, addr, stats](caf::error& e) {
+        self->state.dialing.erase(addr);
+        if (stats) stats->cluster_dial("failed").Increment();
+        spdlog::debug("cluster: cannot reach {}: {}", addr, caf::to_string(e));
+      });
 }
 
 // Runs `dial` after `ms`, replacing the one scheduled before.
@@ -157,11 +177,12 @@ void dial(self_ptr self) {
 }  // namespace
 
 caf::behavior membership_actor(self_ptr self, node_info info, std::vector<std::string> seeds,
-                               std::shared_ptr<cluster_directory> dir, herald::node* local) {
+                               std::shared_ptr<cluster_directory> dir, herald::node* local, dial_fn dial_via) {
   auto& st = self->state;
   st.self = std::move(info);
   st.dir = std::move(dir);
   st.local = local;
+  st.dial_via = std::move(dial_via);
   st.self.agent = caf::actor{self};
   for (auto& s : seeds) {
     if (auto hp = parse_host_port(s)) st.seeds.emplace_back(hp->host, hp->port);

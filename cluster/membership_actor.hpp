@@ -19,6 +19,7 @@
 // What members announce feeds the cluster_directory; after every change the
 // node's namespace actors get (ring) so they re-attach their sessions to the
 // current owners.
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -32,6 +33,10 @@
 
 namespace herald::cluster {
 
+// Where CAF should dial to reach a member's host:port: a loopback port of
+// the TLS tunnel (net/cluster_tunnel.hpp), or an error. Empty: directly.
+using dial_fn = std::function<herald::result<uint16_t>(const std::string& host, uint16_t port)>;
+
 struct membership_state {
   node_info self;
   std::vector<std::pair<std::string, uint16_t>> seeds;
@@ -43,12 +48,13 @@ struct membership_state {
   std::set<std::string> deleted;  // namespaces deleted while this node ran: never re-adopted
   std::shared_ptr<cluster_directory> dir;
   herald::node* local = nullptr;
+  dial_fn dial_via;
   static inline const char* name = "herald.membership";
 };
 
 // `seeds` are host:port strings (node.cluster_listen of other nodes).
 caf::behavior membership_actor(caf::stateful_actor<membership_state>* self, node_info me,
                                std::vector<std::string> seeds, std::shared_ptr<cluster_directory> dir,
-                               herald::node* local);
+                               herald::node* local, dial_fn dial_via = {});
 
 }  // namespace herald::cluster

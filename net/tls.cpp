@@ -20,7 +20,8 @@ std::string openssl_error() {
 }
 }  // namespace
 
-result<std::shared_ptr<tls_context>> tls_context::server(const std::string& cert_file, const std::string& key_file) {
+result<std::shared_ptr<tls_context>> tls_context::server(const std::string& cert_file, const std::string& key_file,
+                                                         const std::string& client_ca) {
   SSL_CTX* c = SSL_CTX_new(TLS_server_method());
   if (!c) return error{errc::internal, "cannot make a TLS context: " + openssl_error()};
   std::shared_ptr<tls_context> ctx(new tls_context(c, false));
@@ -40,10 +41,16 @@ result<std::shared_ptr<tls_context>> tls_context::server(const std::string& cert
     return error{errc::bad_request, "cannot read the TLS key " + key_file + ": " + openssl_error()};
   if (SSL_CTX_check_private_key(c) != 1)
     return error{errc::bad_request, "the TLS key " + key_file + " does not match the certificate " + cert_file};
+  if (!client_ca.empty()) {
+    if (SSL_CTX_load_verify_locations(c, client_ca.c_str(), nullptr) != 1)
+      return error{errc::bad_request, "cannot read the CA file " + client_ca + ": " + openssl_error()};
+    SSL_CTX_set_verify(c, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  }
   return ctx;
 }
 
-result<std::shared_ptr<tls_context>> tls_context::client(const std::string& ca_file) {
+result<std::shared_ptr<tls_context>> tls_context::client(const std::string& ca_file, const std::string& cert_file,
+                                                         const std::string& key_file) {
   SSL_CTX* c = SSL_CTX_new(TLS_client_method());
   if (!c) return error{errc::internal, "cannot make a TLS context: " + openssl_error()};
   std::shared_ptr<tls_context> ctx(new tls_context(c, true));
@@ -52,6 +59,14 @@ result<std::shared_ptr<tls_context>> tls_context::client(const std::string& ca_f
   if (SSL_CTX_load_verify_locations(c, ca_file.c_str(), nullptr) != 1)
     return error{errc::bad_request, "cannot read the CA file " + ca_file + ": " + openssl_error()};
   SSL_CTX_set_verify(c, SSL_VERIFY_PEER, nullptr);
+  if (!cert_file.empty()) {
+    if (SSL_CTX_use_certificate_chain_file(c, cert_file.c_str()) != 1)
+      return error{errc::bad_request, "cannot read the TLS certificate " + cert_file + ": " + openssl_error()};
+    if (SSL_CTX_use_PrivateKey_file(c, key_file.c_str(), SSL_FILETYPE_PEM) != 1)
+      return error{errc::bad_request, "cannot read the TLS key " + key_file + ": " + openssl_error()};
+    if (SSL_CTX_check_private_key(c) != 1)
+      return error{errc::bad_request, "the TLS key " + key_file + " does not match the certificate " + cert_file};
+  }
   return ctx;
 }
 

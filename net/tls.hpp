@@ -37,11 +37,15 @@ using ssl_ptr = std::unique_ptr<SSL, ssl_free_fn>;
 // A server's certificate chain and key, or a client's trusted CA; loaded once.
 class tls_context {
  public:
-  // PEM files: the chain (leaf first) and its private key.
-  static result<std::shared_ptr<tls_context>> server(const std::string& cert_file, const std::string& key_file);
+  // PEM files: the chain (leaf first) and its private key. With
+  // `client_ca`, a peer must present a certificate of that CA (mutual TLS).
+  static result<std::shared_ptr<tls_context>> server(const std::string& cert_file, const std::string& key_file,
+                                                     const std::string& client_ca = {});
   // A client that trusts the CAs in `ca_file` (PEM) and checks the chain
-  // (herald-bench; not the host name: loopback only).
-  static result<std::shared_ptr<tls_context>> client(const std::string& ca_file);
+  // (not the host name: cluster members and herald-bench name addresses,
+  // and the CA is the cluster's own); with a cert and key, it presents them.
+  static result<std::shared_ptr<tls_context>> client(const std::string& ca_file, const std::string& cert_file = {},
+                                                     const std::string& key_file = {});
   ~tls_context();
   // A new SSL on `fd` (already non-blocking), accepting or connecting as
   // the context is a server's or a client's.

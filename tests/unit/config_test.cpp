@@ -99,3 +99,14 @@ TEST_CASE("node.ws_origins and the threading defaults") {
   CHECK(build_config({{"log.format", "json"}})->log_json);
   CHECK_FALSE(build_config({{"log.format", "xml"}}));
 }
+
+TEST_CASE("cluster TLS keys come as a set of three", "[config]") {
+  auto all = build_config({{"cluster.tls_cert", "c.pem"}, {"cluster.tls_key", "k.pem"}, {"cluster.tls_ca", "ca.pem"},
+                           {"node.tls_cert", "n.pem"}, {"node.tls_key", "nk.pem"}});
+  REQUIRE(all);
+  CHECK(all->cluster_tls_ca == "ca.pem");
+  CHECK(all->tls_cert == "n.pem");
+  auto two = build_config({{"cluster.tls_cert", "c.pem"}, {"cluster.tls_key", "k.pem"}});
+  REQUIRE_FALSE(two);
+  CHECK(two.err().message.find("go together") != std::string::npos);
+}
