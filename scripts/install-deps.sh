@@ -12,6 +12,13 @@ done
 if [ "${1:-}" = "--with-test-tools" ] && ! command -v node >/dev/null 2>&1; then
   missing+=(nodejs npm)
 fi
+# The package test (tests/package) builds a .deb and installs it; the TLS
+# tests make their certificates with the openssl CLI.
+if [ "${1:-}" = "--with-test-tools" ]; then
+  for p in dpkg-dev fakeroot adduser openssl; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
