@@ -35,18 +35,6 @@ std::vector<std::string> namespace_settings::secrets(int64_t now_ms) const {
   return {secret, previous_secret};
 }
 
-status namespace_settings::check(const std::vector<std::string>& hook_hosts) const {
-  if (!subscribe_url.empty()) {
-    auto u = parse_http_url(subscribe_url);
-    if (!u) return error{errc::bad_request, "subscribe_url must be an http:// URL without user info or fragment"};
-    if (!host_allowed(u->host, hook_hosts))
-      return error{errc::bad_request, "subscribe_url's host " + u->host + " is not in [node] hook_hosts"};
-  }
-  if (rooms == room_policy::callback && subscribe_url.empty())
-    return error{errc::bad_request, "room_policy callback needs a subscribe_url"};
-  return ok();
-}
-
 result<namespace_settings> namespace_settings::from_json(const std::string& name,
                                                          const std::string& text) {
   auto j = json_scan::valid(text) ? json::parse(text, nullptr, false) : json(json::value_t::discarded);

@@ -148,7 +148,7 @@ void session_actor::ask_subscribe(wire::client_frame& f, const namespace_setting
   if (!ctx_->check_subscribe)
     return reply_error(f.req_id, errc::forbidden, "room permissions cannot be checked on this node");
   auto join = ++joins_checked_;
-  checking_ = pending_join{std::move(f), rooms.size(), std::nullopt};
+  checking_ = std::make_unique<pending_join>(pending_join{std::move(f), rooms.size(), std::nullopt});
   auto me = as_actor();
   // A verdict may come at once (cached): it waits in the backlog behind
   // this message, so every verdict arrives as a message.

@@ -19,6 +19,7 @@
 // join or publish reaches any room: a refusal is the same whether the room
 // exists or not. While the subscribe callback is asked about a join, later
 // frames wait, so they keep their order.
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -71,13 +72,14 @@ class session_actor final : public inline_actor {
   token_grant grant_;
   // Frames before the attach answer, or while a join waits for its checks.
   std::vector<wire::client_frame> early_;
-  // The join whose rooms the subscribe callback is asked about.
+  // The join whose rooms the subscribe callback is asked about; on the
+  // heap: most sessions never have one (~300 B inline).
   struct pending_join {
     wire::client_frame frame;
     size_t left = 0;                 // verdicts still to come
     std::optional<room_checked> no;  // the first refusal or failure
   };
-  std::optional<pending_join> checking_;
+  std::unique_ptr<pending_join> checking_;
   uint64_t joins_checked_ = 0;
 };
 

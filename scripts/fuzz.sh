@@ -19,7 +19,7 @@ targets=${*:-ws_reader json_scan client_frame url config token}
 out=build-fuzz
 mkdir -p "$out"
 flags=(-std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I.)
-core=(actors/json_scan.cpp actors/wire.cpp actors/names.cpp)
+core=(actors/json_scan.cpp actors/wire.cpp actors/names.cpp actors/room_access.cpp actors/namespace_settings.cpp)
 for t in $targets; do
   case $t in
     ws_reader) src=(net/ws_codec.cpp); libs=(-lcrypto) ;;
