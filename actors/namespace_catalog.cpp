@@ -122,6 +122,21 @@ result<settings_ptr> namespace_catalog::rotate_secret(const std::string& name, i
   return settings_ptr{p};
 }
 
+result<settings_ptr> namespace_catalog::update(const std::string& name,
+                                               const std::function<status(namespace_settings&)>& change, int64_t now_ms) {
+  std::unique_lock lock(mtx_);
+  auto i = map_.find(name);
+  if (i == map_.end()) return error{errc::not_found, "no namespace " + name};
+  auto next = *i->second;
+  if (auto st = change(next); !st) return st.err();
+  next.name = name;
+  next.changed_ms = std::max(now_ms, next.changed_ms + 1);
+  if (auto st = persist(next); !st) return st.err();
+  auto p = std::make_shared<const namespace_settings>(std::move(next));
+  i->second = p;
+  return settings_ptr{p};
+}
+
 settings_ptr namespace_catalog::get(const std::string& name) const {
   std::shared_lock lock(mtx_);
   auto i = map_.find(name);

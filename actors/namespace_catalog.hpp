@@ -2,6 +2,7 @@
 // The namespaces this node knows, with their settings. Thread-safe: the
 // WebSocket upgrade path (Asio threads) reads it to check tokens, the admin
 // API changes it. Changes are persisted before they become visible.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -74,6 +75,10 @@ class namespace_catalog {
   status remove(const std::string& name);
   // A new random secret; the old one stays valid for secret_grace seconds.
   result<settings_ptr> rotate_secret(const std::string& name, int64_t now_ms);
+  // Changes an existing namespace's settings (`change` may refuse);
+  // errc::not_found when absent. A newer changed_ms, so members adopt it.
+  result<settings_ptr> update(const std::string& name, const std::function<status(namespace_settings&)>& change,
+                              int64_t now_ms);
   settings_ptr get(const std::string& name) const;
   std::vector<settings_ptr> list() const;
 

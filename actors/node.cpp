@@ -56,6 +56,15 @@ void node::rotate_secret(const std::string& ns, std::function<void(result<settin
   });
 }
 
+void node::update_namespace(const std::string& ns, std::function<status(namespace_settings&)> change,
+                            std::function<void(result<settings_ptr>)> done) {
+  ctx_->store->read([this, ns, change = std::move(change), done = std::move(done)] {
+    auto r = ctx_->catalog->update(ns, change, now_ms());
+    if (r && ctx_->announce_namespaces) ctx_->announce_namespaces();
+    done(std::move(r));
+  });
+}
+
 void node::delete_namespace(const std::string& name, std::function<void(status)> done) {
   ctx_->store->read([this, name, done = std::move(done)] { done(delete_namespace(name)); });
 }

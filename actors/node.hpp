@@ -37,6 +37,10 @@ class node {
   // A new secret for `ns` (the old one kept for its grace), told to the
   // cluster; `done` runs on a storage thread.
   void rotate_secret(const std::string& ns, std::function<void(result<settings_ptr>)> done);
+  // Changes a namespace's settings (off the caller's thread: it syncs to
+  // RocksDB) and tells the cluster.
+  void update_namespace(const std::string& ns, std::function<status(namespace_settings&)> change,
+                        std::function<void(result<settings_ptr>)> done);
   void drop_namespace(const std::string& name);
   // The session actor for a new connection, or an invalid handle when the
   // namespace is gone.

@@ -1,4 +1,4 @@
-// The admin API: namespaces (create, list, delete, rotate a secret).
+// The admin API: namespaces (create, list, change, delete, rotate a secret).
 #include <tuple>  // structured bindings of the namespace fields
 
 #include <nlohmann/json.hpp>
@@ -129,7 +129,29 @@ void api::admin(call& c, const std::vector<std::string>& s) {
     });
     return;
   }
-  if (m != "DELETE") return c.fail(errc::method_not_allowed, "use DELETE on " + c.target.path);
+  if (m == "PATCH") {  // change settings; the name and secret stay (rotate for a new secret)
+    auto j = json_scan::valid(c.req.body) ? json::parse(c.req.body, nullptr, false) : json(json::value_t::discarded);
+    if (j.is_discarded() || !j.is_object())
+      return c.fail(errc::bad_request, "body must be a JSON object (nested at most 64 levels)");
+    for (auto* fixed : {"name", "secret"})
+      if (j.contains(fixed))
+        return c.fail(errc::bad_request, std::string("\"") + fixed + "\" cannot change (rotate a secret with POST .../secret)");
+    namespace_settings probe;  // the fields are checked here, on this thread, before any write
+    if (auto st = read_settings(j, probe); !st) return c.fail(st.err());
+    auto hosts = node_.context()->hook_hosts;
+    return node_.update_namespace(
+      s[3],
+      [j = std::move(j), hosts](namespace_settings& ns) -> status {
+        if (auto st = read_settings(j, ns); !st) return st;
+        return ns.check(hosts);
+      },
+      [reply = c.reply](result<settings_ptr> r) {
+        call c2{{}, reply, {}, {}};
+        if (!r) return c2.fail(r.err());
+        c2.ok(settings_json(*r.value()));
+      });
+  }
+  if (m != "DELETE") return c.fail(errc::method_not_allowed, "use PATCH or DELETE on " + c.target.path);
   node_.delete_namespace(s[3], [reply = c.reply, name = s[3]](status st) {
     call c2{{}, reply, {}, {}};
     if (!st) return c2.fail(st.err());

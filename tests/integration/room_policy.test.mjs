@@ -249,3 +249,34 @@ test('a room_policy in config.ini that cannot work stops the node with a clear e
   assert.match(n.log(), /subscribe_url/);
   await n.stop();
 });
+
+test('PATCH /v1/admin/namespaces/{ns} changes room_policy on a live namespace', async () => {
+  const admin = { bearer: 'admin-token' };
+  const made = await api(node, 'POST', '/v1/admin/namespaces', { auth: admin, body: { name: 'live', secret: 'live-secret' } });
+  assert.equal(made.status, 200);
+  const open = (claims) => Client.open(node, { ns: 'live', token: jwt('live-secret', claims) });
+  const before = await open({ sub: 'p' });
+  assert.equal((await before.join('any')).ok, true);
+  const p = await api(node, 'PATCH', '/v1/admin/namespaces/live', { auth: admin, body: { room_policy: 'token' } });
+  assert.equal(p.status, 200, p.text);
+  assert.equal(p.json.room_policy, 'token');
+  assert.equal(p.json.secret, undefined);
+  // Sessions open already are governed by the new policy from their next join.
+  assert.equal((await before.join('other')).error.code, 'forbidden');
+  const granted = await open({ sub: 'q', rooms: ['other'] });
+  assert.equal((await granted.join('other')).ok, true);
+  // Checked like a create; nothing changes when refused.
+  for (const [body, status] of [[{ room_policy: 'callback' }, 400], [{ secret: 'x' }, 400], [{ name: 'y' }, 400],
+    [{ subscribe_timeout: 99 }, 400], [[1], 400]]) {
+    const r = await api(node, 'PATCH', '/v1/admin/namespaces/live', { auth: admin, body });
+    assert.equal(r.status, status, JSON.stringify(body));
+  }
+  assert.equal((await api(node, 'PATCH', '/v1/admin/namespaces/nosuch', { auth: admin, body: {} })).status, 404);
+  assert.equal((await api(node, 'PATCH', '/v1/admin/namespaces/live', { auth: { bearer: 'wrong' }, body: {} })).status, 401);
+  const list = await api(node, 'GET', '/v1/admin/namespaces', { auth: admin });
+  assert.equal(list.json.namespaces.find((n) => n.name === 'live').room_policy, 'token');
+  // The old secret still works: a PATCH is not a rotation.
+  assert.equal((await api(node, 'GET', '/v1/stats', { auth: { basic: 'live:live-secret' } })).status, 200);
+  await before.close();
+  await granted.close();
+});

@@ -106,3 +106,39 @@ TEST_CASE("a rotated secret: both work during the grace, it persists, and is mar
   }
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("an update changes settings and persists as newer while a refusal changes nothing", "[catalog]") {
+  auto dir = temp_dir("update");
+  {
+    auto st = storage::store::open(dir);
+    REQUIRE(st);
+    namespace_catalog cat(st.value().get());
+    namespace_settings s;
+    s.name = "u";
+    s.secret = "sec";
+    REQUIRE(cat.create(s));
+    auto r = cat.update("u", [](namespace_settings& n) -> status {
+      n.rooms = room_policy::token;
+      n.name = "renamed";  // ignored: the name stays
+      return ok();
+    }, 5000);
+    REQUIRE(r);
+    CHECK(r.value()->rooms == room_policy::token);
+    CHECK(r.value()->name == "u");
+    CHECK(r.value()->secret == "sec");
+    CHECK(r.value()->changed_ms == 5000);
+    auto refused = cat.update("u", [](namespace_settings& n) -> status {
+      n.rooms = room_policy::open;
+      return error{errc::bad_request, "no"};
+    }, 6000);
+    CHECK(refused.err().code == errc::bad_request);
+    CHECK(cat.get("u")->rooms == room_policy::token);
+    CHECK(cat.update("nope", [](namespace_settings&) -> status { return ok(); }, 1).err().code == errc::not_found);
+  }
+  auto st = storage::store::open(dir);
+  REQUIRE(st);
+  namespace_catalog cat(st.value().get());
+  REQUIRE(cat.load());
+  CHECK(cat.get("u")->rooms == room_policy::token);
+  CHECK(cat.get("u")->changed_ms == 5000);
+}

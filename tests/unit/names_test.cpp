@@ -46,7 +46,7 @@ TEST_CASE("host:port addresses") {
   CHECK_FALSE(parse_host_port("no-port"));
 }
 
-TEST_CASE("loopback hosts: 127.0.0.0/8, ::1, localhost", "[names]") {
+TEST_CASE("loopback hosts are 127.0.0.0/8 and ::1 and localhost", "[names]") {
   for (auto h : {"127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"}) CHECK(herald::is_loopback_host(h));
   for (auto h : {"", "0.0.0.0", "10.0.0.1", "128.0.0.1", "127.0.0", "127.0.0.1.5", "127.a.0.1", "::", "host"})
     CHECK_FALSE(herald::is_loopback_host(h));

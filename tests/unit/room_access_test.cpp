@@ -8,7 +8,7 @@
 
 using namespace herald;
 
-TEST_CASE("room patterns: exact names and prefixes ending in *", "[rooms]") {
+TEST_CASE("room patterns: exact names and prefixes ending in a star", "[rooms]") {
   room_patterns p{{"lobby", "team.*", "x*"}};
   CHECK(p.matches("lobby"));
   CHECK_FALSE(p.matches("lobby2"));
@@ -74,7 +74,7 @@ TEST_CASE("the allow cache keeps allows until they expire and stays bounded", "[
   CHECK_FALSE(c.allowed(k1, 100));
 }
 
-TEST_CASE("callback URLs: http only, host and port and target", "[rooms]") {
+TEST_CASE("callback URLs: http only with host and port and target", "[rooms]") {
   auto u = parse_http_url("http://127.0.0.1:9000/hooks/sub?app=1");
   REQUIRE(u);
   CHECK(u->host == "127.0.0.1");
