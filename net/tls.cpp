@@ -3,6 +3,10 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
 #include <boost/asio/error.hpp>
 
 namespace herald {
@@ -18,55 +22,64 @@ std::string openssl_error() {
   ERR_clear_error();
   return buf;
 }
-}  // namespace
 
-result<std::shared_ptr<tls_context>> tls_context::server(const std::string& cert_file, const std::string& key_file,
-                                                         const std::string& client_ca) {
-  SSL_CTX* c = SSL_CTX_new(TLS_server_method());
-  if (!c) return error{errc::internal, "cannot make a TLS context: " + openssl_error()};
-  std::shared_ptr<tls_context> ctx(new tls_context(c, false));
+// What servers and clients share: TLS 1.2 or later, and the modes.
+// RELEASE_BUFFERS: an idle connection gives its record buffers back.
+// PARTIAL_WRITE + MOVING_WRITE_BUFFER: a write may take part of what it
+// is given, and a retry may come from another address with the same bytes.
+SSL_CTX* new_context(const SSL_METHOD* method) {
+  SSL_CTX* c = SSL_CTX_new(method);
+  if (!c) return nullptr;
   SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
-  SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-  // RELEASE_BUFFERS: an idle connection gives its record buffers back.
-  // PARTIAL_WRITE + MOVING_WRITE_BUFFER: a write may take part of what it
-  // is given, and a retry may come from another address with the same bytes.
   SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  // No server-side session cache: each cached session is ~1 KB more per
-  // client, and a push server's clients reconnect rarely; TLS 1.3 clients
-  // still resume with the stateless tickets.
-  SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+  return c;
+}
+
+// The certificate chain and its key, checked to match.
+status use_identity(SSL_CTX* c, const std::string& cert_file, const std::string& key_file) {
   if (SSL_CTX_use_certificate_chain_file(c, cert_file.c_str()) != 1)
     return error{errc::bad_request, "cannot read the TLS certificate " + cert_file + ": " + openssl_error()};
   if (SSL_CTX_use_PrivateKey_file(c, key_file.c_str(), SSL_FILETYPE_PEM) != 1)
     return error{errc::bad_request, "cannot read the TLS key " + key_file + ": " + openssl_error()};
   if (SSL_CTX_check_private_key(c) != 1)
     return error{errc::bad_request, "the TLS key " + key_file + " does not match the certificate " + cert_file};
-  if (!client_ca.empty()) {
-    if (SSL_CTX_load_verify_locations(c, client_ca.c_str(), nullptr) != 1)
-      return error{errc::bad_request, "cannot read the CA file " + client_ca + ": " + openssl_error()};
-    SSL_CTX_set_verify(c, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-  }
+  return ok();
+}
+
+// Peers must present a certificate of the CAs in `ca_file` (`mode`: the
+// SSL_VERIFY_* flags).
+status verify_peers(SSL_CTX* c, const std::string& ca_file, int mode) {
+  if (SSL_CTX_load_verify_locations(c, ca_file.c_str(), nullptr) != 1)
+    return error{errc::bad_request, "cannot read the CA file " + ca_file + ": " + openssl_error()};
+  SSL_CTX_set_verify(c, mode, nullptr);
+  return ok();
+}
+}  // namespace
+
+result<std::shared_ptr<tls_context>> tls_context::server(const std::string& cert_file, const std::string& key_file,
+                                                         const std::string& client_ca) {
+  SSL_CTX* c = new_context(TLS_server_method());
+  if (!c) return error{errc::internal, "cannot make a TLS context: " + openssl_error()};
+  std::shared_ptr<tls_context> ctx(new tls_context(c, false));
+  SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // No server-side session cache: each cached session is ~1 KB more per
+  // client, and a push server's clients reconnect rarely; TLS 1.3 clients
+  // still resume with the stateless tickets.
+  SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+  if (auto st = use_identity(c, cert_file, key_file); !st) return st.err();
+  if (!client_ca.empty())
+    if (auto st = verify_peers(c, client_ca, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT); !st) return st.err();
   return ctx;
 }
 
 result<std::shared_ptr<tls_context>> tls_context::client(const std::string& ca_file, const std::string& cert_file,
                                                          const std::string& key_file) {
-  SSL_CTX* c = SSL_CTX_new(TLS_client_method());
+  SSL_CTX* c = new_context(TLS_client_method());
   if (!c) return error{errc::internal, "cannot make a TLS context: " + openssl_error()};
   std::shared_ptr<tls_context> ctx(new tls_context(c, true));
-  SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
-  SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  if (SSL_CTX_load_verify_locations(c, ca_file.c_str(), nullptr) != 1)
-    return error{errc::bad_request, "cannot read the CA file " + ca_file + ": " + openssl_error()};
-  SSL_CTX_set_verify(c, SSL_VERIFY_PEER, nullptr);
-  if (!cert_file.empty()) {
-    if (SSL_CTX_use_certificate_chain_file(c, cert_file.c_str()) != 1)
-      return error{errc::bad_request, "cannot read the TLS certificate " + cert_file + ": " + openssl_error()};
-    if (SSL_CTX_use_PrivateKey_file(c, key_file.c_str(), SSL_FILETYPE_PEM) != 1)
-      return error{errc::bad_request, "cannot read the TLS key " + key_file + ": " + openssl_error()};
-    if (SSL_CTX_check_private_key(c) != 1)
-      return error{errc::bad_request, "the TLS key " + key_file + " does not match the certificate " + cert_file};
-  }
+  if (auto st = verify_peers(c, ca_file, SSL_VERIFY_PEER); !st) return st.err();
+  if (!cert_file.empty())
+    if (auto st = use_identity(c, cert_file, key_file); !st) return st.err();
   return ctx;
 }
 
@@ -118,6 +131,17 @@ io_result write(SSL* s, const void* data, size_t size) {
   errno = 0;
   int rc = SSL_write_ex(s, data, size, &n);
   return outcome(s, rc, n);
+}
+
+io_result write_gathered(SSL* s, const boost::asio::const_buffer* from, const boost::asio::const_buffer* to) {
+  thread_local std::vector<char> gather(16384);
+  size_t len = 0;
+  for (auto* b = from; b != to && len < gather.size(); ++b) {
+    auto k = std::min(b->size(), gather.size() - len);
+    std::memcpy(gather.data() + len, b->data(), k);
+    len += k;
+  }
+  return write(s, gather.data(), len);
 }
 
 io_result handshake(SSL* s) {

@@ -68,6 +68,31 @@ struct io_result {
 io_result read(SSL* s, void* data, size_t size);
 io_result write(SSL* s, const void* data, size_t size);
 io_result handshake(SSL* s);
+// One record for many small buffers [from, to): up to 16 KB (a record's
+// most) gathered and written. A retry after want-write gathers the same
+// bytes again, as OpenSSL requires, as long as the caller moves the
+// buffers only by what was written.
+io_result write_gathered(SSL* s, const boost::asio::const_buffer* from, const boost::asio::const_buffer* to);
+
+// Writes all of `bytes` from `at` on, waiting for `sock` as OpenSSL asks;
+// then done(ec). `done` keeps the socket's owner alive.
+template <class Done>
+void async_write_all(boost::asio::ip::tcp::socket& sock, SSL* s, std::shared_ptr<const std::string> bytes, size_t at,
+                     Done done) {
+  while (at < bytes->size()) {
+    auto r = write(s, bytes->data() + at, bytes->size() - at);
+    if (r.w != want::nothing)
+      return sock.async_wait(
+        r.w == want::read ? boost::asio::ip::tcp::socket::wait_read : boost::asio::ip::tcp::socket::wait_write,
+        [&sock, s, bytes, at, done = std::move(done)](boost::system::error_code ec) mutable {
+          if (ec) return done(ec);
+          async_write_all(sock, s, std::move(bytes), at, std::move(done));
+        });
+    if (r.ec) return done(r.ec);
+    at += r.n;
+  }
+  done(boost::system::error_code{});
+}
 // Sends close_notify if it can at once; never waits.
 void notify_close(SSL* s);
 }  // namespace tls

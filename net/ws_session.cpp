@@ -1,7 +1,5 @@
 #include "net/ws_session.hpp"
 
-#include <cstring>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -73,25 +71,8 @@ void ws_session::run(const boost::beast::http::request<boost::beast::http::strin
                             [response, then = std::move(then)](boost::system::error_code ec, std::size_t) mutable {
                               then(!ec);
                             });
-  write_upgrade(std::move(response), 0, std::move(then));
-}
-
-// The 101 answer through TLS: written as it fits, waiting for room.
-void ws_session::write_upgrade(std::shared_ptr<const std::string> bytes, size_t at, std::function<void(bool)> done) {
-  while (at < bytes->size()) {
-    auto r = tls::write(ssl_.get(), bytes->data() + at, bytes->size() - at);
-    if (r.w != tls::want::nothing) {
-      auto what = r.w == tls::want::read ? tcp::socket::wait_read : tcp::socket::wait_write;
-      return socket_.async_wait(what, [self = shared_from_this(), bytes, at, done = std::move(done)](
-                                        boost::system::error_code ec) mutable {
-        if (ec) return done(false);
-        self->write_upgrade(std::move(bytes), at, std::move(done));
-      });
-    }
-    if (r.ec) return done(false);
-    at += r.n;
-  }
-  done(true);
+  tls::async_write_all(socket_, ssl_.get(), std::move(response), 0,
+                       [then = std::move(then)](boost::system::error_code ec) mutable { then(!ec); });
 }
 
 void ws_session::start(const std::string& ns, session_info info, const std::string& early, token_grant grant) {
@@ -139,17 +120,9 @@ size_t ws_session::write_some(const net::const_buffer* from, const net::const_bu
                               tcp::socket::wait_type& wait) {
   wait = tcp::socket::wait_write;
   if (!ssl_) return socket_.write_some(buffer_range{from, to}, ec);
-  // One TLS record for many small frames: gather up to 16 KB (a record's
-  // most). A retry after want-write gathers the same bytes again, as
-  // OpenSSL requires: the buffers move only by what was written.
-  thread_local std::vector<char> gather(16384);
-  size_t len = 0;
-  for (auto* b = from; b != to && len < gather.size(); ++b) {
-    auto k = std::min(b->size(), gather.size() - len);
-    std::memcpy(gather.data() + len, b->data(), k);
-    len += k;
-  }
-  auto r = tls::write(ssl_.get(), gather.data(), len);
+  // One TLS record for many small frames; written() moves the buffers
+  // only by what was written, so a retry sends the same bytes.
+  auto r = tls::write_gathered(ssl_.get(), from, to);
   ec = r.ec;
   if (r.w == tls::want::read) wait = tcp::socket::wait_read;
   return r.n;

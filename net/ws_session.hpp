@@ -8,7 +8,6 @@
 // queued so far (up to a batch) and write them with one writev, directly
 // when the socket has room, else when it becomes writable.
 #include <chrono>
-#include <functional>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -81,7 +80,6 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   size_t write_some(const boost::asio::const_buffer* from, const boost::asio::const_buffer* to,
                     boost::system::error_code& ec, boost::asio::ip::tcp::socket::wait_type& wait);
   void shutdown_send();
-  void write_upgrade(std::shared_ptr<const std::string> bytes, size_t at, std::function<void(bool)> done);
 
   boost::asio::ip::tcp::socket socket_;
   ssl_ptr ssl_;

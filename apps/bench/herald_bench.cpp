@@ -188,22 +188,17 @@ void tls_io(const std::shared_ptr<connection>& c, Op op, Done done) {
 
 // Writes all of `data` (through TLS when the connection has it).
 template <class Done>
-void write_all(const std::shared_ptr<connection>& c, std::shared_ptr<const std::string> data, size_t at, Done done) {
+void write_all(const std::shared_ptr<connection>& c, std::shared_ptr<const std::string> data, Done done) {
   if (!c->ssl)
     return asio::async_write(c->sock, asio::buffer(*data), [data, done](beast::error_code ec, size_t) { done(ec); });
-  if (at == data->size()) return done(beast::error_code{});
-  tls_io(c, [c, data, at] { return herald::tls::write(c->ssl.get(), data->data() + at, data->size() - at); },
-         [c, data, at, done](beast::error_code ec, size_t n) {
-           if (ec) return done(ec);
-           write_all(c, data, at + n, done);
-         });
+  herald::tls::async_write_all(c->sock, c->ssl.get(), std::move(data), 0, [c, done](beast::error_code ec) { done(ec); });
 }
 
 void flush_writes(const std::shared_ptr<connection>& c) {
   if (c->writing || c->writes.empty()) return;
   c->writing = true;
   auto data = std::make_shared<const std::string>(std::move(c->writes.front()));
-  write_all(c, data, 0, [c](beast::error_code ec) {
+  write_all(c, data, [c](beast::error_code ec) {
     c->writing = false;
     c->writes.pop_front();
     if (!ec) flush_writes(c);
@@ -381,7 +376,7 @@ void start_conn(size_t i) {
       auto target = ws_target(a);
       auto req = std::make_shared<const std::string>(ws::upgrade_request(B->opt.host + ":" + std::to_string(ep.port()), target));
       auto upgrade = [c, req] {
-        write_all(c, req, 0, [c](beast::error_code ec) {
+        write_all(c, req, [c](beast::error_code ec) {
           if (ec) return fail_conn(c, "handshake", ec);
           read_head(c);
         });
