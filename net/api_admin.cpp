@@ -136,8 +136,6 @@ void api::admin(call& c, const std::vector<std::string>& s) {
     for (auto* fixed : {"name", "secret"})
       if (j.contains(fixed))
         return c.fail(errc::bad_request, std::string("\"") + fixed + "\" cannot change (rotate a secret with POST .../secret)");
-    namespace_settings probe;  // the fields are checked here, on this thread, before any write
-    if (auto st = read_settings(j, probe); !st) return c.fail(st.err());
     auto hosts = node_.context()->hook_hosts;
     return node_.update_namespace(
       s[3],
