@@ -24,6 +24,9 @@ class connection {
   // Closes the connection with 4001 at `ms` (since the epoch) unless
   // called again first; 0: never (a token without expiry).
   virtual void expire_at(int64_t ms) { (void)ms; }
+  // The close code the connection ended with (sent or received; 1006 when
+  // it ended without one); 0 while it is open.
+  virtual uint16_t closed_with() const { return 0; }
   // Starts the writers of `conns` (all of this one's kind), whose sends were
   // made inside a send_batch: one task for the network thread for all.
   virtual void wake_all(std::vector<connection_ptr>&& conns) = 0;

@@ -25,6 +25,8 @@ class store;
 
 namespace herald {
 
+class webhook_directory;
+
 struct node_context {
   std::string node_name;
   limits lim;
@@ -55,6 +57,15 @@ struct node_context {
   std::function<void(const namespace_settings& ns, const session_info& who, const std::string& room,
                      std::function<void(status)> done)>
     check_subscribe;
+  // Each namespace's webhook actor on this node (actors/webhooks.hpp);
+  // null: no webhooks (deterministic actor tests).
+  std::shared_ptr<webhook_directory> hooks;
+  // POSTs a batch of webhook events (net/http_client.cpp), signed with
+  // `key`: the answer's HTTP status, or why there is none. `done` runs
+  // once, on a loop thread. The URL was checked against hook_hosts.
+  std::function<void(const std::string& url, std::string body, const std::string& key,
+                     std::chrono::milliseconds timeout, std::function<void(result<unsigned>)> done)>
+    post_hook;
   // How long an idle user/room actor lingers before it is passivated.
   std::chrono::milliseconds passivate_after{10000};
   // Bound on every request between actors.

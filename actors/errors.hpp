@@ -84,6 +84,24 @@ constexpr uint16_t too_big = 1009;        // frame over limits.max_frame
 constexpr uint16_t try_again = 1013;      // too slow to keep up: reconnect with backoff
 constexpr uint16_t api_disconnect = 4000; // disconnected through the HTTP API
 constexpr uint16_t token_expired = 4001;  // the session's token expired and was not refreshed
+constexpr uint16_t lost = 1006;           // never sent: the connection ended without a close frame
 }  // namespace close_code
+
+// What a close code says, for webhook events and logs.
+inline const char* close_reason(uint16_t code) {
+  switch (code) {
+    case close_code::normal: return "normal";
+    case close_code::going_away: return "going_away";
+    case close_code::protocol_error: return "protocol_error";
+    case close_code::lost: return "connection_lost";
+    case close_code::invalid_data: return "invalid_data";
+    case close_code::policy: return "policy";
+    case close_code::too_big: return "too_big";
+    case close_code::try_again: return "too_slow";
+    case close_code::api_disconnect: return "api_disconnect";
+    case close_code::token_expired: return "token_expired";
+    default: return "closed";
+  }
+}
 
 }  // namespace herald

@@ -32,6 +32,9 @@ struct key_online {  // a user has live sessions / a room has members, or no lon
   key_kind kind = key_kind::user;
   std::string key;
   bool on = false;
+  // Off because the key moved to another node (a handoff): not an offline
+  // user, so no webhook event.
+  bool moved = false;
 };
 
 struct parent_interface : interface<user_idle, room_idle, key_online> {};

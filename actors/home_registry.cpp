@@ -37,7 +37,7 @@ size_t home_registry::park(const std::string& user, session_ref ref) {
   for (auto& r : list)
     if (r.info.session == ref.info.session) return list.size();
   list.push_back(std::move(ref));
-  online_users_.insert(user);
+  if (online_users_.insert(user).second && on_presence) on_presence(user, true);
   return list.size();
 }
 
@@ -57,7 +57,7 @@ void home_registry::forget(const std::string& user, const std::string& session) 
              list.end());
   if (!list.empty()) return;
   dormant_.erase(d);
-  online_users_.erase(user);
+  if (online_users_.erase(user) && on_presence) on_presence(user, false);
 }
 
 size_t home_registry::parked(const std::string& user) const {
@@ -86,10 +86,10 @@ std::optional<home_registry::pending_attach> home_registry::checked(uint64_t tok
   return p;
 }
 
-void home_registry::set_online(key_kind kind, const std::string& key, bool on) {
+void home_registry::set_online(key_kind kind, const std::string& key, bool on, bool moved) {
   auto& set = kind == key_kind::user ? online_users_ : active_rooms_;
-  if (on) set.insert(key);
-  else set.erase(key);
+  bool changed = on ? set.insert(key).second : set.erase(key) > 0;
+  if (changed && kind == key_kind::user && !moved && on_presence) on_presence(key, on);
 }
 
 }  // namespace herald

@@ -74,7 +74,12 @@ class home_registry {
 
   // -- presence of keys homed here -------------------------------------------------
   // The user's actor says whether it has live sessions (a room's: members).
-  void set_online(key_kind kind, const std::string& key, bool on);
+  // `moved`: off because the key went to another node.
+  void set_online(key_kind kind, const std::string& key, bool on, bool moved = false);
+  // Called when a user homed here comes online (its first live session
+  // anywhere) or goes offline (its last one ended); not when it moves to
+  // another home. The namespace actor emits the webhook events.
+  std::function<void(const std::string& user, bool online)> on_presence;
   size_t users_online() const { return online_users_.size(); }
   size_t rooms_active() const { return active_rooms_.size(); }
 

@@ -9,6 +9,7 @@ struct limits {
   size_t max_body = 1024 * 1024;         // bytes per HTTP body (413)
   size_t max_rooms = 100;                // rooms one session may be in
   size_t max_targets = 1000;             // entries per list in a frame or push
+  size_t max_batch = 1000;               // pushes per POST /v1/push/batch
   size_t send_queue = 1024 * 1024;       // bytes queued per session (close 1013)
   size_t max_connections = 19000;        // WebSocket sessions per node (503 beyond)
   int heartbeat = 25;                    // seconds between server pings

@@ -31,6 +31,9 @@ metrics::metrics()
     handoff_family(counter_family(*registry, "herald_handoffs_total", "Keys whose durable state moved to a new owner, by kind and side")),
     subscribe_family(counter_family(*registry, "herald_subscribe_checks_total", "Room joins checked by the subscribe callback, by result")),
     dial_family(counter_family(*registry, "herald_cluster_dials_total", "Connections to other members' cluster_listen, by result")),
+    webhook_family(counter_family(*registry, "herald_webhook_events_total", "Webhook events of a namespace on this node, by result (emitted, delivered, retried, dropped)")),
+    auth_family(counter_family(*registry, "herald_auth_checks_total", "WebSocket upgrades decided by a namespace's connect callback, by result")),
+    webhook_queue_family(BuildGauge().Name("herald_webhook_queue").Help("A namespace's webhook queue on this node: events, bytes, age_seconds of the oldest").Register(*registry)),
     handoff_records(counter_family(*registry, "herald_handoff_records_total", "Records merged from a previous owner that were new here").Add({})) {}
 
 Counter& metrics::closed(uint16_t code) { return closed_family.Add({{"code", std::to_string(code)}}); }
@@ -47,6 +50,13 @@ Counter& metrics::internode(const std::string& kind) { return internode_family.A
 Counter& metrics::passivated(const std::string& kind) { return passivated_family.Add({{"kind", kind}}); }
 Counter& metrics::cluster_dial(const std::string& result) { return dial_family.Add({{"result", result}}); }
 Counter& metrics::subscribe_check(const std::string& result) { return subscribe_family.Add({{"result", result}}); }
+Counter& metrics::auth_check(const std::string& result) { return auth_family.Add({{"result", result}}); }
+Counter& metrics::webhook(const std::string& ns, const std::string& result) {
+  return webhook_family.Add({{"ns", ns}, {"result", result}});
+}
+Gauge& metrics::webhook_queue(const std::string& ns, const std::string& what) {
+  return webhook_queue_family.Add({{"ns", ns}, {"what", what}});
+}
 Counter& metrics::handoff(const std::string& kind, const std::string& side) {
   return handoff_family.Add({{"kind", kind}, {"side", side}});
 }

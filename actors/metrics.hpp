@@ -32,6 +32,12 @@ struct metrics {
   prometheus::Counter& subscribe_check(const std::string& result);
   // Dials of other members' cluster_listen, by result (ok, failed).
   prometheus::Counter& cluster_dial(const std::string& result);
+  // Connect callbacks (auth_url), by result (allow, deny, error, cached).
+  prometheus::Counter& auth_check(const std::string& result);
+  // Webhook events of a namespace on this node, by result (emitted,
+  // delivered, retried, dropped), and its queue.
+  prometheus::Counter& webhook(const std::string& ns, const std::string& result);
+  prometheus::Gauge& webhook_queue(const std::string& ns, const std::string& what);  // events, bytes, age_seconds
 
   std::shared_ptr<prometheus::Registry> registry;
   prometheus::Gauge& connections;
@@ -51,6 +57,9 @@ struct metrics {
   prometheus::Family<prometheus::Counter>& handoff_family;
   prometheus::Family<prometheus::Counter>& subscribe_family;
   prometheus::Family<prometheus::Counter>& dial_family;
+  prometheus::Family<prometheus::Counter>& webhook_family;
+  prometheus::Family<prometheus::Counter>& auth_family;
+  prometheus::Family<prometheus::Gauge>& webhook_queue_family;
   prometheus::Counter& handoff_records;  // declared after registry: initialised from it
 
  private:

@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/namespace_home.hpp"
+#include "actors/webhook_actor.hpp"
+#include "actors/webhooks.hpp"
 #include "storage/store.hpp"
 
 namespace herald {
@@ -140,6 +142,7 @@ void attach(self_ptr self, attach_session& m) {
       attach_to_home(self, ref);
     }
     st.hub.add(local_hub::session{ref.info, ref.actor, conn, {}});
+    emit_hook(*st.ctx, st.ns, hook_kind::connect, ref.info.user, session_fields(ref.info, st.ctx->node_name));
     conn->send(std::make_shared<const std::string>(
       wire::welcome(ref.info.session, ref.info.user, st.ctx->node_name, st.ctx->lim.heartbeat)));
     ans->give(static_cast<uint64_t>(st.hub.size()));
@@ -166,16 +169,22 @@ void join(self_ptr self, join_rooms& m) {
   for (size_t k = 0; k < m.rooms.size(); ++k) {
     auto& room = m.rooms[k];
     st.hub.join(m.session, room);
+    emit_hook(*st.ctx, st.ns, hook_kind::join, s->info.user,
+              R"("room":)" + wire::quote(room) + "," + session_fields(s->info, st.ctx->node_name));
     ask_into(self, g, target<key_kind::room>(self, room), r_join{room, ref, k < m.since.size() ? m.since[k] : ""});
   }
 }
 
 void leave(self_ptr self, leave_rooms& m) {
   auto& st = self->state;
-  auto g = make_gather(st.hub.find(m.session) ? m.rooms.size() : 0, std::move(m.ans));
-  if (!st.hub.find(m.session)) return;
+  auto* s = st.hub.find(m.session);
+  auto g = make_gather(s ? m.rooms.size() : 0, std::move(m.ans));
+  if (!s) return;
   for (auto& room : m.rooms) {
     st.hub.leave(m.session, room);
+    emit_hook(*st.ctx, st.ns, hook_kind::leave, s->info.user,
+              R"("room":)" + wire::quote(room) + "," + session_fields(s->info, st.ctx->node_name) +
+                R"(,"reason":"left")");
     ask_into(self, g, target<key_kind::room>(self, room), r_leave{room, m.session});
   }
 }
@@ -187,7 +196,15 @@ void drop_session(self_ptr self, const caf::actor_addr& who, const std::string& 
   auto s = st.hub.remove(id);
   if (!s) return;  // ended before its attach completed
   st.home.forget(s->info.user, id);
-  for (auto& room : s->rooms) tell(self, target<key_kind::room>(self, room), r_leave{room, id});
+  auto fields = session_fields(s->info, st.ctx->node_name);
+  for (auto& room : s->rooms) {
+    tell(self, target<key_kind::room>(self, room), r_leave{room, id});
+    emit_hook(*st.ctx, st.ns, hook_kind::leave, s->info.user,
+              R"("room":)" + wire::quote(room) + "," + fields + R"(,"reason":"disconnect")");
+  }
+  auto code = s->conn ? s->conn->closed_with() : uint16_t{0};
+  emit_hook(*st.ctx, st.ns, hook_kind::disconnect, s->info.user,
+            fields + R"(,"code":)" + std::to_string(code) + R"(,"reason":)" + wire::quote(close_reason(code)));
 }
 
 // Asks the namespace actor of every node (this one too) and gives `ans`
@@ -276,6 +293,10 @@ void retire(self_ptr self) {
   auto& st = self->state;
   st.hub.close_all(close_code::api_disconnect, "namespace deleted");
   st.hub.clear();  // their ends owe this actor nothing
+  if (st.hooks) {  // the namespace's events went with its data
+    st.ctx->hooks->remove(st.ns, st.hooks.address());
+    self->send_exit(st.hooks, caf::exit_reason::user_shutdown);
+  }
   self->set_down_handler([](caf::down_msg&) {});
   end_children(self);
   self->set_default_handler([](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
@@ -354,7 +375,7 @@ caf::message_handler home_side(self_ptr self) {
         for (auto& ref : m.sessions) park(self, m.user, std::move(ref));
       },
       [self](const room_idle& m) { stop_if_idle(self, key_kind::room, m.room, m.seen); },
-      [self](const key_online& m) { self->state.home.set_online(m.kind, m.key, m.on); }),
+      [self](const key_online& m) { self->state.home.set_online(m.kind, m.key, m.on, m.moved); }),
     [self](const backlog_checked& c) { finish_check(self, c); });
 }
 
@@ -391,6 +412,17 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
   st.ns = std::move(ns);
   st.ctx = std::move(ctx);
   st.hub = local_hub{st.ctx->stats.get()};
+  // Online / offline once per user: at its home, on its first live session
+  // anywhere and after its last.
+  st.home.on_presence = [self](const std::string& user, bool online) {
+    auto& st = self->state;
+    emit_hook(*st.ctx, st.ns, online ? hook_kind::online : hook_kind::offline, user, {});
+  };
+  if (st.ctx->hooks) {
+    // Linked: it ends with this actor (the namespace deleted, the node stopping).
+    st.hooks = self->spawn<caf::linked>(webhook_actor, st.ns, st.ctx);
+    st.ctx->hooks->add(st.ns, st.hooks);
+  }
   // A child that ended (passivated or failed) leaves the tables; a session
   // that ended leaves its rooms; a parked one its user.
   self->set_down_handler([self](caf::down_msg& dm) {

@@ -40,6 +40,7 @@ struct namespace_state {
   std::unordered_map<caf::actor_addr, std::pair<key_kind, std::string>> children;
   std::unordered_map<uint64_t, caf::response_promise> reading;  // receipt reads, by token
   uint64_t next_read = 0;
+  caf::actor hooks;  // this namespace's webhook actor on this node (linked)
   static inline const char* name = "herald.namespace";
 };
 

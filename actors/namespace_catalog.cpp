@@ -26,7 +26,19 @@ std::string namespace_settings::to_json() const {
               {"room_policy", to_string(rooms)},
               {"subscribe_url", subscribe_url},
               {"subscribe_cache", subscribe_cache},
-              {"subscribe_timeout", subscribe_timeout}}
+              {"subscribe_timeout", subscribe_timeout},
+              {"webhook_url", webhook_url},
+              {"webhook_secret", webhook_secret},
+              {"webhook_events", webhook_events},
+              {"webhook_timeout", webhook_timeout},
+              {"webhook_retry", webhook_retry},
+              {"webhook_queue", webhook_queue},
+              {"undelivered_after", undelivered_after},
+              {"undelivered_data", undelivered_data},
+              {"auth_url", auth_url},
+              {"auth_cache", auth_cache},
+              {"auth_timeout", auth_timeout},
+              {"auth_fallback", auth_fallback_token ? "token" : "deny"}}
     .dump();
 }
 
@@ -56,6 +68,18 @@ result<namespace_settings> namespace_settings::from_json(const std::string& name
   s.subscribe_url = j.value("subscribe_url", "");
   s.subscribe_cache = j.value("subscribe_cache", int64_t{60});
   s.subscribe_timeout = j.value("subscribe_timeout", int64_t{3});
+  s.webhook_url = j.value("webhook_url", "");
+  s.webhook_secret = j.value("webhook_secret", "");
+  s.webhook_events = j.value("webhook_events", all_hook_kinds);
+  s.webhook_timeout = j.value("webhook_timeout", int64_t{5});
+  s.webhook_retry = j.value("webhook_retry", int64_t{3600});
+  s.webhook_queue = j.value("webhook_queue", int64_t{16} << 20);
+  s.undelivered_after = j.value("undelivered_after", int64_t{30});
+  s.undelivered_data = j.value("undelivered_data", true);
+  s.auth_url = j.value("auth_url", "");
+  s.auth_cache = j.value("auth_cache", int64_t{60});
+  s.auth_timeout = j.value("auth_timeout", int64_t{3});
+  s.auth_fallback_token = j.value("auth_fallback", "deny") == "token";
   return s;
 }
 

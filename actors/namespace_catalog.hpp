@@ -7,6 +7,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -17,6 +18,15 @@ namespace herald {
 namespace storage {
 class store;
 }
+
+// The kinds of webhook event (docs/webhooks.md), a bit each in
+// namespace_settings::webhook_events.
+enum class hook_kind : uint32_t { connect, disconnect, online, offline, join, leave, undelivered };
+inline constexpr uint32_t all_hook_kinds = 0x7f;
+const char* to_string(hook_kind k);
+// "connect,join" -> bits; nullopt for an unknown name. Empty: none.
+std::optional<uint32_t> parse_hook_kinds(std::string_view list);
+std::string hook_kinds_text(uint32_t bits);
 
 struct namespace_settings {
   std::string name;
@@ -36,6 +46,34 @@ struct namespace_settings {
   std::string subscribe_url;
   int64_t subscribe_cache = 60;
   int64_t subscribe_timeout = 3;
+  // Webhooks (docs/webhooks.md): events of the kinds in webhook_events are
+  // POSTed to webhook_url, signed with webhook_secret (empty: `secret`),
+  // each call allowed webhook_timeout s; an event is retried for
+  // webhook_retry s and the queue of one node holds at most webhook_queue
+  // bytes. `undelivered` goes for a durable push to a user without a
+  // session, or one a device has not acked within undelivered_after s
+  // (0: only the first), with the message's data unless undelivered_data
+  // is false.
+  std::string webhook_url;
+  std::string webhook_secret;
+  uint32_t webhook_events = all_hook_kinds;
+  int64_t webhook_timeout = 5;
+  int64_t webhook_retry = 3600;
+  int64_t webhook_queue = 16 << 20;
+  int64_t undelivered_after = 30;
+  bool undelivered_data = true;
+  // The connect callback (net/auth_client.hpp): asked before every
+  // WebSocket upgrade, allows kept auth_cache s per token, an answer
+  // awaited auth_timeout s; on a failure, `auth_fallback_token` lets a
+  // valid herald JWT in instead of refusing.
+  std::string auth_url;
+  int64_t auth_cache = 60;
+  int64_t auth_timeout = 3;
+  bool auth_fallback_token = false;
+  bool wants(hook_kind k) const {
+    return !webhook_url.empty() && (webhook_events >> static_cast<uint32_t>(k) & 1u);
+  }
+  const std::string& hook_key() const { return webhook_secret.empty() ? secret : webhook_secret; }
   // When the settings last changed (ms): across the cluster a newer copy
   // replaces an older one.
   int64_t changed_ms = 0;
@@ -46,6 +84,13 @@ struct namespace_settings {
   static constexpr int64_t max_secret_grace = int64_t{30} * 86400;
   static constexpr int64_t max_subscribe_cache = 86400;
   static constexpr int64_t max_subscribe_timeout = 60;
+  static constexpr int64_t max_webhook_timeout = 60;
+  static constexpr int64_t max_webhook_retry = int64_t{7} * 86400;
+  static constexpr int64_t min_webhook_queue = 64 * 1024;
+  static constexpr int64_t max_webhook_queue = int64_t{1} << 30;
+  static constexpr int64_t max_undelivered_after = 86400;
+  static constexpr int64_t max_auth_cache = 86400;
+  static constexpr int64_t max_auth_timeout = 60;
 
   // The settings hang together: `callback` needs an http:// subscribe_url
   // on one of `hook_hosts` ([node] hook_hosts).

@@ -64,7 +64,7 @@ void drop_moved_parked(self_ptr self) {
   for (auto& user : home.dormant_users())
     if (owner_elsewhere(self, key_kind::user, user)) {
       unpark(self, user);
-      home.set_online(key_kind::user, user, false);
+      home.set_online(key_kind::user, user, false, true);
     }
 }
 

@@ -130,7 +130,7 @@ void session_actor::on_join(wire::client_frame& f, caf::execution_unit* host) {
     return reply_error(f.req_id, errc::too_many_rooms,
                        "a session may be in at most " + std::to_string(ctx_->lim.max_rooms) + " rooms");
   auto settings = ctx_->catalog->get(ns_);
-  auto policy = settings ? settings->rooms : room_policy::open;
+  auto policy = settings && !f.granted ? settings->rooms : room_policy::open;
   if (policy == room_policy::token) {
     // Every room, joined already or not: `since` replays history too.
     for (auto& r : f.rooms)

@@ -1,9 +1,12 @@
+#include <algorithm>
 #include <map>
 
 #include <spdlog/spdlog.h>
 
 #include "actors/pass_on.hpp"
 #include "actors/user_actor_parts.hpp"
+#include "actors/webhooks.hpp"
+#include "actors/wire.hpp"
 
 namespace herald::user_parts {
 
@@ -19,7 +22,7 @@ void schedule_idle(self_ptr self) {
 // namespace actor keeps those while it is dormant).
 bool idle(self_ptr self) {
   auto& s = self->state;
-  return s.waiting.empty() && s.replaying.empty();
+  return s.waiting.empty() && s.replaying.empty() && s.ack_checks.empty();
 }
 
 // A message other than an attach (or a replay's ack): the actor stays for
@@ -61,6 +64,69 @@ uint64_t deliver_live(self_ptr self, const message& msg) {
   return self->state.sessions.size();
 }
 
+std::string undelivered_fields(const std::string& id, int64_t expires_at, const std::vector<std::string>& devices,
+                               const std::string& data) {
+  std::string out = R"("message":)" + wire::quote(id) + R"(,"expires":)" + std::to_string(expires_at) + R"(,"devices":[)";
+  for (size_t i = 0; i < devices.size(); ++i) out += (i ? "," : "") + wire::quote(devices[i]);
+  out += "]";
+  if (!data.empty()) out += R"(,"data":)" + data;
+  return out;
+}
+
+void arm_ack_checks(self_ptr self) {
+  auto& s = self->state;
+  if (s.ack_timer || s.ack_checks.empty()) return;
+  s.ack_timer = true;
+  auto wait = std::max<int64_t>(0, s.ack_checks.front().due_ms - now_ms());
+  self->delayed_send(self, std::chrono::milliseconds(wait), ack_due{});
+}
+
+// The webhook's `undelivered`: a durable message no session of the user
+// got (every device that ever acked has it to come), or one that devices
+// it reached have not acked in time, so the business system can reach the
+// phone another way (APNs, FCM).
+void watch_delivery(self_ptr self, const message& msg, const inbox_entry& e) {
+  auto& s = self->state;
+  auto settings = s.ctx->catalog->get(s.ns);
+  if (!settings || !settings->wants(hook_kind::undelivered)) return;
+  auto data = settings->undelivered_data ? msg.data : std::string{};
+  if (s.sessions.empty()) {
+    emit_hook(*s.ctx, s.ns, hook_kind::undelivered, s.user, undelivered_fields(msg.id, e.expires_at, s.inbox.devices(), data));
+    return;
+  }
+  if (settings->undelivered_after <= 0) return;
+  std::vector<std::string> devices;
+  for (auto& kv : s.sessions)
+    if (!kv.second.info.client.empty() &&
+        std::find(devices.begin(), devices.end(), kv.second.info.client) == devices.end())
+      devices.push_back(kv.second.info.client);
+  s.ack_checks.push_back({msg.id, e.seq, now_ms() + settings->undelivered_after * 1000, e.expires_at, std::move(data),
+                          std::move(devices)});
+  arm_ack_checks(self);
+}
+
+}  // namespace
+
+void check_acks(self_ptr self) {
+  auto& s = self->state;
+  s.ack_timer = false;
+  auto now = now_ms();
+  while (!s.ack_checks.empty() && s.ack_checks.front().due_ms <= now) {
+    auto c = std::move(s.ack_checks.front());
+    s.ack_checks.pop_front();
+    auto devices = s.inbox.devices();
+    for (auto& d : c.devices)
+      if (std::find(devices.begin(), devices.end(), d) == devices.end()) devices.push_back(d);
+    devices.erase(std::remove_if(devices.begin(), devices.end(),
+                                 [&](const std::string& d) { return s.inbox.acked(d, c.seq); }),
+                  devices.end());
+    if (!devices.empty() && c.expires_at > now)
+      emit_hook(*s.ctx, s.ns, hook_kind::undelivered, s.user, undelivered_fields(c.id, c.expires_at, devices, c.data));
+  }
+  arm_ack_checks(self);
+}
+
+namespace {
 // Stores (ttl_ms > 0) and delivers one push; `to` gets the number of
 // sessions reached once it is durable. The receipt counts go in the same
 // batch as the inbox record: one write answers the push. A live-only push
@@ -77,14 +143,16 @@ void push(self_ptr self, const message& msg, int64_t ttl_ms, pending_commits::re
     return pending_commits::give(to, deliver_live(self, msg));
   }
   auto b = s.ctx->store->make_batch();
+  inbox_entry stored;
   if (ttl_ms > 0) {
-    auto& e = s.inbox.append(msg.id, msg.ts + ttl_ms, static_cast<uint32_t>(msg.data.size()));
-    b.put_inbox(s.ns, s.user, e.seq, to_record(msg, e.expires_at));
+    stored = s.inbox.append(msg.id, msg.ts + ttl_ms, static_cast<uint32_t>(msg.data.size()));
+    b.put_inbox(s.ns, s.user, stored.seq, to_record(msg, stored.expires_at));
   } else {
     b.relax();  // counts only: no WAL sync to wait for
   }
   auto n = deliver_live(self, msg);
   b.add_counts(s.ns, msg.id, {n, 0});
+  if (ttl_ms > 0) watch_delivery(self, msg, stored);
   if (ttl_ms <= 0) {
     s.ctx->store->commit(std::move(b), nullptr);  // a failure is counted by the store
     return pending_commits::give(to, n);
@@ -169,6 +237,7 @@ caf::behavior running(self_ptr self) {
   return compose(
     std::move(interface_side),
     [self](page_read& p) { finish_page(self, p.session, p.records); },
+    [self](ack_due) { check_acks(self); },
     [self](commit_done& d) {
       auto& s = self->state;
       if (!d.failure.empty()) spdlog::error("inbox write for {}/{} failed: {}", s.ns, s.user, d.failure);

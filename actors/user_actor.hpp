@@ -13,6 +13,7 @@
 // message for the user activates it again with them. Handing off, it
 // forwards everything to the new owner (one generated handler per message).
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <unordered_map>
 
@@ -42,6 +43,18 @@ struct user_state {
     bool reading = false;  // a page is being read from the store
   };
   std::unordered_map<std::string, catch_up> replaying;
+  // Durable messages delivered live whose acks are checked after the
+  // namespace's undelivered_after (webhook `undelivered`), in due order.
+  struct ack_check {
+    std::string id;
+    uint64_t seq = 0;
+    int64_t due_ms = 0;
+    int64_t expires_at = 0;
+    std::string data;  // empty when the namespace leaves it out
+    std::vector<std::string> devices;  // those of the sessions it reached
+  };
+  std::deque<ack_check> ack_checks;
+  bool ack_timer = false;
   uint64_t seen = 0;        // messages received from the parent
   bool only_attached = true;  // nothing but attaches (and their replays) so far
   static inline const char* name = "herald.user";

@@ -48,6 +48,7 @@ struct merge_written {  // the merged inbox is written (or failed)
 struct idle_tick {  // the message count when the tick was armed
   uint64_t seen = 0;
 };
+struct ack_due {};  // the first of the ack checks is due (webhook `undelivered`)
 
 // A tick per passivation period (user_actor.cpp).
 void schedule_idle(self_ptr self);
@@ -60,6 +61,8 @@ void count_work(user_state& s);
 // are replayed.
 void done_attaching(self_ptr self);
 caf::behavior running(self_ptr self);
+// Emits `undelivered` for the due ack checks, arms the next.
+void check_acks(self_ptr self);
 
 // -- replay (user_replay.cpp) ----------------------------------------------------
 void next_page(self_ptr self, const session_ref& ref);
@@ -98,3 +101,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::user_parts::handoff_loaded)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::user_parts::merge_loaded)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::user_parts::merge_written)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::user_parts::idle_tick)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::user_parts::ack_due)

@@ -47,6 +47,7 @@ caf::behavior handing_off(self_ptr self, handle<user_interface> to) {
     [self](commit_done& d) { self->state.waiting.finish(d); },
     [](page_read&) {},  // replays are the new owner's now
     [](idle_tick) {},
+    [](ack_due) {},  // the new owner does not know these messages were delivered here: no event
     [self](child_stop) { self->quit(); });
 }
 
@@ -55,7 +56,7 @@ caf::behavior handing_off(self_ptr self, handle<user_interface> to) {
 void start_handoff(self_ptr self, caf::actor new_owner) {
   auto to = handle<user_interface>::assume(std::move(new_owner));  // a namespace actor: it routes the user's messages
   auto& s = self->state;
-  if (!s.sessions.empty()) tell(self, s.parent, key_online{key_kind::user, s.user, false});
+  if (!s.sessions.empty()) tell(self, s.parent, key_online{key_kind::user, s.user, false, true});
   // Their nodes attach them to the new home; our monitors would linger in them.
   for (auto& kv : s.sessions) self->demonitor(kv.second.actor.raw());
   s.sessions.clear();

@@ -47,6 +47,13 @@ class user_inbox {
   size_t size() const { return entries_.size(); }
   uint64_t last_seq() const { return last_seq_; }
   bool knows_device(const std::string& device) const { return cursors_.count(device) > 0; }
+  // The devices with an ack cursor (every device that ever acked).
+  std::vector<std::string> devices() const {
+    std::vector<std::string> out;
+    out.reserve(cursors_.size());
+    for (auto& kv : cursors_) out.push_back(kv.first);
+    return out;
+  }
   bool acked(const std::string& device, uint64_t seq) const {
     auto c = cursors_.find(device);
     return c != cursors_.end() && c->second.acked(seq);

@@ -26,6 +26,7 @@ struct client_frame {
   std::vector<std::string> ids;             // ack
   std::map<std::string, std::string> since; // join
   std::string data;                         // publish: JSON text; refresh: the token
+  bool granted = false;                     // join: the connect callback's rooms (no room policy check)
 };
 
 struct parse_error {

@@ -134,17 +134,23 @@ result<node_config> build_config(const ini_map& m) {
         st = int_into(secs, 0, 3600);
         c.drain_time_ms = secs * 1000;
       }
-      else if (k == "ws_origins") {
-        c.ws_origins.clear();
+      else if (k == "ws_origins" || k == "cors_origins") {
+        // ws_origins: "*" is the same as none listed (any); cors_origins:
+        // "*" allows any page, none listed allows none.
+        auto& dst = k == "ws_origins" ? c.ws_origins : c.cors_origins;
+        dst.clear();
         for (auto& o : split_list(v)) {
-          if (o == "*") continue;  // any: the same as none listed
+          if (o == "*") {
+            if (k == "cors_origins") dst.push_back(o);
+            continue;
+          }
           auto scheme = o.find("://");
           bool ok = (o.rfind("http://", 0) == 0 || o.rfind("https://", 0) == 0) && scheme != std::string::npos &&
                     o.size() > scheme + 3 && o.find('/', scheme + 3) == std::string::npos;
           if (!ok) return bad(key, "\"" + o + "\" is not an origin (scheme://host[:port], no path), nor *");
           std::string lower;
           for (char ch : o) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-          c.ws_origins.push_back(std::move(lower));
+          dst.push_back(std::move(lower));
         }
       } else if (k == "tls_cert") {
         c.tls_cert = v;
@@ -185,6 +191,7 @@ result<node_config> build_config(const ini_map& m) {
       else if (k == "max_body") st = int_into(c.lim.max_body, 256, int64_t{64} << 20);
       else if (k == "max_rooms") st = int_into(c.lim.max_rooms, 1, 100000);
       else if (k == "max_targets") st = int_into(c.lim.max_targets, 1, 1000000);
+      else if (k == "max_batch") st = int_into(c.lim.max_batch, 1, 100000);
       else if (k == "send_queue") st = int_into(c.lim.send_queue, 1024, int64_t{1} << 30);
       else if (k == "max_connections") st = int_into(c.lim.max_connections, 1, 10000000);
       else if (k == "heartbeat") st = int_into(c.lim.heartbeat, 1, 3600);
@@ -215,6 +222,30 @@ result<node_config> build_config(const ini_map& m) {
       else if (rest == "subscribe_cache") st = int_into(ns.subscribe_cache, 0, namespace_settings::max_subscribe_cache);
       else if (rest == "subscribe_timeout")
         st = int_into(ns.subscribe_timeout, 1, namespace_settings::max_subscribe_timeout);
+      else if (rest == "webhook_url") ns.webhook_url = v;
+      else if (rest == "webhook_secret") ns.webhook_secret = v;
+      else if (rest == "webhook_events") {
+        auto kinds = parse_hook_kinds(v);
+        if (!kinds) return bad(key, "a list of connect, disconnect, online, offline, join, leave, undelivered (or all)");
+        ns.webhook_events = *kinds;
+      } else if (rest == "webhook_timeout")
+        st = int_into(ns.webhook_timeout, 1, namespace_settings::max_webhook_timeout);
+      else if (rest == "webhook_retry") st = int_into(ns.webhook_retry, 0, namespace_settings::max_webhook_retry);
+      else if (rest == "webhook_queue")
+        st = int_into(ns.webhook_queue, namespace_settings::min_webhook_queue, namespace_settings::max_webhook_queue);
+      else if (rest == "undelivered_after")
+        st = int_into(ns.undelivered_after, 0, namespace_settings::max_undelivered_after);
+      else if (rest == "auth_url") ns.auth_url = v;
+      else if (rest == "auth_cache") st = int_into(ns.auth_cache, 0, namespace_settings::max_auth_cache);
+      else if (rest == "auth_timeout") st = int_into(ns.auth_timeout, 1, namespace_settings::max_auth_timeout);
+      else if (rest == "auth_fallback") {
+        if (v != "deny" && v != "token") return bad(key, "deny or token");
+        ns.auth_fallback_token = v == "token";
+      } else if (rest == "undelivered_data") {
+        auto b = to_bool(key, v);
+        if (!b) return b.err();
+        ns.undelivered_data = b.value();
+      }
       else return bad(key, "unknown key");
     } else {
       return bad(key, "unknown section [" + section + "]");

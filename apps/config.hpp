@@ -36,6 +36,9 @@ struct node_config {
   std::string admin_token;
   // node.ws_origins: Origins a browser may open a WebSocket from (empty: any).
   std::vector<std::string> ws_origins;
+  // node.cors_origins: page origins that may call the HTTP API from a
+  // browser (lower case; "*": any; empty: none).
+  std::vector<std::string> cors_origins;
   // node.tls_cert, node.tls_key: PEM files; HTTPS and WSS when set.
   std::string tls_cert;
   std::string tls_key;

@@ -15,12 +15,14 @@
 
 #include "actors/names.hpp"
 #include "actors/node.hpp"
+#include "actors/webhooks.hpp"
 #include "apps/config.hpp"
 #include "apps/log_format.hpp"
 #include "cluster/cluster_directory.hpp"
 #include "cluster/membership_actor.hpp"
 #include "net/cluster_tunnel.hpp"
 #include "net/event_loop.hpp"
+#include "net/http_client.hpp"
 #include "net/loop_scheduler.hpp"
 #include "net/server.hpp"
 #include "net/subscribe_client.hpp"
@@ -50,7 +52,7 @@ Usage:
       This text.
 
 Config sections: [node] name, listen, cluster_listen, data_dir, io_threads,
-workers, log_level, passivate_after, drain_time, ws_origins, hook_hosts, tls_cert, tls_key; [cluster] seeds,
+workers, log_level, passivate_after, drain_time, ws_origins, cors_origins, hook_hosts, tls_cert, tls_key; [cluster] seeds,
 tls_cert, tls_key, tls_ca; [admin] token; [limits] max_frame,
 max_body, max_rooms, max_targets, send_queue, max_connections, heartbeat;
 [storage] group_commit, recovery; [log] format; [namespace.NAME] secret, client_publish, message_ttl,
@@ -241,6 +243,12 @@ int server_main(const std::vector<std::string>& args) {
   event_loop loop{cfg.io_threads};
   auto subscribe = std::make_shared<subscribe_client>(loop.context(), cfg.hook_hosts, stats);
   ctx->hook_hosts = cfg.hook_hosts;
+  ctx->hooks = std::make_shared<webhook_directory>();
+  ctx->post_hook = [&io = loop.context(), hosts = cfg.hook_hosts](const std::string& url, std::string body,
+                                                                  const std::string& key, std::chrono::milliseconds t,
+                                                                  std::function<void(result<unsigned>)> done) {
+    post_signed(io, hosts, url, std::move(body), key, t, std::move(done));
+  };
   ctx->check_subscribe = [subscribe](const namespace_settings& ns, const session_info& who, const std::string& room,
                                      std::function<void(status)> done) {
     subscribe->check(ns, who, room, std::move(done));
@@ -329,7 +337,7 @@ int server_main(const std::vector<std::string>& args) {
       spdlog::info("cluster: listening on {}{}, seeds: {}", cfg.cluster_listen, tls ? " (mutual TLS)" : "",
                    cfg.seeds.empty() ? std::string("none") : std::to_string(cfg.seeds.size()));
     }
-    auto started = server::start(n, {cfg.listen, cfg.admin_token, cfg.ws_origins, cfg.tls_cert, cfg.tls_key}, loop);
+    auto started = server::start(n, {cfg.listen, cfg.admin_token, cfg.ws_origins, cfg.cors_origins, cfg.tls_cert, cfg.tls_key}, loop);
     if (!started) {
       spdlog::error("{}", started.err().message);
       n.stop();

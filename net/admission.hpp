@@ -40,9 +40,11 @@ class admission {
     if (c) c->fetch_sub(1);
   }
 
-  // One push of `ns` may go now (a token bucket of ns_push_rate per second,
-  // as deep as one second); else `retry_after` says in how many seconds.
-  bool push(const std::string& ns, clock::time_point now, int64_t& retry_after) {
+  // `n` pushes of `ns` may go now (a token bucket of ns_push_rate per
+  // second, as deep as one second); else `retry_after` says in how many
+  // seconds. A batch larger than the bucket's depth never fits: it waits
+  // for a full bucket and takes all of it.
+  bool push(const std::string& ns, clock::time_point now, int64_t& retry_after, size_t n = 1) {
     if (push_rate_ == 0) return true;
     std::lock_guard lock(mtx_);
     auto rate = static_cast<double>(push_rate_);
@@ -52,11 +54,12 @@ class admission {
       b.tokens = std::min(rate, b.tokens + rate * std::chrono::duration<double>(now - b.at).count());
       b.at = now;
     }
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
+    auto want = std::min(static_cast<double>(n), rate);
+    if (b.tokens >= want) {
+      b.tokens -= want;
       return true;
     }
-    retry_after = std::max<int64_t>(1, static_cast<int64_t>((1 - b.tokens) / rate + 0.999));
+    retry_after = std::max<int64_t>(1, static_cast<int64_t>((want - b.tokens) / rate + 0.999));
     return false;
   }
 

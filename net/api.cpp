@@ -1,5 +1,6 @@
 #include "net/api.hpp"
 
+#include <mutex>
 #include <optional>
 #include <set>
 #include <unordered_set>
@@ -11,6 +12,8 @@
 #include "actors/names.hpp"
 #include "actors/wire.hpp"
 #include "actors/protocol.hpp"
+#include "actors/webhook_protocol.hpp"
+#include "actors/webhooks.hpp"
 #include "net/admission.hpp"
 #include "net/answer_deadlines.hpp"
 #include "net/api_call.hpp"
@@ -136,6 +139,10 @@ void api::route(call& c) {
 
   if (s.size() == 2 && s[1] == "push") {
     if (method_is("POST")) push(c);
+  } else if (s.size() == 3 && s[1] == "push" && s[2] == "batch") {
+    if (method_is("POST")) push_batch(c);
+  } else if (s.size() == 2 && s[1] == "webhooks") {
+    if (method_is("GET")) webhooks(c);
   } else if (s.size() == 2 && s[1] == "stats") {
     if (method_is("GET")) stats(c);
   } else if (s.size() == 2 && s[1] == "cluster") {
@@ -198,49 +205,120 @@ std::string read_devices(const std::vector<json_scan::member>& to, size_t max, p
 }
 }  // namespace
 
-void api::push(call& c) {
-  int64_t retry = 0;
-  if (!admit_->push(c.ns, admission::clock::now(), retry)) {
-    error e{errc::rate_limited, "namespace " + c.ns + " is over its push rate on this node"};
-    return c.reply(api_response{http_status(e.code), error_body(e), "application/json",
-                                "Retry-After: " + std::to_string(retry) + "\r\n"});
-  }
-  // Read without a JSON tree (actors/json_scan.hpp): "data" is kept as text.
+namespace {
+// One push ("to", "data", "ttl") of a body read by json_scan into `req`;
+// the reason it is refused, or empty.
+std::string read_push(const std::vector<json_scan::member>& body, size_t max, publish_request& req) {
   namespace js = json_scan;
-  auto body = js::object(c.req.body);
-  if (!body) return c.fail(errc::bad_request, "body must be a JSON object (nested at most 64 levels)");
-  auto to = js::object_of(js::find(*body, "to"));
-  if (!to) return c.fail(errc::bad_request, "\"to\" must be an object");
-  auto max = node_.context()->lim.max_targets;
-  publish_request req;
+  auto to = js::object_of(js::find(body, "to"));
+  if (!to) return "\"to\" must be an object";
   for (auto [field, list] : {std::pair{"users", &req.users}, std::pair{"rooms", &req.rooms}})
-    if (auto p = wire::read_id_list(*to, field, std::string("to.") + field, max, *list, false); !p.empty())
-      return c.fail(errc::bad_request, p);
-  if (auto p = read_devices(*to, max, req); !p.empty()) return c.fail(errc::bad_request, p);
+    if (auto p = wire::read_id_list(*to, field, std::string("to.") + field, max, *list, false); !p.empty()) return p;
+  if (auto p = read_devices(*to, max, req); !p.empty()) return p;
   if (auto a = js::find(*to, "all"); a && a->k != js::kind::null) {
-    if (a->k != js::kind::boolean) return c.fail(errc::bad_request, "\"to.all\" must be a boolean");
+    if (a->k != js::kind::boolean) return "\"to.all\" must be a boolean";
     req.all = a->text == "true";
   }
   if (req.users.empty() && req.clients.empty() && req.device_users.empty() && req.rooms.empty() && !req.all)
-    return c.fail(errc::bad_request, "\"to\" names no users, clients or rooms and \"all\" is not true");
-  auto data = js::find(*body, "data");
-  if (!data) return c.fail(errc::bad_request, "\"data\" is required");
-  if (auto t = js::find(*body, "ttl"); t && t->k != js::kind::null) {
+    return "\"to\" names no users, clients or rooms and \"all\" is not true";
+  auto data = js::find(body, "data");
+  if (!data) return "\"data\" is required";
+  if (auto t = js::find(body, "ttl"); t && t->k != js::kind::null) {
     auto secs = t->k == js::kind::number ? js::integer(t->text) : std::nullopt;
     if (!secs || *secs < 0 || *secs > namespace_settings::max_message_ttl)
-      return c.fail(errc::bad_request, "\"ttl\" must be an integer number of seconds, 0..315360000");
+      return "\"ttl\" must be an integer number of seconds, 0..315360000";
     req.ttl = *secs;
   }
-  auto& ctx = *node_.context();
-  req.msg.id = ctx.ids->next();
   req.msg.ts = now_ms();
   req.msg.from = "api";
   req.msg.data = js::compact(data->text);
+  return {};
+}
+
+std::string push_result(const std::string& id, uint64_t sessions) {
+  // Written directly: a json object here cost as much as the HTTP answer.
+  return R"({"id":)" + wire::quote(id) + R"(,"sessions":)" + std::to_string(sessions) + '}';
+}
+}  // namespace
+
+bool api::admit_pushes(call& c, size_t n) {
+  int64_t retry = 0;
+  if (admit_->push(c.ns, admission::clock::now(), retry, n)) return true;
+  error e{errc::rate_limited, "namespace " + c.ns + " is over its push rate on this node"};
+  c.reply(api_response{http_status(e.code), error_body(e), "application/json",
+                       "Retry-After: " + std::to_string(retry) + "\r\n"});
+  return false;
+}
+
+void api::push(call& c) {
+  if (!admit_pushes(c, 1)) return;
+  // Read without a JSON tree (actors/json_scan.hpp): "data" is kept as text.
+  auto body = json_scan::object(c.req.body);
+  if (!body) return c.fail(errc::bad_request, "body must be a JSON object (nested at most 64 levels)");
+  publish_request req;
+  if (auto why = read_push(*body, node_.context()->lim.max_targets, req); !why.empty())
+    return c.fail(errc::bad_request, why);
+  req.msg.id = node_.context()->ids->next();
   auto id = req.msg.id;
-  ask<uint64_t>(c, publish_call{std::move(req), {}}, [id](call& c2, uint64_t n) {
-    // Written directly: a json object here cost as much as the HTTP answer.
-    c2.ok_text(R"({"id":)" + wire::quote(id) + R"(,"sessions":)" + std::to_string(n) + '}');
-  });
+  ask<uint64_t>(c, publish_call{std::move(req), {}}, [id](call& c2, uint64_t n) { c2.ok_text(push_result(id, n)); });
+}
+
+// Every push of the batch goes to the namespace actor at once, so the
+// durable ones meet in the store's group commit and are synced together;
+// the answer waits for the last.
+void api::push_batch(call& c) {
+  namespace js = json_scan;
+  auto body = js::object(c.req.body);
+  if (!body) return c.fail(errc::bad_request, "body must be a JSON object (nested at most 64 levels)");
+  auto pushes = js::array_of(js::find(*body, "pushes"));
+  if (!pushes) return c.fail(errc::bad_request, "\"pushes\" must be an array");
+  auto& ctx = *node_.context();
+  if (pushes->empty()) return c.fail(errc::bad_request, "\"pushes\" is empty");
+  if (pushes->size() > ctx.lim.max_batch)
+    return c.fail(errc::bad_request, "\"pushes\" has more than " + std::to_string(ctx.lim.max_batch) +
+                                        " entries (limits.max_batch)");
+  auto dest = node_.dir().local(c.ns);
+  if (!dest) return c.fail(errc::unavailable, "namespace is not active on this node");
+  if (!admit_pushes(c, pushes->size())) return;
+  struct gathered {
+    std::mutex mtx;
+    std::vector<std::string> results;
+    size_t left;
+    reply_fn reply;
+  };
+  auto g = std::make_shared<gathered>();
+  g->results.resize(pushes->size());
+  g->left = pushes->size();
+  g->reply = c.reply;
+  auto settle = [g](size_t i, std::string r) {
+    std::unique_lock lock(g->mtx);
+    g->results[i] = std::move(r);
+    if (--g->left > 0) return;
+    lock.unlock();  // the last one: nobody else touches the results now
+    std::string out = R"({"results":[)";
+    for (size_t k = 0; k < g->results.size(); ++k) {
+      if (k) out += ',';
+      out += g->results[k];
+    }
+    g->reply(api_response{200, out + "]}"});
+  };
+  auto ns = as_namespace(dest);
+  for (size_t i = 0; i < pushes->size(); ++i) {
+    auto& p = (*pushes)[i];
+    auto o = p.k == js::kind::object ? js::object_of(&p) : std::nullopt;
+    publish_request req;
+    std::string why = o ? read_push(*o, ctx.lim.max_targets, req) : "each push must be a JSON object";
+    if (!why.empty()) {
+      settle(i, error_body({errc::bad_request, why}));
+      continue;
+    }
+    req.msg.id = ctx.ids->next();
+    auto ans = make_answer<uint64_t>([settle, i, id = req.msg.id](result<uint64_t> r) {
+      settle(i, r ? push_result(id, r.value()) : error_body(r.err()));
+    });
+    answers_->add(ans, answer_deadlines::clock::now());
+    tell(ns, publish_call{std::move(req), std::move(ans)});
+  }
 }
 
 void api::user_info(call& c, const std::string& user) {
@@ -301,6 +379,40 @@ void api::stats(call& c) {
              {"delivered", totals_json(s.delivered)},
              {"acked", totals_json(s.acked)}}}});
   });
+}
+
+// This node's share of the namespace's webhook queue: each node delivers
+// the events it emitted.
+void api::webhooks(call& c) {
+  auto& ctx = *node_.context();
+  auto settings = ctx.catalog->get(c.ns);
+  auto a = ctx.hooks ? ctx.hooks->find(c.ns) : caf::actor{};
+  if (!settings || !a) return c.fail(errc::unavailable, "the namespace's webhooks are not running on this node");
+  auto ans = make_answer<webhook_status>([reply = c.reply, settings](result<webhook_status> r) {
+    call c2{{}, reply, {}, {}};
+    if (!r) return c2.fail(r.err());
+    auto& s = r.value();
+    auto ms = [](int64_t v) { return v ? json(v) : json(nullptr); };
+    c2.ok({{"url", settings->webhook_url.empty() ? json(nullptr) : json(settings->webhook_url)},
+           {"events", hook_kinds_text(settings->webhook_events)},
+           {"nodes",
+            json::array({{{"node", s.node},
+                          {"loaded", s.loaded},
+                          {"queued", s.queued},
+                          {"bytes", s.bytes},
+                          {"oldest", ms(s.oldest_ms)},
+                          {"in_flight", s.in_flight},
+                          {"attempts", s.attempts},
+                          {"next_attempt", ms(s.next_attempt_ms)},
+                          {"last_delivered", ms(s.last_delivered_ms)},
+                          {"last_error", s.last_error.empty() ? json(nullptr) : json(s.last_error)},
+                          {"emitted", s.emitted},
+                          {"delivered", s.delivered},
+                          {"retried", s.retried},
+                          {"dropped", s.dropped}}})}});
+  });
+  answers_->add(ans, answer_deadlines::clock::now());
+  caf::anon_send(a, webhook_status_call{std::move(ans)});
 }
 
 void api::cluster(call& c) {

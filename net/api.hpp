@@ -51,12 +51,17 @@ class api {
   struct call;
   void route(call& c);
   void push(call& c);
+  void push_batch(call& c);
+  // `n` pushes of the call's namespace may go (limits.ns_push_rate); else
+  // the call is answered 429 with Retry-After.
+  bool admit_pushes(call& c, size_t n);
   void user_info(call& c, const std::string& user);
   void user_disconnect(call& c, const std::string& user);
   void room_info(call& c, const std::string& room);
   void room_history(call& c, const std::string& room);
   void receipt(call& c, const std::string& id);
   void stats(call& c);
+  void webhooks(call& c);
   void cluster(call& c);
   void admin(call& c, const std::vector<std::string>& seg);
   // The admin token checks out; else the call is answered (401, or 429

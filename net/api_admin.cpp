@@ -26,21 +26,42 @@ json settings_json(const namespace_settings& ns) {
           {"room_policy", to_string(ns.rooms)},
           {"subscribe_url", ns.subscribe_url.empty() ? json(nullptr) : json(ns.subscribe_url)},
           {"subscribe_cache", ns.subscribe_cache},
-          {"subscribe_timeout", ns.subscribe_timeout}};
+          {"subscribe_timeout", ns.subscribe_timeout},
+          {"webhook_url", ns.webhook_url.empty() ? json(nullptr) : json(ns.webhook_url)},
+          {"webhook_secret_set", !ns.webhook_secret.empty()},
+          {"webhook_events", hook_kinds_text(ns.webhook_events)},
+          {"webhook_timeout", ns.webhook_timeout},
+          {"webhook_retry", ns.webhook_retry},
+          {"webhook_queue", ns.webhook_queue},
+          {"undelivered_after", ns.undelivered_after},
+          {"undelivered_data", ns.undelivered_data},
+          {"auth_url", ns.auth_url.empty() ? json(nullptr) : json(ns.auth_url)},
+          {"auth_cache", ns.auth_cache},
+          {"auth_timeout", ns.auth_timeout},
+          {"auth_fallback", ns.auth_fallback_token ? "token" : "deny"}};
 }
 
 // The optional fields of a namespace in a create body, checked.
 status read_settings(const json& j, namespace_settings& ns) {
-  if (auto v = j.find("client_publish"); v != j.end()) {
-    if (!v->is_boolean()) return error{errc::bad_request, "\"client_publish\" must be a boolean"};
-    ns.client_publish = v->get<bool>();
-  }
+  for (auto [field, dst] : {std::pair{"client_publish", &ns.client_publish},
+                            std::pair{"undelivered_data", &ns.undelivered_data}})
+    if (auto v = j.find(field); v != j.end()) {
+      if (!v->is_boolean()) return error{errc::bad_request, std::string("\"") + field + "\" must be a boolean"};
+      *dst = v->get<bool>();
+    }
   for (auto [field, dst, lo, max] :
        {std::tuple{"message_ttl", &ns.message_ttl, int64_t{0}, namespace_settings::max_message_ttl},
         std::tuple{"room_history", &ns.room_history, int64_t{0}, namespace_settings::max_room_history},
         std::tuple{"secret_grace", &ns.secret_grace, int64_t{0}, namespace_settings::max_secret_grace},
         std::tuple{"subscribe_cache", &ns.subscribe_cache, int64_t{0}, namespace_settings::max_subscribe_cache},
-        std::tuple{"subscribe_timeout", &ns.subscribe_timeout, int64_t{1}, namespace_settings::max_subscribe_timeout}})
+        std::tuple{"subscribe_timeout", &ns.subscribe_timeout, int64_t{1}, namespace_settings::max_subscribe_timeout},
+        std::tuple{"webhook_timeout", &ns.webhook_timeout, int64_t{1}, namespace_settings::max_webhook_timeout},
+        std::tuple{"webhook_retry", &ns.webhook_retry, int64_t{0}, namespace_settings::max_webhook_retry},
+        std::tuple{"webhook_queue", &ns.webhook_queue, namespace_settings::min_webhook_queue,
+                   namespace_settings::max_webhook_queue},
+        std::tuple{"undelivered_after", &ns.undelivered_after, int64_t{0}, namespace_settings::max_undelivered_after},
+        std::tuple{"auth_cache", &ns.auth_cache, int64_t{0}, namespace_settings::max_auth_cache},
+        std::tuple{"auth_timeout", &ns.auth_timeout, int64_t{1}, namespace_settings::max_auth_timeout}})
     if (auto v = j.find(field); v != j.end()) {
       // nlohmann reads every non-negative integer as unsigned.
       if (!v->is_number_unsigned() || v->get<uint64_t>() > static_cast<uint64_t>(max) ||
@@ -54,9 +75,30 @@ status read_settings(const json& j, namespace_settings& ns) {
     if (!p) return error{errc::bad_request, "\"room_policy\" must be one of open, token, callback"};
     ns.rooms = *p;
   }
-  if (auto v = j.find("subscribe_url"); v != j.end() && !v->is_null()) {
-    if (!v->is_string()) return error{errc::bad_request, "\"subscribe_url\" must be a string"};
-    ns.subscribe_url = v->get<std::string>();
+  for (auto [field, dst] : {std::pair{"subscribe_url", &ns.subscribe_url}, std::pair{"webhook_url", &ns.webhook_url},
+                            std::pair{"webhook_secret", &ns.webhook_secret},
+                            std::pair{"auth_url", &ns.auth_url}})
+    if (auto v = j.find(field); v != j.end()) {
+      // null clears it (no callback, no webhooks, the namespace secret)
+      if (!v->is_null() && !v->is_string()) return error{errc::bad_request, std::string("\"") + field + "\" must be a string or null"};
+      *dst = v->is_null() ? std::string{} : v->get<std::string>();
+    }
+  if (auto v = j.find("auth_fallback"); v != j.end()) {
+    if (!v->is_string() || (*v != "deny" && *v != "token"))
+      return error{errc::bad_request, "\"auth_fallback\" must be deny or token"};
+    ns.auth_fallback_token = *v == "token";
+  }
+  if (auto v = j.find("webhook_events"); v != j.end()) {
+    std::optional<uint32_t> kinds;
+    if (v->is_string()) kinds = parse_hook_kinds(v->get_ref<const std::string&>());
+    else if (v->is_array()) {
+      std::string list;
+      for (auto& e : *v) list += (e.is_string() ? e.get<std::string>() : std::string("?")) + ",";
+      kinds = parse_hook_kinds(list);
+    }
+    if (!kinds)
+      return error{errc::bad_request, "\"webhook_events\" must list connect, disconnect, online, offline, join, leave, undelivered"};
+    ns.webhook_events = *kinds;
   }
   return ok();
 }

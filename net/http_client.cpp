@@ -101,6 +101,19 @@ void http_post(net::io_context& io, const http_url& url, std::string body, http_
   call->start(url, std::move(body), std::move(headers), timeout);
 }
 
+void post_signed(net::io_context& io, const std::vector<std::string>& hook_hosts, const std::string& url,
+                 std::string body, const std::string& key, std::chrono::milliseconds timeout,
+                 std::function<void(result<unsigned>)> done) {
+  auto u = parse_http_url(url);
+  if (!u || !host_allowed(u->host, hook_hosts))
+    return done(error{errc::unavailable, "the URL " + url + " is not allowed by [node] hook_hosts"});
+  http_headers headers{{"X-Herald-Signature", hmac_signature(key, body)}};
+  http_post(io, *u, std::move(body), std::move(headers), timeout, [done = std::move(done)](result<http_reply> r) {
+    if (!r) return done(r.err());
+    done(r.value().status);
+  });
+}
+
 std::string hmac_signature(const std::string& key, const std::string& body) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

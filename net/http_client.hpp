@@ -29,6 +29,14 @@ using http_headers = std::vector<std::pair<std::string, std::string>>;
 void http_post(boost::asio::io_context& io, const http_url& url, std::string body, http_headers headers,
                std::chrono::milliseconds timeout, std::function<void(result<http_reply>)> done);
 
+// A webhook POST: `body` to `url`, signed with `key` in
+// X-Herald-Signature, if the URL's host is in `hook_hosts` (checked at
+// each call: hook_hosts may have narrowed since the URL was set). `done`
+// gets the answer's status, or why there is none.
+void post_signed(boost::asio::io_context& io, const std::vector<std::string>& hook_hosts, const std::string& url,
+                 std::string body, const std::string& key, std::chrono::milliseconds timeout,
+                 std::function<void(result<unsigned>)> done);
+
 // "sha256=<hex HMAC-SHA256(key, body)>": what X-Herald-Signature carries.
 std::string hmac_signature(const std::string& key, const std::string& body);
 

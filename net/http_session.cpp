@@ -10,7 +10,10 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/names.hpp"
+#include <nlohmann/json.hpp>
+
 #include "net/admission.hpp"
+#include "net/auth_client.hpp"
 #include "net/http_response.hpp"
 #include "net/token.hpp"
 #include "net/url.hpp"
@@ -73,6 +76,18 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
   auto req = parser_->release();
   version_ = req.version();
   if (beast::websocket::is_upgrade(req)) return upgrade(std::move(req));
+  // A browser on another origin asks first (a preflight) and shows the
+  // page an answer only with the CORS headers ([node] cors_origins).
+  auto origin = std::string(req[http::field::origin]);
+  if (req.method() == http::verb::options && !origin.empty() &&
+      req.find(http::field::access_control_request_method) != req.end()) {
+    auto allowed = srv_.cors.preflight_headers(origin);
+    if (allowed.empty()) {
+      error e{errc::forbidden, "cross-origin calls from " + origin + " are not allowed (node.cors_origins)"};
+      return respond(api_response{http_status(e.code), error_body(e)}, req.keep_alive());
+    }
+    return respond(api_response{204, {}, "text/plain", std::move(allowed)}, req.keep_alive());
+  }
   api_request ar;
   ar.method = std::string(req.method_string());
   ar.target = std::string(req.target());
@@ -82,7 +97,9 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
   auto peer = stream_.socket().remote_endpoint(rec);
   if (!rec) ar.remote = peer.address().to_string();
   bool keep = req.keep_alive();
-  srv_.routes.handle(std::move(ar), [self = this->shared_from_this(), keep](api_response res) {
+  auto cors = srv_.cors.answer_headers(origin);
+  srv_.routes.handle(std::move(ar), [self = this->shared_from_this(), keep, cors = std::move(cors)](api_response res) {
+    res.headers += cors;
     // May run on another thread (an actor's, a store thread's): hop back to
     // this connection's executor.
     net::post(self->stream_.get_executor(),
@@ -134,22 +151,79 @@ void http_session<Stream>::upgrade(http::request<http::string_body> req) {
     auto auth = std::string(req[http::field::authorization]);
     if (auth.rfind("Bearer ", 0) == 0) tok = auth.substr(7);
   }
-  if (tok.empty()) return refuse({errc::unauthorized, "missing token"}, "no_token");
-  auto user = token::verify_claims(tok, settings->secrets(now_ms()));
-  if (!user) return refuse(user.err(), "bad_token");
   std::string client;
   if (auto c = q("client")) {
     if (!valid_id(*c))
       return refuse({errc::bad_request, "\"client\" must be 1..128 bytes without control characters"}, "bad_url");
     client = *c;
   }
+  std::string ns_name = *ns;  // t.query holds it
+  if (!settings->auth_url.empty())
+    return ask_connect(std::move(req), std::move(t.query), std::move(ns_name), std::move(tok), std::move(client));
+  if (tok.empty()) return refuse({errc::unauthorized, "missing token"}, "no_token");
+  auto user = token::verify_claims(tok, settings->secrets(now_ms()));
+  if (!user) return refuse(user.err(), "bad_token");
+  admit(req, ns_name, std::move(user.value()), std::move(client), {});
+}
+
+// The namespace's connect callback decides (net/auth_client.hpp); the
+// upgrade waits for it, then goes on on this connection's executor.
+template <class Stream>
+void http_session<Stream>::ask_connect(http::request<http::string_body> req, std::map<std::string, std::string> query,
+                                       std::string ns, std::string tok, std::string client) {
+  auto settings = srv_.n.context()->catalog->get(ns);
+  if (!settings) return refuse({errc::not_found, "no namespace " + ns}, "unknown_namespace");
+  connect_request r;
+  r.token = tok;
+  query.erase("token");
+  r.query = std::move(query);
+  for (auto name : {"cookie", "user-agent", "origin", "x-forwarded-for", "x-real-ip", "accept-language"})
+    if (auto h = req.find(name); h != req.end()) r.headers[name] = std::string(h->value());
+  beast::error_code rec;
+  auto peer = stream_.socket().remote_endpoint(rec);
+  if (!rec) r.remote = peer.address().to_string();
+  auto held = std::make_shared<http::request<http::string_body>>(std::move(req));
+  srv_.auth->check(*settings, r, [self = this->shared_from_this(), held, ns = std::move(ns), tok = std::move(tok),
+                                  client = std::move(client)](connect_verdict v) mutable {
+    net::post(self->stream_.get_executor(), [self, held, ns = std::move(ns), tok = std::move(tok),
+                                             client = std::move(client), v = std::move(v)]() mutable {
+      self->connected(*held, ns, tok, std::move(client), std::move(v));
+    });
+  });
+}
+
+template <class Stream>
+void http_session<Stream>::connected(const http::request<http::string_body>& req, const std::string& ns,
+                                     const std::string& tok, std::string client, connect_verdict v) {
+  auto settings = srv_.n.context()->catalog->get(ns);
+  if (!settings) return refuse({errc::not_found, "no namespace " + ns}, "unknown_namespace");
+  if (srv_.stopping) return refuse({errc::unavailable, "server is shutting down"}, "stopping");
+  if (v.result == connect_verdict::allow) {
+    token::claims who;
+    who.user = std::move(v.user);
+    return admit(req, ns, std::move(who), std::move(client), std::move(v.rooms));
+  }
+  if (v.result == connect_verdict::failed && settings->auth_fallback_token && !tok.empty()) {
+    auto user = token::verify_claims(tok, settings->secrets(now_ms()));
+    if (user) return admit(req, ns, std::move(user.value()), std::move(client), {});
+  }
+  srv_.n.context()->stats->refused(v.result == connect_verdict::deny ? "auth_denied" : "auth_failed").Increment();
+  spdlog::info("websocket refused by the connect callback of {}: {} {}", ns, v.code, v.message);
+  auto body = nlohmann::json{{"error", {{"code", v.code}, {"message", v.message}}}}.dump(
+    -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  respond(api_response{static_cast<int>(v.status), std::move(body)}, false);
+}
+
+template <class Stream>
+void http_session<Stream>::admit(const http::request<http::string_body>& req, const std::string& ns,
+                                 token::claims who, std::string client, std::vector<std::string> rooms) {
   // Counted once it is authenticated; the session gives it back when it closes.
   bool ns_full = false;
-  auto* slot = srv_.routes.admit().open_session(*ns, ns_full);
-  if (ns_full) return refuse({errc::rate_limited, "namespace " + *ns + " is at its connection limit on this node"}, "ns_full");
+  auto* slot = srv_.routes.admit().open_session(ns, ns_full);
+  if (ns_full) return refuse({errc::rate_limited, "namespace " + ns + " is at its connection limit on this node"}, "ns_full");
   session_info info;
   info.session = "s" + srv_.n.context()->ids->next();
-  info.user = std::move(user.value().user);
+  info.user = std::move(who.user);
   info.client = std::move(client);
   info.node = srv_.n.context()->node_name;
   info.since = now_ms();
@@ -165,10 +239,9 @@ void http_session<Stream>::upgrade(http::request<http::string_body> req) {
   } else {
     ws = std::make_shared<ws_session>(stream_.release_socket(), srv_);
   }
-  token_grant grant{user.value().expires_ms, nullptr};
-  if (user.value().grants.rooms || user.value().grants.publish)
-    grant.rooms = std::make_shared<const room_grants>(std::move(user.value().grants));
-  ws->run(req, *ns, std::move(info), std::move(early), slot, std::move(grant));
+  token_grant grant{who.expires_ms, nullptr};
+  if (who.grants.rooms || who.grants.publish) grant.rooms = std::make_shared<const room_grants>(std::move(who.grants));
+  ws->run(req, ns, std::move(info), std::move(early), slot, std::move(grant), std::move(rooms));
 }
 
 template <class Stream>

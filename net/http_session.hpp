@@ -3,8 +3,10 @@
 // hands WebSocket upgrades that pass auth to a ws_session. Internal to net/.
 // Over a plain beast::tcp_stream, or a tls_stream (net/tls.hpp) that
 // shakes hands first; both are instantiated in the .cpp.
+#include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 #include <string>
 
 #include <boost/beast/core/flat_buffer.hpp>
@@ -12,7 +14,9 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "net/auth_client.hpp"
 #include "net/server_state.hpp"
+#include "net/token.hpp"
 #include "net/tls.hpp"
 
 namespace herald {
@@ -30,6 +34,14 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
   void upgrade(boost::beast::http::request<boost::beast::http::string_body> req);
   void respond(api_response res, bool keep_alive);
   void refuse(const error& e, const std::string& reason_label);
+  // The connect callback's part of an upgrade (a namespace with auth_url).
+  void ask_connect(boost::beast::http::request<boost::beast::http::string_body> req,
+                   std::map<std::string, std::string> query, std::string ns, std::string tok, std::string client);
+  void connected(const boost::beast::http::request<boost::beast::http::string_body>& req, const std::string& ns,
+                 const std::string& tok, std::string client, connect_verdict v);
+  // Hands the authenticated upgrade to a ws_session; `rooms` are joined at once.
+  void admit(const boost::beast::http::request<boost::beast::http::string_body>& req, const std::string& ns,
+             token::claims who, std::string client, std::vector<std::string> rooms);
   void shutdown();
   // Half-closes and reads what the peer still sends, for a bounded time,
   // before closing: see linger in the .cpp.

@@ -1,5 +1,7 @@
 #include "net/server.hpp"
 
+#include "net/auth_client.hpp"
+
 #include <pthread.h>
 
 #include <sys/resource.h>
@@ -163,6 +165,9 @@ result<std::unique_ptr<server>> server::start(node& n, listener_options o, event
   if (ec) return error{errc::unavailable, "cannot listen on " + listen + ": " + ec.message()};
   p->state.one_thread = loop.threads() <= 1;
   p->state.ws_origins = std::move(o.ws_origins);
+  p->state.cors = cors_policy(std::move(o.cors_origins));
+  p->state.auth = std::make_shared<auth_client>(loop.context(), n.context()->hook_hosts, n.context()->stats,
+                                                n.context()->lim.max_rooms);
   // The handlers start on the loop: it is running already.
   std::promise<void> started;
   net::post(p->ioc, [p = p.get(), &started] {

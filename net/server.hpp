@@ -18,6 +18,7 @@ struct listener_options {
   std::string listen;  // host:port
   std::string admin_token;
   std::vector<std::string> ws_origins;  // lower case; empty: any
+  std::vector<std::string> cors_origins;  // lower case; "*": any; empty: none
   // PEM files; both set: HTTPS and WSS only on this port.
   std::string tls_cert;
   std::string tls_key;

@@ -11,10 +11,12 @@
 
 #include "actors/node.hpp"
 #include "net/api.hpp"
+#include "net/cors.hpp"
 
 namespace herald {
 
 class ws_session;
+class auth_client;
 
 struct server_state {
   node& n;
@@ -32,6 +34,10 @@ struct server_state {
   std::vector<std::weak_ptr<ws_session>> heartbeat_sessions;
   // Origins a browser may open a WebSocket from, lower case; empty: any.
   std::vector<std::string> ws_origins;
+  // Page origins that may call the HTTP API ([node] cors_origins).
+  cors_policy cors;
+  // Namespaces' connect callbacks (auth_url), with their cache.
+  std::shared_ptr<auth_client> auth;
   server_state(node& nd, std::string admin_token)
     : n(nd), routes(nd, std::move(admin_token)), lim(nd.context()->lim) {}
 };

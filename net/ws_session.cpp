@@ -51,7 +51,8 @@ ws_session::ws_session(tcp::socket&& socket, server_state& srv, ssl_ptr ssl)
 ws_session::~ws_session() { srv_.session_objects.fetch_sub(1); }
 
 void ws_session::run(const boost::beast::http::request<boost::beast::http::string_body>& req, std::string ns,
-                     session_info info, std::string early, std::atomic<uint32_t>* ns_slot, token_grant grant) {
+                     session_info info, std::string early, std::atomic<uint32_t>* ns_slot, token_grant grant,
+                     std::vector<std::string> join_rooms) {
   session_id_ = info.session;
   ns_slot_ = ns_slot;
   srv_.sessions.fetch_add(1);
@@ -62,9 +63,9 @@ void ws_session::run(const boost::beast::http::request<boost::beast::http::strin
   // The namespace and the session's info go to its actor; held here only
   // until then (~140 B less per connection than as members).
   auto then = [self = shared_from_this(), ns = std::move(ns), info = std::move(info), early = std::move(early),
-               grant = std::move(grant)](bool ok) mutable {
+               grant = std::move(grant), join_rooms = std::move(join_rooms)](bool ok) mutable {
     if (!ok) return self->teardown(1006);
-    self->start(ns, std::move(info), early, std::move(grant));
+    self->start(ns, std::move(info), early, std::move(grant), std::move(join_rooms));
   };
   if (!ssl_)
     return net::async_write(socket_, net::buffer(*response),
@@ -75,13 +76,22 @@ void ws_session::run(const boost::beast::http::request<boost::beast::http::strin
                        [then = std::move(then)](boost::system::error_code ec) mutable { then(!ec); });
 }
 
-void ws_session::start(const std::string& ns, session_info info, const std::string& early, token_grant grant) {
+void ws_session::start(const std::string& ns, session_info info, const std::string& early, token_grant grant,
+                       std::vector<std::string> join_rooms) {
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
   if (ec) return teardown(1006);
   auto expires_ms = grant.expires_ms;
   actor_ = srv_.n.spawn_session(ns, std::move(info), shared_from_this(), std::move(grant));
   if (!actor_) return begin_close(close_code::going_away, "namespace is gone");
+  if (!join_rooms.empty()) {
+    // The connect callback's rooms: joined before any frame of the client.
+    wire::client_frame f;
+    f.type = wire::kind::join;
+    f.rooms = std::move(join_rooms);
+    f.granted = true;
+    tell(actor_, std::move(f));
+  }
   arm_expiry(expires_ms);
   last_seen_ = clock::now();
   {
@@ -408,6 +418,7 @@ void ws_session::on_heartbeat() {
 void ws_session::teardown(uint16_t code) {
   if (closed_) return;
   closed_ = true;
+  ended_code_.store(code, std::memory_order_release);  // before the actor hears of the end
   if (close_deadline_) close_deadline_->cancel();
   if (expiry_) expiry_->cancel();
   tls::notify_close(ssl_.get());

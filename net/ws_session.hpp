@@ -7,6 +7,7 @@
 // so an idle connection holds no read buffer. Writes take every frame
 // queued so far (up to a batch) and write them with one writev, directly
 // when the socket has room, else when it becomes writable.
+#include <atomic>
 #include <chrono>
 #include <vector>
 
@@ -39,11 +40,13 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   // (net/admission.hpp), released when it closes; may be null.
   // `grant`: what its token gives (expiry, room claims).
   void run(const boost::beast::http::request<boost::beast::http::string_body>& req, std::string ns,
-           session_info info, std::string early, std::atomic<uint32_t>* ns_slot, token_grant grant);
+           session_info info, std::string early, std::atomic<uint32_t>* ns_slot, token_grant grant,
+           std::vector<std::string> join_rooms = {});
 
   bool send(frame_ptr frame) override;
   void close(uint16_t code, std::string reason) override;
   void expire_at(int64_t ms) override;
+  uint16_t closed_with() const override { return ended_code_.load(std::memory_order_acquire); }
   void wake_all(std::vector<connection_ptr>&& conns) override;
   // From the server's heartbeat sweep, any thread: ping, or drop a peer
   // silent for 3 heartbeats.
@@ -53,7 +56,8 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   using clock = std::chrono::steady_clock;
   using out_frame = send_queue::frame;
 
-  void start(const std::string& ns, session_info info, const std::string& early, token_grant grant);
+  void start(const std::string& ns, session_info info, const std::string& early, token_grant grant,
+             std::vector<std::string> join_rooms);
   void arm_expiry(int64_t ms);
   void wait_readable();
   void wait_for(boost::asio::ip::tcp::socket::wait_type what, void (ws_session::*then)());
@@ -103,6 +107,7 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   bool closing_ = false;
   bool closed_ = false;
   uint16_t close_code_ = close_code::normal;
+  std::atomic<uint16_t> ended_code_{0};  // read by the namespace actor after the end
   std::string close_reason_;
   int bad_frames_ = 0;
   uint32_t frames_this_second_ = 0;  // limits.frame_rate

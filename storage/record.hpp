@@ -7,6 +7,7 @@
 //   cursors   ns \0 user \0 device   -> cursor
 //   history   ns \0 room \0 seq      -> record
 //   receipts  ns \0 message id       -> counts (sent, acked), merged by addition
+//   hooks     ns \0 \0 seq          -> a webhook event (JSON text) not yet delivered
 #include <cstdint>
 #include <optional>
 #include <set>

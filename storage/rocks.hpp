@@ -23,6 +23,8 @@ inline const char* const cf_inbox = "inbox";
 inline const char* const cf_cursors = "cursors";
 inline const char* const cf_history = "history";
 inline const char* const cf_receipts = "receipts";
+// Added after the first release: created in a database that lacks it.
+inline const char* const cf_hooks = "hooks";
 
 
 int64_t wall_ms();

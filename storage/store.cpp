@@ -43,6 +43,10 @@ void batch::trim_history(const std::string& ns, const std::string& room, uint64_
 void batch::add_counts(const std::string& ns, const std::string& id, counts c) {
   wb_->Merge(owner_->receipts_cf_, key2(ns, id), encode(c));
 }
+void batch::put_hook(const std::string& ns, uint64_t seq, const std::string& event) {
+  wb_->Put(owner_->hooks_cf_, key_seq(ns, "", seq), event);
+}
+void batch::delete_hook(const std::string& ns, uint64_t seq) { wb_->Delete(owner_->hooks_cf_, key_seq(ns, "", seq)); }
 bool batch::empty() const { return wb_->Count() == 0; }
 
 // -- close -----------------------------------------------------------------
@@ -97,7 +101,8 @@ status store::delete_namespace(const std::string& name) {
   rocksdb::WriteBatch wb;
   wb.Delete(ns_cf_, name);
   auto from = prefix(name), to = prefix_end(prefix(name));
-  for (auto* cf : {inbox_cf_, cursors_cf_, history_cf_, receipts_cf_}) wb.DeleteRange(cf, from, to);
+  for (auto* cf : {inbox_cf_, cursors_cf_, history_cf_, receipts_cf_, hooks_cf_})
+    if (cf) wb.DeleteRange(cf, from, to);
   rocksdb::WriteOptions wo;
   wo.sync = true;
   auto st = db_->Write(wo, &wb);

@@ -72,6 +72,9 @@ class batch {
   // Deletes the room's history records with seq < keep_from.
   void trim_history(const std::string& ns, const std::string& room, uint64_t keep_from);
   void add_counts(const std::string& ns, const std::string& id, counts c);
+  // A namespace's webhook events waiting for their receiver, by seq.
+  void put_hook(const std::string& ns, uint64_t seq, const std::string& event);
+  void delete_hook(const std::string& ns, uint64_t seq);
   bool empty() const;
   // Written to the WAL without waiting for its sync: visible to reads at
   // once and kept if the process dies, lost only if the machine does.
@@ -130,6 +133,8 @@ class store {
   result<std::vector<std::pair<uint64_t, record>>> history(const std::string& ns, const std::string& room,
                                                            size_t last_n) const;
   result<std::optional<counts>> receipt(const std::string& ns, const std::string& id) const;
+  // The namespace's webhook events still waiting, in seq order.
+  result<std::vector<std::pair<uint64_t, std::string>>> hooks(const std::string& ns) const;
   // Every user with inbox records or cursors, and every room with history,
   // in `ns`: what a node holds, for handing keys to their owners.
   struct held_keys {
@@ -182,6 +187,7 @@ class store {
   rocksdb::ColumnFamilyHandle* cursors_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* history_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* receipts_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* hooks_cf_ = nullptr;  // absent in a read-only open of an older database
   std::unique_ptr<threads> threads_;
   std::unique_ptr<synced_mark> mark_;  // none when read-only
   friend class batch;

@@ -22,6 +22,9 @@ namespace fs = std::filesystem;
 
 namespace {
 const char* const herald_families[] = {cf_namespaces, cf_inbox, cf_cursors, cf_history, cf_receipts};
+// Families newer than the database may be: one missing from an existing
+// database is created empty, as for a new one (nothing was lost).
+const char* const later_families[] = {cf_hooks};
 
 // Whether `dir` holds (what is left of) a database: then its column
 // families must be there, never quietly created empty.
@@ -86,6 +89,7 @@ result<std::unique_ptr<store>> store::open_impl(const std::string& dir, bool rea
 status store::repair(const std::string& why) {
   std::vector<rocksdb::ColumnFamilyDescriptor> descs{{rocksdb::kDefaultColumnFamilyName, {}}};
   for (auto* n : herald_families) descs.emplace_back(n, tuning_->family(n));
+  for (auto* n : later_families) descs.emplace_back(n, tuning_->family(n));
   auto r = rocksdb::RepairDB(dir_, tuning_->db(opts_.group_commit, true), descs);
   if (!r.ok()) return io_error(r, "cannot repair the database in " + dir_);
   spdlog::warn("store: repaired the database in {} ({}); RocksDB's messages above say what it found, and "
@@ -135,6 +139,12 @@ status store::families(bool read_only, std::vector<std::string>& names) {
     else if (!missing.empty())
       spdlog::warn("store: accepted the loss of the column families {} in {}: created empty", joined(missing), dir);
   }
+  for (const char* want : later_families)
+    if (std::find(names.begin(), names.end(), want) == names.end()) {
+      if (read_only) continue;
+      if (existing && ls.ok()) spdlog::info("store: {} gets the column family {} (new in this version)", dir, want);
+      missing.push_back(want);
+    }
   if (!read_only) names.insert(names.end(), missing.begin(), missing.end());
   return ok();
 }
@@ -185,6 +195,7 @@ status store::open_db(bool read_only) {
     else if (n == cf_cursors) cursors_cf_ = h;
     else if (n == cf_history) history_cf_ = h;
     else if (n == cf_receipts) receipts_cf_ = h;
+    else if (n == cf_hooks) hooks_cf_ = h;
   }
   if (!ns_cf_) return failure{fault::corrupt, "no herald data in " + dir};
   return ok();

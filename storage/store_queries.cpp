@@ -43,6 +43,16 @@ result<std::vector<record>> store::inbox_records(const std::string& ns, const st
   return out;
 }
 
+result<std::vector<std::pair<uint64_t, std::string>>> store::hooks(const std::string& ns) const {
+  std::vector<std::pair<uint64_t, std::string>> out;
+  if (!hooks_cf_) return out;
+  auto st = scan(*db_, hooks_cf_, prefix(ns, ""), [&](std::string_view k, std::string_view v) {
+    out.emplace_back(seq_of(k), std::string(v));
+  });
+  if (!st.ok()) return io_error(st, "read webhook events");
+  return out;
+}
+
 result<bool> store::has_backlog(const std::string& ns, const std::string& user, const std::string& device) const {
   std::string stored;
   std::optional<cursor> c;

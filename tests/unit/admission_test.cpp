@@ -55,3 +55,17 @@ TEST_CASE("admission: failed admin logins per address block it for the rest of t
   CHECK(a.admin_blocked("127.0.0.9", t0 + 60s));
   CHECK_FALSE(a.admin_blocked("127.0.0.9", t0 + 61s));  // its minute is over
 }
+
+TEST_CASE("admission: a batch of pushes takes as many tokens, at most a full bucket", "[admission]") {
+  admission a{0, 10, 0};
+  auto t = admission::clock::now();
+  int64_t retry = 0;
+  CHECK(a.push("ns", t, retry, 6));
+  CHECK_FALSE(a.push("ns", t, retry, 6));  // 4 left
+  CHECK(retry == 1);
+  CHECK(a.push("ns", t, retry, 4));
+  // A batch larger than the bucket waits for a full one and takes it.
+  CHECK_FALSE(a.push("ns", t + std::chrono::milliseconds(500), retry, 100));
+  CHECK(a.push("ns", t + std::chrono::seconds(1), retry, 100));
+  CHECK_FALSE(a.push("ns", t + std::chrono::seconds(1), retry, 1));
+}

@@ -292,3 +292,23 @@ TEST_CASE("handles: a sender can only send a message of the receiver's interface
   static_assert(!std::is_convertible_v<handle<fanout_interface>, ns_handle>);
   static_assert(!std::is_convertible_v<handle<user_interface>, handle<room_interface>>);
 }
+
+TEST_CASE("home_registry: presence changes once per user, not when it moves", "[home_registry]") {
+  home_registry home;
+  std::vector<std::pair<std::string, bool>> seen;
+  home.on_presence = [&](const std::string& u, bool on) { seen.emplace_back(u, on); };
+  home.park("u1", ref("s1", "u1"));
+  home.park("u1", ref("s2", "u1"));  // a second session: still the one online
+  CHECK(seen == std::vector<std::pair<std::string, bool>>{{"u1", true}});
+  home.unpark("u1");                              // its actor takes the sessions
+  home.set_online(key_kind::user, "u1", true);    // and says it has them: no change
+  home.set_online(key_kind::user, "u1", false);   // the last one ended
+  home.set_online(key_kind::user, "u2", true);
+  home.set_online(key_kind::user, "u2", false, true);  // moved to another home
+  home.set_online(key_kind::room, "r", true);          // rooms are not users
+  CHECK(seen == std::vector<std::pair<std::string, bool>>{{"u1", true}, {"u1", false}, {"u2", true}});
+  home.park("u3", ref("s3", "u3"));
+  home.forget("u3", "s3");
+  CHECK(seen.back() == std::pair<std::string, bool>{"u3", false});
+  CHECK(home.users_online() == 0);
+}

@@ -101,6 +101,32 @@ TEST_CASE("a database without herald's column families is refused, not filled wi
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("a database of a version without the hooks family opens and gets it") {
+  auto dir = temp_dir("oldcf");
+  {
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    o.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> descs{{rocksdb::kDefaultColumnFamilyName, {}}};
+    for (auto* n : {"namespaces", "inbox", "cursors", "history", "receipts"}) descs.emplace_back(n, rocksdb::ColumnFamilyOptions{});
+    std::vector<rocksdb::ColumnFamilyHandle*> cfs;
+    rocksdb::DB* db = nullptr;
+    REQUIRE(rocksdb::DB::Open(o, dir, descs, &cfs, &db).ok());
+    REQUIRE(db->Put({}, cfs[1], "ns", "{}").ok());
+    for (auto* h : cfs) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  auto s = store::open(dir);  // strict, the default
+  REQUIRE(s);
+  CHECK(s.value()->namespaces().value().size() == 1);
+  auto b = s.value()->make_batch();
+  b.put_hook("ns", 1, "{}");
+  REQUIRE(s.value()->commit_now(std::move(b)));
+  CHECK(s.value()->hooks("ns").value().size() == 1);
+  s = failure{fault::io, "closed"};
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("a fresh or foreign-but-empty data_dir opens as a new store") {
   auto dir = temp_dir("fresh");
   std::filesystem::create_directories(dir);

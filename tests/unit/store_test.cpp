@@ -371,3 +371,30 @@ TEST_CASE("a read after writes sees every write queued before it whether or not 
     std::filesystem::remove_all(dir);
   }
 }
+
+TEST_CASE("webhook events: stored in order per namespace, deleted one by one, kept over a reopen") {
+  auto dir = temp_dir("hooks");
+  {
+    auto s = store::open(dir);
+    REQUIRE(s);
+    auto b = s.value()->make_batch();
+    for (uint64_t q : {3, 1, 2}) b.put_hook("ns", q, "{\"n\":" + std::to_string(q) + "}");
+    b.put_hook("ns2", 1, "{}");
+    REQUIRE(commit_wait(*s.value(), std::move(b)));
+    auto d = s.value()->make_batch();
+    d.delete_hook("ns", 2);
+    REQUIRE(commit_wait(*s.value(), std::move(d)));
+  }
+  auto s = store::open(dir);
+  REQUIRE(s);
+  auto h = s.value()->hooks("ns");
+  REQUIRE(h);
+  REQUIRE(h.value().size() == 2);
+  CHECK(h.value()[0] == std::pair<uint64_t, std::string>{1, "{\"n\":1}"});
+  CHECK(h.value()[1].first == 3);
+  REQUIRE(s.value()->delete_namespace("ns"));
+  CHECK(s.value()->hooks("ns").value().empty());
+  CHECK(s.value()->hooks("ns2").value().size() == 1);
+  s.value().reset();
+  std::filesystem::remove_all(dir);
+}
