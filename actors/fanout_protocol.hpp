@@ -35,7 +35,14 @@ struct clients_deliver {  // -> uint64 the same, for the sessions of these devic
   std::vector<std::string> device_users, device_clients;  // this user's device of this id
 };
 
-struct fanout_interface : interface<deliver, replay, room_deliver, all_deliver, clients_deliver> {};
+struct room_presence {  // no reply: a member joined or left (room_events), for this node's members but `session`
+  std::string room;
+  std::string event;  // "join" or "leave"
+  std::string user;
+  std::string session;
+};
+
+struct fanout_interface : interface<deliver, replay, room_deliver, all_deliver, clients_deliver, room_presence> {};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, deliver& x) {
@@ -48,6 +55,10 @@ typename Inspector::result_type inspect(Inspector& f, replay& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, room_deliver& x) {
   return f(caf::meta::type_name("herald.room_deliver"), x.room, x.msg, x.exclude);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, room_presence& x) {
+  return f(caf::meta::type_name("herald.room_presence"), x.room, x.event, x.user, x.session);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, all_deliver& x) {

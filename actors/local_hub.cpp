@@ -115,6 +115,16 @@ uint64_t local_hub::to_room(const std::string& room, const message& m, const std
   });
 }
 
+uint64_t local_hub::to_room_frame(const std::string& room, const frame_ptr& f, const std::string& exclude) {
+  auto r = rooms_.find(room);
+  if (r == rooms_.end()) return 0;
+  uint64_t n = 0;
+  send_batch batch;
+  for (auto& [id, conn] : r->second)
+    if (id != exclude) conn->send(f), ++n;
+  return n;
+}
+
 uint64_t local_hub::to_all(const message& m) {
   return fan_out(m, sessions_, [](const auto& kv) -> const connection_ptr* { return &kv.second.conn; });
 }

@@ -48,6 +48,9 @@ class local_hub {
   uint64_t to_sessions(const message& m, const std::vector<std::string>& ids);
   uint64_t replay(const std::string& id, const std::vector<message>& msgs);
   uint64_t to_room(const std::string& room, const message& m, const std::string& exclude);
+  // A frame that is not a message (room_events' presence) to the room's
+  // members here but `exclude`; not counted as delivered.
+  uint64_t to_room_frame(const std::string& room, const frame_ptr& f, const std::string& exclude);
   uint64_t to_all(const message& m);
   // Sessions whose device is one of `clients` (any user's), or is
   // device_clients[i] of user device_users[i].

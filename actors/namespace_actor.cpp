@@ -333,6 +333,10 @@ caf::message_handler fanout_side(self_ptr self) {
     [&hub](const deliver& m) { hub.to_sessions(m.msg, m.sessions); },
     [&hub](const replay& m) { hub.replay(m.session, m.msgs); },
     [&hub](const room_deliver& m) { hub.to_room(m.room, m.msg, m.exclude); },
+    [&hub](const room_presence& m) {
+      hub.to_room_frame(m.room, std::make_shared<const std::string>(wire::presence(m.room, m.event, m.user, m.session)),
+                        m.session);
+    },
     [self, &hub](const all_deliver& m) { return counted(self, m.msg.id, hub.to_all(m.msg)); },
     [self, &hub](const clients_deliver& m) { return counted(self, m.msg.id, hub.to_clients(m.msg, m.clients, m.device_users, m.device_clients)); });
 }

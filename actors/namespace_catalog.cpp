@@ -35,6 +35,7 @@ std::string namespace_settings::to_json() const {
               {"webhook_queue", webhook_queue},
               {"undelivered_after", undelivered_after},
               {"undelivered_data", undelivered_data},
+              {"room_events", room_events},
               {"auth_url", auth_url},
               {"auth_cache", auth_cache},
               {"auth_timeout", auth_timeout},
@@ -76,6 +77,7 @@ result<namespace_settings> namespace_settings::from_json(const std::string& name
   s.webhook_queue = j.value("webhook_queue", int64_t{16} << 20);
   s.undelivered_after = j.value("undelivered_after", int64_t{30});
   s.undelivered_data = j.value("undelivered_data", true);
+  s.room_events = j.value("room_events", false);
   s.auth_url = j.value("auth_url", "");
   s.auth_cache = j.value("auth_cache", int64_t{60});
   s.auth_timeout = j.value("auth_timeout", int64_t{3});

@@ -62,6 +62,8 @@ struct namespace_settings {
   int64_t webhook_queue = 16 << 20;
   int64_t undelivered_after = 30;
   bool undelivered_data = true;
+  // Room members get a presence frame when a session joins or leaves.
+  bool room_events = false;
   // The connect callback (net/auth_client.hpp): asked before every
   // WebSocket upgrade, allows kept auth_cache s per token, an answer
   // awaited auth_timeout s; on a failure, `auth_fallback_token` lets a

@@ -79,4 +79,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(herald, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(herald, (herald::receipt_request))
   // timers of the API gateway and of actors that arm one
   CAF_ADD_ATOM(herald, herald, tick_atom, "tick")
+  // added later: at the end, so the IDs above stay as they were
+  CAF_ADD_TYPE_ID(herald, (herald::room_presence))
 CAF_END_TYPE_ID_BLOCK(herald)

@@ -45,16 +45,27 @@ bool idle(self_ptr self) { return self->state.members.empty() && self->state.wai
 // members at once stalled the node's namespace actor for about a second.
 bool watched(self_ptr self, const handle<fanout_interface>& node_ns) { return node_ns.node() != self->node(); }
 
+// room_events: every node with members hears it once, and writes it to
+// its members but the session itself.
+void tell_presence(self_ptr self, const char* event, const std::string& user, const std::string& session) {
+  auto& s = self->state;
+  auto settings = s.ctx->catalog->get(s.ns);
+  if (!settings || !settings->room_events) return;
+  for (auto& kv : s.nodes) tell(self, kv.first, room_presence{s.room, event, user, session});
+}
+
 void remove_member(self_ptr self, const std::string& session) {
   auto& s = self->state;
   auto i = s.members.find(session);
   if (i == s.members.end()) return;
+  auto user = i->second.info.user;
   auto n = s.nodes.find(i->second.node_ns);
   if (n != s.nodes.end() && --n->second == 0) {
     if (watched(self, n->first)) self->demonitor(n->first.raw());
     s.nodes.erase(n);
   }
   s.members.erase(i);
+  tell_presence(self, "leave", user, session);
   if (s.members.empty()) {
     tell(self, s.parent, key_online{key_kind::room, s.room, false});
     if (idle(self)) schedule_idle(self);
@@ -185,7 +196,9 @@ caf::behavior running(self_ptr self) {
       auto node_ns = m.ref.node_ns;
       if (!s.members.count(id)) {
         if (s.nodes[node_ns]++ == 0 && watched(self, node_ns)) self->monitor(node_ns.raw());
+        auto user = m.ref.info.user;
         s.members.emplace(id, std::move(m.ref));
+        tell_presence(self, "join", user, id);
         if (s.members.size() == 1) tell(self, s.parent, key_online{key_kind::room, s.room, true});
       }
       if (!m.since.empty()) {

@@ -186,6 +186,11 @@ std::string welcome(std::string_view session, std::string_view user, std::string
 
 std::string pong() { return R"({"type":"pong"})"; }
 
+std::string presence(std::string_view room, std::string_view event, std::string_view user, std::string_view session) {
+  return R"({"type":"presence","room":)" + quote(room) + R"(,"event":)" + quote(event) + R"(,"user":)" + quote(user) +
+         R"(,"session":)" + quote(session) + "}";
+}
+
 namespace {
 std::string error_object(const error& e) {
   std::string s = R"({"code":")";

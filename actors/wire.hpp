@@ -45,6 +45,8 @@ parsed parse_client_frame(std::string_view text, size_t max_list);
 std::string welcome(std::string_view session, std::string_view user, std::string_view node,
                     int heartbeat);
 std::string pong();
+// {"type":"presence","room","event","user","session"} (room_events)
+std::string presence(std::string_view room, std::string_view event, std::string_view user, std::string_view session);
 // `extra` is a JSON object text whose members are appended (may be empty).
 std::string reply_ok(std::string_view req_id, std::string_view extra_members = {});
 std::string reply_error(std::string_view req_id, const error& e);

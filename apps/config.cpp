@@ -241,10 +241,10 @@ result<node_config> build_config(const ini_map& m) {
       else if (rest == "auth_fallback") {
         if (v != "deny" && v != "token") return bad(key, "deny or token");
         ns.auth_fallback_token = v == "token";
-      } else if (rest == "undelivered_data") {
+      } else if (rest == "undelivered_data" || rest == "room_events") {
         auto b = to_bool(key, v);
         if (!b) return b.err();
-        ns.undelivered_data = b.value();
+        (rest == "room_events" ? ns.room_events : ns.undelivered_data) = b.value();
       }
       else return bad(key, "unknown key");
     } else {

@@ -35,6 +35,7 @@ json settings_json(const namespace_settings& ns) {
           {"webhook_queue", ns.webhook_queue},
           {"undelivered_after", ns.undelivered_after},
           {"undelivered_data", ns.undelivered_data},
+          {"room_events", ns.room_events},
           {"auth_url", ns.auth_url.empty() ? json(nullptr) : json(ns.auth_url)},
           {"auth_cache", ns.auth_cache},
           {"auth_timeout", ns.auth_timeout},
@@ -44,7 +45,8 @@ json settings_json(const namespace_settings& ns) {
 // The optional fields of a namespace in a create body, checked.
 status read_settings(const json& j, namespace_settings& ns) {
   for (auto [field, dst] : {std::pair{"client_publish", &ns.client_publish},
-                            std::pair{"undelivered_data", &ns.undelivered_data}})
+                            std::pair{"undelivered_data", &ns.undelivered_data},
+                            std::pair{"room_events", &ns.room_events}})
     if (auto v = j.find(field); v != j.end()) {
       if (!v->is_boolean()) return error{errc::bad_request, std::string("\"") + field + "\" must be a boolean"};
       *dst = v->get<bool>();
