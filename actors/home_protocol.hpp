@@ -65,12 +65,20 @@ struct receipt_request {  // -> receipt_counts, this node's share
   std::string id;
 };
 
-struct operator_interface
-    : interface<placement_changed, ns_retire, close_sessions, drain_progress, stats_request, receipt_request> {};
+struct prune_request {  // -> uint64 devices this node's users forgot: not seen since before_ms, offline
+  int64_t before_ms = 0;
+};
+
+struct operator_interface : interface<placement_changed, ns_retire, close_sessions, drain_progress, stats_request,
+                                      receipt_request, prune_request> {};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stats_request&) {
   return f(caf::meta::type_name("herald.stats_request"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, prune_request& x) {
+  return f(caf::meta::type_name("herald.prune_request"), x.before_ms);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, receipt_request& x) {

@@ -54,7 +54,31 @@ struct u_merge {  // -> uint64 records new here: a previous owner's state
   handoff_state state;
 };
 
-struct user_interface : interface<u_attach, u_push, u_info, u_kick, u_ack, u_merge> {};
+// What GET /v1/users/{user}/devices shows of one device.
+struct device_info {
+  std::string client;
+  storage::device_record record;
+  bool online = false;
+  uint64_t unacked = 0;
+};
+struct u_device_seen {  // no reply: a session of the device connected or ended (a patch of its record)
+  std::string user;
+  std::string device;
+  storage::device_record patch;
+};
+struct u_devices {  // -> vector<device_info>: every device with a record or an ack cursor
+  std::string user;
+  answer_of<std::vector<device_info>> ans;
+};
+struct u_forget_device {  // -> uint64 1 if the device was known: its record and cursor go
+  std::string user;
+  std::string device;
+  bool only_if_offline = false;  // a prune leaves a connected device alone
+  answer_ptr ans;
+};
+
+struct user_interface
+    : interface<u_attach, u_push, u_info, u_kick, u_ack, u_merge, u_device_seen, u_devices, u_forget_device> {};
 
 // -- room actor ---------------------------------------------------------------
 
@@ -131,6 +155,25 @@ typename Inspector::result_type inspect(Inspector& f, u_ack& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, u_merge& x) {
   return f(caf::meta::type_name("herald.u_merge"), x.user, x.state);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, device_info& x) {
+  return f(caf::meta::type_name("herald.device_info"), x.client, x.record.first_seen, x.record.last_connect,
+           x.record.last_disconnect, x.record.node, x.record.remote, x.record.user_agent, x.record.meta, x.online,
+           x.unacked);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, u_device_seen& x) {
+  return f(caf::meta::type_name("herald.u_device_seen"), x.user, x.device, x.patch.first_seen, x.patch.last_connect,
+           x.patch.last_disconnect, x.patch.node, x.patch.remote, x.patch.user_agent, x.patch.meta);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, u_devices& x) {
+  return f(caf::meta::type_name("herald.u_devices"), x.user);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, u_forget_device& x) {
+  return f(caf::meta::type_name("herald.u_forget_device"), x.user, x.device, x.only_if_offline);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, r_join& x) {

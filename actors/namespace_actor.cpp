@@ -15,6 +15,12 @@ namespace herald {
 namespace {
 using namespace ns_home;
 
+// The devices of a prune, read from the store's reader thread.
+struct prune_read {
+  uint64_t token = 0;
+  std::vector<std::pair<std::string, std::string>> devices;  // (user, device)
+  std::string failure;
+};
 // A receipt read from the store's reader thread.
 struct receipt_read {
   uint64_t token = 0;
@@ -27,6 +33,7 @@ struct retired {};
 }  // namespace herald
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::receipt_read)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::prune_read)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::retired)
 
 namespace herald {
@@ -118,6 +125,23 @@ void publish_to(self_ptr self, publish_request& req, answer_ptr ans) {
       ask_into(self, g, a, clients_deliver{req.msg, req.clients, req.device_users, req.device_clients});
 }
 
+void write_device(self_ptr self, const std::string& user, const std::string& device,
+                  const storage::device_record& patch) {
+  auto& st = self->state;
+  if (!st.ctx->store->writable()) return;  // a write fault: the record misses this visit
+  auto b = st.ctx->store->make_batch();
+  b.patch_device(st.ns, user, device, patch);
+  b.relax();  // what a device did, not a message: no WAL sync to wait for
+  st.ctx->store->commit(std::move(b), nullptr);
+}
+
+// A device's record lives with its user, at the user's home.
+void note_device(self_ptr self, const std::string& user, const std::string& device, storage::device_record patch) {
+  if (auto home = owner_elsewhere(self, key_kind::user, user))
+    return tell(self, home, u_device_seen{user, device, std::move(patch)});
+  write_device(self, user, device, patch);
+}
+
 // Registers one of this node's sessions; `welcome` once its user's home has
 // it, so a push accepted anywhere after `welcome` reaches it. The home's
 // backlog replay and live messages come after its answer (same sender),
@@ -126,6 +150,12 @@ void publish_to(self_ptr self, publish_request& req, answer_ptr ans) {
 void attach(self_ptr self, attach_session& m) {
   auto& st = self->state;
   auto ref = std::move(m.ref);
+  if (!ref.info.client.empty()) {
+    auto& d = m.device;
+    d.first_seen = d.last_connect = now_ms();
+    d.node = st.ctx->node_name;
+    note_device(self, ref.info.user, ref.info.client, std::move(d));
+  }
   self->monitor(ref.actor.raw());
   st.session_by_addr[ref.actor.address()] = ref.info.session;
   ref.node_ns = self_handle(self);
@@ -201,6 +231,11 @@ void drop_session(self_ptr self, const caf::actor_addr& who, const std::string& 
     tell(self, target<key_kind::room>(self, room), r_leave{room, id});
     emit_hook(*st.ctx, st.ns, hook_kind::leave, s->info.user,
               R"("room":)" + wire::quote(room) + "," + fields + R"(,"reason":"disconnect")");
+  }
+  if (!s->info.client.empty()) {
+    storage::device_record d;
+    d.last_disconnect = now_ms();
+    note_device(self, s->info.user, s->info.client, std::move(d));
   }
   auto code = s->conn ? s->conn->closed_with() : uint16_t{0};
   emit_hook(*st.ctx, st.ns, hook_kind::disconnect, s->info.user,
@@ -284,6 +319,41 @@ void finish_read(self_ptr self, receipt_read& r) {
   reading.erase(i);
 }
 
+// This node's share of a prune: the idle devices of users homed here, each
+// forgotten by its user's actor (which keeps a connected one).
+void start_prune(self_ptr self, const prune_request& m) {
+  auto& st = self->state;
+  auto token = ++st.next_read;
+  st.reading.emplace(token, self->make_response_promise<uint64_t>());
+  auto* store = st.ctx->store;
+  caf::actor me{self};
+  store->read_after_writes([store, me, token, ns = st.ns, before = m.before_ms] {
+    auto r = store->idle_devices(ns, before);
+    prune_read out{token, {}, {}};
+    if (r) out.devices = std::move(r.value());
+    else out.failure = r.err().message;
+    caf::anon_send(me, std::move(out));
+  });
+}
+
+void finish_prune(self_ptr self, prune_read& r) {
+  auto& st = self->state;
+  auto i = st.reading.find(r.token);
+  if (i == st.reading.end()) return;
+  auto rp = i->second;
+  st.reading.erase(i);
+  if (!r.failure.empty()) return void(rp.deliver(to_caf(from_store(storage::failure{storage::fault::io, r.failure}))));
+  std::vector<std::pair<std::string, std::string>> mine;
+  for (auto& d : r.devices)
+    if (!owner_elsewhere(self, key_kind::user, d.first)) mine.push_back(std::move(d));
+  auto g = make_gather(mine.size(), std::make_shared<answer>([rp](result<uint64_t> n) mutable {
+    if (n) rp.deliver(n.value());
+    else rp.deliver(to_caf(n.err()));
+  }));
+  for (auto& [user, device] : mine)
+    ask_into(self, g, activate<key_kind::user>(self, user), u_forget_device{user, device, true, {}});
+}
+
 // The namespace was deleted: its sessions are closed and its user and room
 // actors end, but this actor answers every request with an error for one
 // ask timeout before it ends. Other nodes may still route to it until they
@@ -324,7 +394,10 @@ caf::message_handler local_side(self_ptr self) {
       tell(self, target<key_kind::user>(self, m.user), u_ack{m.user, m.client, std::move(m.ids)});
     },
     [self](gather_stats& m) { ask_everywhere(self, stats_request{}, std::move(m.ans), add_stats); },
-    [self](gather_receipt& m) { ask_everywhere(self, receipt_request{m.id}, std::move(m.ans), add_receipt); });
+    [self](gather_receipt& m) { ask_everywhere(self, receipt_request{m.id}, std::move(m.ans), add_receipt); },
+    [self](gather_prune& m) {
+      ask_everywhere(self, prune_request{m.before_ms}, std::move(m.ans), [](uint64_t& a, uint64_t b) { a += b; });
+    });
 }
 
 caf::message_handler fanout_side(self_ptr self) {
@@ -371,7 +444,12 @@ caf::message_handler home_side(self_ptr self) {
       });
       return rp;
     },
-    handlers_for(interface<u_push, u_info, u_kick, u_ack, u_merge>{}, route_any),
+    handlers_for(interface<u_push, u_info, u_kick, u_ack, u_merge, u_devices, u_forget_device>{}, route_any),
+    [self](u_device_seen& m) {
+      // Written by the home itself: a connect costs no user actor.
+      if (owner_elsewhere(self, key_kind::user, m.user) && !from_other_node(self)) return route(self, m);
+      write_device(self, m.user, m.device, m.patch);
+    },
     handlers_for(room_interface{}, route_any),
     handlers_of<parent_interface>(
       [self](user_idle& m) {
@@ -406,7 +484,8 @@ caf::message_handler operator_side(self_ptr self) {
       return ns_stats{st.hub.size(), st.home.users_online(), st.home.rooms_active(),
                       st.hub.published(now), st.hub.delivered(now), st.hub.acked(now)};
     },
-    [self](const receipt_request& m) { read_receipt(self, m.id); });
+    [self](const receipt_request& m) { read_receipt(self, m.id); },
+    [self](const prune_request& m) { start_prune(self, m); });
 }
 
 }  // namespace
@@ -448,6 +527,7 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
     home_side(self),
     operator_side(self),
     [self](receipt_read& r) { finish_read(self, r); },
+    [self](prune_read& r) { finish_prune(self, r); },
     [self](const placement_pass& p) {
       if (p.pass > 0) return placement_pass_all(self);
       self->state.place.swept();

@@ -106,11 +106,11 @@ status node::delete_local(const std::string& name) {
 }
 
 handle<session_interface> node::spawn_session(const std::string& ns, session_info info, connection_ptr conn,
-                                                token_grant grant) {
+                                                token_grant grant, storage::device_record device) {
   auto local = dir_->local(ns);
   if (!local) return {};
   return handle<session_interface>::assume(  // a session actor, just spawned
-    spawn_session_actor(sys_, ns, std::move(info), std::move(conn), local, ctx_, std::move(grant)));
+    spawn_session_actor(sys_, ns, std::move(info), std::move(conn), local, ctx_, std::move(grant), std::move(device)));
 }
 
 void node::close_all(uint16_t code, const std::string& reason) {

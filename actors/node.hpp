@@ -45,7 +45,7 @@ class node {
   // The session actor for a new connection, or an invalid handle when the
   // namespace is gone.
   handle<session_interface> spawn_session(const std::string& ns, session_info info, connection_ptr conn,
-                                          token_grant grant = {});
+                                          token_grant grant = {}, storage::device_record device = {});
   // Closes every session with `code` (shutdown: 1001).
   void close_all(uint16_t code, const std::string& reason);
   // One step of a drain: every namespace actor closes 1/steps_left of the

@@ -22,7 +22,7 @@ namespace {
 constexpr size_t max_waiting_frames = 256;
 }  // namespace
 
-void session_actor::start() {
+void session_actor::start(storage::device_record device) {
   // Frames that arrive before the answer wait in early_: the namespace
   // actor writes `welcome` when it answers, and every reply comes after it.
   auto me = as_actor();
@@ -30,7 +30,8 @@ void session_actor::start() {
     caf::anon_send(me, session_attached{static_cast<bool>(r)});
   });
   auto self_ref = herald::handle<session_interface>::assume(me);  // this session (handle() is a member here)
-  tell(local_ns_, nullptr, attach_session{session_ref{info_, self_ref, local_ns_}, conn_, std::move(ans)});
+  tell(local_ns_, nullptr,
+       attach_session{session_ref{info_, self_ref, local_ns_}, conn_, std::move(ans), std::move(device)});
 }
 
 bool session_actor::handle(caf::mailbox_element& x, caf::execution_unit* host) {
@@ -232,10 +233,10 @@ void session_actor::on_publish(wire::client_frame& f, caf::execution_unit* host)
 }
 
 caf::actor spawn_session_actor(caf::actor_system& sys, std::string ns, session_info info, connection_ptr conn,
-                               caf::actor local_ns, context_ptr ctx, token_grant grant) {
+                               caf::actor local_ns, context_ptr ctx, token_grant grant, storage::device_record device) {
   auto a = make_inline_actor<session_actor>(sys, std::move(ns), std::move(info), std::move(conn),
                                             std::move(local_ns), std::move(ctx), std::move(grant));
-  static_cast<session_actor*>(caf::actor_cast<caf::abstract_actor*>(a))->start();
+  static_cast<session_actor*>(caf::actor_cast<caf::abstract_actor*>(a))->start(std::move(device));
   return a;
 }
 

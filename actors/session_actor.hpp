@@ -41,7 +41,9 @@ class session_actor final : public inline_actor {
   const char* name() const override { return "herald.session"; }
 
   // Registers with the namespace actor; call once, after construction.
-  void start();
+  // `device`: what the connect tells of the device (remote address, user
+  // agent, meta), for its record.
+  void start(storage::device_record device = {});
 
  protected:
   bool handle(caf::mailbox_element& x, caf::execution_unit* host) override;
@@ -86,6 +88,6 @@ class session_actor final : public inline_actor {
 // Creates the session actor of a new connection and registers it.
 caf::actor spawn_session_actor(caf::actor_system& sys, std::string ns, session_info info,
                                connection_ptr conn, caf::actor local_ns, context_ptr ctx,
-                               token_grant grant = {});
+                               token_grant grant = {}, storage::device_record device = {});
 
 }  // namespace herald

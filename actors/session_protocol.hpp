@@ -15,6 +15,7 @@
 #include "actors/interface.hpp"
 #include "actors/types.hpp"
 #include "actors/wire.hpp"
+#include "storage/record.hpp"
 
 namespace herald {
 
@@ -50,6 +51,7 @@ struct attach_session {  // answer: this node's session count, once the user's h
   session_ref ref;
   connection_ptr conn;
   answer_ptr ans;
+  storage::device_record device;  // what the connect tells of the device, for its record
 };
 struct join_rooms {  // answer: rooms joined
   std::string session;
@@ -79,8 +81,13 @@ struct gather_receipt {  // answer: a message's receipt, summed over every node
   answer_of<receipt_counts> ans;
 };
 
-struct node_local_interface
-    : interface<attach_session, join_rooms, leave_rooms, publish_call, client_ack, gather_stats, gather_receipt> {};
+struct gather_prune {  // answer: devices forgotten, summed over every node
+  int64_t before_ms = 0;
+  answer_ptr ans;
+};
+
+struct node_local_interface : interface<attach_session, join_rooms, leave_rooms, publish_call, client_ack,
+                                        gather_stats, gather_receipt, gather_prune> {};
 
 }  // namespace herald
 
@@ -94,3 +101,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::publish_call)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::client_ack)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::gather_stats)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::gather_receipt)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::gather_prune)

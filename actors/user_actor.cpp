@@ -22,7 +22,7 @@ void schedule_idle(self_ptr self) {
 // namespace actor keeps those while it is dormant).
 bool idle(self_ptr self) {
   auto& s = self->state;
-  return s.waiting.empty() && s.replaying.empty() && s.ack_checks.empty();
+  return s.waiting.empty() && s.replaying.empty() && s.ack_checks.empty() && s.device_ops.empty();
 }
 
 // A message other than an attach (or a replay's ack): the actor stays for
@@ -230,6 +230,33 @@ caf::behavior running(self_ptr self) {
       return respond(m, static_cast<uint64_t>(s.sessions.size()));
     },
     [self](const u_ack& m) { ack(self, m.device, m.ids); },
+    [self](const u_device_seen& m) {
+      // Only through a handoff's forwarder: the home writes these itself.
+      auto& s = self->state;
+      auto b = s.ctx->store->make_batch();
+      b.patch_device(s.ns, s.user, m.device, m.patch);
+      b.relax();
+      s.ctx->store->commit(std::move(b), nullptr);
+    },
+    [self](u_devices& m) -> caf::result<std::vector<device_info>> {
+      count_work(self->state);
+      user_state::device_op op;
+      op.list_ans = std::move(m.ans);
+      if (!op.list_ans) op.rp = self->make_response_promise<std::vector<device_info>>();
+      start_device_op(self, std::move(op));
+      return caf::delegated<std::vector<device_info>>{};
+    },
+    [self](u_forget_device& m) -> caf::result<uint64_t> {
+      count_work(self->state);
+      user_state::device_op op;
+      op.forget = true;
+      op.device = m.device;
+      op.only_if_offline = m.only_if_offline;
+      op.forget_ans = std::move(m.ans);
+      if (!op.forget_ans) op.rp = self->make_response_promise<uint64_t>();
+      start_device_op(self, std::move(op));
+      return caf::delegated<uint64_t>{};
+    },
     [self](u_merge& m) {
       count_work(self->state);
       return start_merge(self, std::move(m.state));
@@ -238,6 +265,7 @@ caf::behavior running(self_ptr self) {
     std::move(interface_side),
     [self](page_read& p) { finish_page(self, p.session, p.records); },
     [self](ack_due) { check_acks(self); },
+    [self](devices_read& r) { finish_device_op(self, r); },
     [self](commit_done& d) {
       auto& s = self->state;
       if (!d.failure.empty()) spdlog::error("inbox write for {}/{} failed: {}", s.ns, s.user, d.failure);

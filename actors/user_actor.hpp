@@ -54,6 +54,17 @@ struct user_state {
     std::vector<std::string> devices;  // those of the sessions it reached
   };
   std::deque<ack_check> ack_checks;
+  // Device-record reads in flight (GET devices, a forget), by token.
+  struct device_op {
+    bool forget = false;
+    std::string device;
+    bool only_if_offline = false;
+    answer_of<std::vector<device_info>> list_ans;
+    answer_ptr forget_ans;
+    caf::response_promise rp;  // when the asker is on another node
+  };
+  std::unordered_map<uint64_t, device_op> device_ops;
+  uint64_t next_op = 0;
   bool ack_timer = false;
   uint64_t seen = 0;        // messages received from the parent
   bool only_attached = true;  // nothing but attaches (and their replays) so far

@@ -20,6 +20,9 @@ using self_ptr = caf::stateful_actor<user_state>*;
 struct loaded_data {
   storage::result<std::vector<std::pair<uint64_t, storage::record>>> entries{storage::failure{storage::fault::io, "not read"}};
   storage::result<std::vector<std::pair<std::string, storage::cursor>>> cursors{storage::failure{storage::fault::io, "not read"}};
+  // Read for a handoff only (they move with the user).
+  storage::result<std::vector<std::pair<std::string, storage::device_record>>> devices{
+    std::vector<std::pair<std::string, storage::device_record>>{}};
   // The first read that failed, if any.
   const storage::failure* failure() const { return !entries ? &entries.err() : !cursors ? &cursors.err() : nullptr; }
 };
@@ -49,6 +52,11 @@ struct idle_tick {  // the message count when the tick was armed
   uint64_t seen = 0;
 };
 struct ack_due {};  // the first of the ack checks is due (webhook `undelivered`)
+using device_rows = storage::result<std::vector<std::pair<std::string, storage::device_record>>>;
+struct devices_read {  // the user's device records, for the device op `token`
+  uint64_t token = 0;
+  std::shared_ptr<device_rows> rows;
+};
 
 // A tick per passivation period (user_actor.cpp).
 void schedule_idle(self_ptr self);
@@ -63,6 +71,10 @@ void done_attaching(self_ptr self);
 caf::behavior running(self_ptr self);
 // Emits `undelivered` for the due ack checks, arms the next.
 void check_acks(self_ptr self);
+// Device records (user_devices.cpp): a listing or a forget reads them
+// behind the writes queued so far, then answers.
+void start_device_op(self_ptr self, user_state::device_op op);
+void finish_device_op(self_ptr self, devices_read& r);
 
 // -- replay (user_replay.cpp) ----------------------------------------------------
 void next_page(self_ptr self, const session_ref& ref);
@@ -88,6 +100,7 @@ void read_all(self_ptr self) {
       auto d = std::make_shared<loaded_data>();
       d->entries = store->inbox(ns, user);
       d->cursors = store->cursors(ns, user);
+      if constexpr (std::is_same_v<Loaded, handoff_loaded>) d->devices = store->devices(ns, user);
       caf::anon_send(me, Loaded{d});
     });
   });
@@ -102,3 +115,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::user_parts::merge_loaded)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::user_parts::merge_written)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::user_parts::idle_tick)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::user_parts::ack_due)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::user_parts::devices_read)

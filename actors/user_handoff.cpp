@@ -21,8 +21,19 @@ caf::behavior handing_off(self_ptr self, handle<user_interface> to) {
         self->quit();
         return;
       }
+      // The device records go first, as patches (they merge in any order);
+      // a failed read leaves them here, as the records they describe stay.
+      if (d->devices)
+        for (auto& [device, rec] : d->devices.value()) tell(self, to, u_device_seen{s.user, device, rec});
       auto out = export_inbox(d->entries.value(), d->cursors.value(), now_ms());
       if (out.empty()) {
+        if (d->devices && !d->devices.value().empty()) {
+          auto b = s.ctx->store->make_batch();
+          for (auto& kv : d->devices.value()) b.delete_device(s.ns, s.user, kv.first);
+          caf::actor me{self};
+          s.ctx->store->commit(std::move(b), [me](storage::status) { caf::anon_send(me, child_stop{}); });
+          return;
+        }
         self->quit();
         return;
       }
@@ -35,6 +46,8 @@ caf::behavior handing_off(self_ptr self, handle<user_interface> to) {
             auto b = s.ctx->store->make_batch();
             for (auto& [seq, r] : d->entries.value()) b.delete_inbox(s.ns, s.user, seq);
             for (auto& [device, c] : d->cursors.value()) b.delete_cursor(s.ns, s.user, device);
+            if (d->devices)
+              for (auto& kv : d->devices.value()) b.delete_device(s.ns, s.user, kv.first);
             caf::actor me{self};
             s.ctx->store->commit(std::move(b), [me](storage::status) { caf::anon_send(me, child_stop{}); });
           },

@@ -41,6 +41,8 @@ class user_inbox {
     storage::cursor cursor;
   };
   ack_result ack(const std::string& device, const std::vector<std::string>& ids);
+  // Forgets a device's cursor (its record was deleted).
+  void forget_device(const std::string& device) { cursors_.erase(device); }
   // Forgets expired entries (the store drops them at compaction).
   void drop_expired(int64_t now);
 

@@ -150,6 +150,14 @@ void api::route(call& c) {
   } else if (s.size() == 3 && s[1] == "users") {
     if (!valid_id(s[2])) return c.fail(errc::bad_request, "invalid user id");
     if (method_is("GET")) user_info(c, s[2]);
+  } else if (s.size() == 4 && s[1] == "users" && s[3] == "devices") {
+    if (!valid_id(s[2])) return c.fail(errc::bad_request, "invalid user id");
+    if (method_is("GET")) user_devices(c, s[2]);
+  } else if (s.size() == 5 && s[1] == "users" && s[3] == "devices") {
+    if (!valid_id(s[2]) || !valid_id(s[4])) return c.fail(errc::bad_request, "invalid user or device id");
+    if (method_is("DELETE")) forget_device(c, s[2], s[4]);
+  } else if (s.size() == 3 && s[1] == "devices" && s[2] == "prune") {
+    if (method_is("POST")) prune_devices(c);
   } else if (s.size() == 4 && s[1] == "users" && s[3] == "disconnect") {
     if (!valid_id(s[2])) return c.fail(errc::bad_request, "invalid user id");
     if (method_is("POST")) user_disconnect(c, s[2]);
@@ -325,6 +333,48 @@ void api::user_info(call& c, const std::string& user) {
   ask<std::vector<session_info>>(c, u_info{user, {}}, [](call& c2, const std::vector<session_info>& v) {
     c2.ok({{"online", !v.empty()}, {"sessions", sessions_json(v)}});
   });
+}
+
+void api::user_devices(call& c, const std::string& user) {
+  ask<std::vector<device_info>>(c, u_devices{user, {}}, [](call& c2, const std::vector<device_info>& v) {
+    json arr = json::array();
+    auto ms = [](int64_t t) { return t ? json(t) : json(nullptr); };
+    for (auto& d : v) {
+      auto& r = d.record;
+      json meta = nullptr;
+      if (!r.meta.empty()) meta = json::parse(r.meta, nullptr, false);
+      if (meta.is_discarded()) meta = nullptr;
+      arr.push_back({{"client", d.client},
+                     {"first_seen", ms(r.first_seen)},
+                     {"last_connect", ms(r.last_connect)},
+                     {"last_disconnect", ms(r.last_disconnect)},
+                     {"online", d.online},
+                     {"node", r.node.empty() ? json(nullptr) : json(r.node)},
+                     {"remote", r.remote.empty() ? json(nullptr) : json(r.remote)},
+                     {"user_agent", r.user_agent.empty() ? json(nullptr) : json(r.user_agent)},
+                     {"meta", meta},
+                     {"unacked", d.unacked}});
+    }
+    c2.ok({{"devices", arr}});
+  });
+}
+
+void api::forget_device(call& c, const std::string& user, const std::string& device) {
+  ask<uint64_t>(c, u_forget_device{user, device, false, {}}, [user, device](call& c2, uint64_t n) {
+    if (n == 0) return c2.fail(errc::not_found, "user " + user + " has no device " + device);
+    c2.ok({{"deleted", device}});
+  });
+}
+
+void api::prune_devices(call& c) {
+  namespace js = json_scan;
+  auto body = js::object(c.req.body);
+  auto* d = body ? js::find(*body, "idle_days") : nullptr;
+  auto days = d && d->k == js::kind::number ? js::integer(d->text) : std::nullopt;
+  if (!days || *days < 0 || *days > 36500)
+    return c.fail(errc::bad_request, "body must be {\"idle_days\":N} with N an integer 0..36500");
+  auto before = now_ms() - *days * int64_t{86400000};
+  ask<uint64_t>(c, gather_prune{before, {}}, [](call& c2, uint64_t n) { c2.ok({{"removed", n}}); });
 }
 
 void api::user_disconnect(call& c, const std::string& user) {

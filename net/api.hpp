@@ -57,6 +57,9 @@ class api {
   bool admit_pushes(call& c, size_t n);
   void user_info(call& c, const std::string& user);
   void user_disconnect(call& c, const std::string& user);
+  void user_devices(call& c, const std::string& user);
+  void forget_device(call& c, const std::string& user, const std::string& device);
+  void prune_devices(call& c);
   void room_info(call& c, const std::string& room);
   void room_history(call& c, const std::string& room);
   void receipt(call& c, const std::string& id);

@@ -9,6 +9,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/json_scan.hpp"
 #include "actors/names.hpp"
 #include <nlohmann/json.hpp>
 
@@ -157,20 +158,29 @@ void http_session<Stream>::upgrade(http::request<http::string_body> req) {
       return refuse({errc::bad_request, "\"client\" must be 1..128 bytes without control characters"}, "bad_url");
     client = *c;
   }
+  // The client's own words about its device (kept in its record): a JSON
+  // object of at most 1 KB.
+  std::string meta;
+  if (auto m = q("meta")) {
+    auto o = m->size() <= 1024 ? json_scan::object(*m) : std::nullopt;
+    if (!o) return refuse({errc::bad_request, "\"meta\" must be a JSON object of at most 1024 bytes"}, "bad_url");
+    meta = json_scan::compact(*m);
+  }
   std::string ns_name = *ns;  // t.query holds it
   if (!settings->auth_url.empty())
-    return ask_connect(std::move(req), std::move(t.query), std::move(ns_name), std::move(tok), std::move(client));
+    return ask_connect(std::move(req), std::move(t.query), std::move(ns_name), std::move(tok), std::move(client),
+                       std::move(meta));
   if (tok.empty()) return refuse({errc::unauthorized, "missing token"}, "no_token");
   auto user = token::verify_claims(tok, settings->secrets(now_ms()));
   if (!user) return refuse(user.err(), "bad_token");
-  admit(req, ns_name, std::move(user.value()), std::move(client), {});
+  admit(req, ns_name, std::move(user.value()), std::move(client), {}, std::move(meta));
 }
 
 // The namespace's connect callback decides (net/auth_client.hpp); the
 // upgrade waits for it, then goes on on this connection's executor.
 template <class Stream>
 void http_session<Stream>::ask_connect(http::request<http::string_body> req, std::map<std::string, std::string> query,
-                                       std::string ns, std::string tok, std::string client) {
+                                       std::string ns, std::string tok, std::string client, std::string meta) {
   auto settings = srv_.n.context()->catalog->get(ns);
   if (!settings) return refuse({errc::not_found, "no namespace " + ns}, "unknown_namespace");
   connect_request r;
@@ -184,28 +194,31 @@ void http_session<Stream>::ask_connect(http::request<http::string_body> req, std
   if (!rec) r.remote = peer.address().to_string();
   auto held = std::make_shared<http::request<http::string_body>>(std::move(req));
   srv_.auth->check(*settings, r, [self = this->shared_from_this(), held, ns = std::move(ns), tok = std::move(tok),
-                                  client = std::move(client)](connect_verdict v) mutable {
+                                  client = std::move(client), meta = std::move(meta)](connect_verdict v) mutable {
     net::post(self->stream_.get_executor(), [self, held, ns = std::move(ns), tok = std::move(tok),
-                                             client = std::move(client), v = std::move(v)]() mutable {
-      self->connected(*held, ns, tok, std::move(client), std::move(v));
+                                             client = std::move(client), meta = std::move(meta), v = std::move(v)]() mutable {
+      // The business system's meta, when it gives one, is the record's.
+      if (!v.meta.empty()) meta = std::move(v.meta);
+      self->connected(*held, ns, tok, std::move(client), std::move(meta), std::move(v));
     });
   });
 }
 
 template <class Stream>
 void http_session<Stream>::connected(const http::request<http::string_body>& req, const std::string& ns,
-                                     const std::string& tok, std::string client, connect_verdict v) {
+                                     const std::string& tok, std::string client, std::string meta,
+                                     connect_verdict v) {
   auto settings = srv_.n.context()->catalog->get(ns);
   if (!settings) return refuse({errc::not_found, "no namespace " + ns}, "unknown_namespace");
   if (srv_.stopping) return refuse({errc::unavailable, "server is shutting down"}, "stopping");
   if (v.result == connect_verdict::allow) {
     token::claims who;
     who.user = std::move(v.user);
-    return admit(req, ns, std::move(who), std::move(client), std::move(v.rooms));
+    return admit(req, ns, std::move(who), std::move(client), std::move(v.rooms), std::move(meta));
   }
   if (v.result == connect_verdict::failed && settings->auth_fallback_token && !tok.empty()) {
     auto user = token::verify_claims(tok, settings->secrets(now_ms()));
-    if (user) return admit(req, ns, std::move(user.value()), std::move(client), {});
+    if (user) return admit(req, ns, std::move(user.value()), std::move(client), {}, std::move(meta));
   }
   srv_.n.context()->stats->refused(v.result == connect_verdict::deny ? "auth_denied" : "auth_failed").Increment();
   spdlog::info("websocket refused by the connect callback of {}: {} {}", ns, v.code, v.message);
@@ -216,7 +229,8 @@ void http_session<Stream>::connected(const http::request<http::string_body>& req
 
 template <class Stream>
 void http_session<Stream>::admit(const http::request<http::string_body>& req, const std::string& ns,
-                                 token::claims who, std::string client, std::vector<std::string> rooms) {
+                                 token::claims who, std::string client, std::vector<std::string> rooms,
+                                 std::string meta) {
   // Counted once it is authenticated; the session gives it back when it closes.
   bool ns_full = false;
   auto* slot = srv_.routes.admit().open_session(ns, ns_full);
@@ -228,6 +242,8 @@ void http_session<Stream>::admit(const http::request<http::string_body>& req, co
   info.node = srv_.n.context()->node_name;
   info.since = now_ms();
   stream_.expires_never();
+  beast::error_code pec;
+  auto ws_peer = stream_.socket().remote_endpoint(pec);
   // Frames the client sent right behind its request were read with it.
   auto bytes = buffer_.data();
   std::string early(static_cast<const char*>(bytes.data()), bytes.size());
@@ -241,7 +257,13 @@ void http_session<Stream>::admit(const http::request<http::string_body>& req, co
   }
   token_grant grant{who.expires_ms, nullptr};
   if (who.grants.rooms || who.grants.publish) grant.rooms = std::make_shared<const room_grants>(std::move(who.grants));
-  ws->run(req, ns, std::move(info), std::move(early), slot, std::move(grant), std::move(rooms));
+  storage::device_record device;
+  if (!info.client.empty()) {
+    if (!pec) device.remote = ws_peer.address().to_string();
+    device.user_agent = std::string(req[http::field::user_agent]).substr(0, 256);
+    device.meta = std::move(meta);
+  }
+  ws->run(req, ns, std::move(info), std::move(early), slot, std::move(grant), std::move(rooms), std::move(device));
 }
 
 template <class Stream>

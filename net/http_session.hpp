@@ -36,12 +36,13 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
   void refuse(const error& e, const std::string& reason_label);
   // The connect callback's part of an upgrade (a namespace with auth_url).
   void ask_connect(boost::beast::http::request<boost::beast::http::string_body> req,
-                   std::map<std::string, std::string> query, std::string ns, std::string tok, std::string client);
+                   std::map<std::string, std::string> query, std::string ns, std::string tok, std::string client,
+                   std::string meta);
   void connected(const boost::beast::http::request<boost::beast::http::string_body>& req, const std::string& ns,
-                 const std::string& tok, std::string client, connect_verdict v);
+                 const std::string& tok, std::string client, std::string meta, connect_verdict v);
   // Hands the authenticated upgrade to a ws_session; `rooms` are joined at once.
   void admit(const boost::beast::http::request<boost::beast::http::string_body>& req, const std::string& ns,
-             token::claims who, std::string client, std::vector<std::string> rooms);
+             token::claims who, std::string client, std::vector<std::string> rooms, std::string meta);
   void shutdown();
   // Half-closes and reads what the peer still sends, for a bounded time,
   // before closing: see linger in the .cpp.

@@ -52,7 +52,7 @@ ws_session::~ws_session() { srv_.session_objects.fetch_sub(1); }
 
 void ws_session::run(const boost::beast::http::request<boost::beast::http::string_body>& req, std::string ns,
                      session_info info, std::string early, std::atomic<uint32_t>* ns_slot, token_grant grant,
-                     std::vector<std::string> join_rooms) {
+                     std::vector<std::string> join_rooms, storage::device_record device) {
   session_id_ = info.session;
   ns_slot_ = ns_slot;
   srv_.sessions.fetch_add(1);
@@ -63,9 +63,9 @@ void ws_session::run(const boost::beast::http::request<boost::beast::http::strin
   // The namespace and the session's info go to its actor; held here only
   // until then (~140 B less per connection than as members).
   auto then = [self = shared_from_this(), ns = std::move(ns), info = std::move(info), early = std::move(early),
-               grant = std::move(grant), join_rooms = std::move(join_rooms)](bool ok) mutable {
+               grant = std::move(grant), join_rooms = std::move(join_rooms), device = std::move(device)](bool ok) mutable {
     if (!ok) return self->teardown(1006);
-    self->start(ns, std::move(info), early, std::move(grant), std::move(join_rooms));
+    self->start(ns, std::move(info), early, std::move(grant), std::move(join_rooms), std::move(device));
   };
   if (!ssl_)
     return net::async_write(socket_, net::buffer(*response),
@@ -77,12 +77,12 @@ void ws_session::run(const boost::beast::http::request<boost::beast::http::strin
 }
 
 void ws_session::start(const std::string& ns, session_info info, const std::string& early, token_grant grant,
-                       std::vector<std::string> join_rooms) {
+                       std::vector<std::string> join_rooms, storage::device_record device) {
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
   if (ec) return teardown(1006);
   auto expires_ms = grant.expires_ms;
-  actor_ = srv_.n.spawn_session(ns, std::move(info), shared_from_this(), std::move(grant));
+  actor_ = srv_.n.spawn_session(ns, std::move(info), shared_from_this(), std::move(grant), std::move(device));
   if (!actor_) return begin_close(close_code::going_away, "namespace is gone");
   if (!join_rooms.empty()) {
     // The connect callback's rooms: joined before any frame of the client.

@@ -41,7 +41,7 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   // `grant`: what its token gives (expiry, room claims).
   void run(const boost::beast::http::request<boost::beast::http::string_body>& req, std::string ns,
            session_info info, std::string early, std::atomic<uint32_t>* ns_slot, token_grant grant,
-           std::vector<std::string> join_rooms = {});
+           std::vector<std::string> join_rooms = {}, storage::device_record device = {});
 
   bool send(frame_ptr frame) override;
   void close(uint16_t code, std::string reason) override;
@@ -57,7 +57,7 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   using out_frame = send_queue::frame;
 
   void start(const std::string& ns, session_info info, const std::string& early, token_grant grant,
-             std::vector<std::string> join_rooms);
+             std::vector<std::string> join_rooms, storage::device_record device);
   void arm_expiry(int64_t ms);
   void wait_readable();
   void wait_for(boost::asio::ip::tcp::socket::wait_type what, void (ws_session::*then)());

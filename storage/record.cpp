@@ -1,5 +1,7 @@
 #include "storage/record.hpp"
 
+#include <algorithm>
+
 namespace herald::storage {
 
 namespace {
@@ -146,6 +148,47 @@ std::optional<int64_t> id_time(std::string_view id) {
     t = t * 16 + d;
   }
   return t;
+}
+
+device_record merge(device_record base, const device_record& patch) {
+  if (patch.first_seen && (!base.first_seen || patch.first_seen < base.first_seen)) base.first_seen = patch.first_seen;
+  if (patch.last_connect && patch.last_connect >= base.last_connect) {
+    base.last_connect = patch.last_connect;
+    base.node = patch.node;
+    base.remote = patch.remote;
+    base.user_agent = patch.user_agent;
+    if (!patch.meta.empty()) base.meta = patch.meta;  // a device may send it once
+  }
+  if (base.meta.empty()) base.meta = patch.meta;  // an older copy's meta beats none
+  base.last_disconnect = std::max(base.last_disconnect, patch.last_disconnect);
+  return base;
+}
+
+std::string encode(const device_record& d) {
+  std::string out;
+  out += record_version;
+  put64(out, static_cast<uint64_t>(d.first_seen));
+  put64(out, static_cast<uint64_t>(d.last_connect));
+  put64(out, static_cast<uint64_t>(d.last_disconnect));
+  put_str(out, d.node);
+  put_str(out, d.remote);
+  put_str(out, d.user_agent);
+  put_str(out, d.meta);
+  return out;
+}
+
+std::optional<device_record> decode_device(std::string_view v) {
+  if (v.empty() || v[0] != record_version) return std::nullopt;
+  v.remove_prefix(1);
+  device_record d;
+  uint64_t a, b, c;
+  if (!get64(v, a) || !get64(v, b) || !get64(v, c)) return std::nullopt;
+  d.first_seen = static_cast<int64_t>(a);
+  d.last_connect = static_cast<int64_t>(b);
+  d.last_disconnect = static_cast<int64_t>(c);
+  if (!get_str(v, d.node) || !get_str(v, d.remote) || !get_str(v, d.user_agent) || !get_str(v, d.meta) || !v.empty())
+    return std::nullopt;
+  return d;
 }
 
 }  // namespace herald::storage

@@ -8,6 +8,7 @@
 //   history   ns \0 room \0 seq      -> record
 //   receipts  ns \0 message id       -> counts (sent, acked), merged by addition
 //   hooks     ns \0 \0 seq          -> a webhook event (JSON text) not yet delivered
+//   devices   ns \0 user \0 device   -> device_record, merged field by field
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -54,6 +55,18 @@ struct counts {
   uint64_t acked = 0;
 };
 
+// What is known of one device of a user (GET /v1/users/{u}/devices). Also
+// a patch: merging keeps the earliest first_seen, the latest times, and
+// the strings of the latest connect (meta: the latest given), so connects and disconnects from any
+// node (and a handoff's copy) merge in any order without a
+// read-modify-write.
+struct device_record {
+  int64_t first_seen = 0, last_connect = 0, last_disconnect = 0;  // ms since epoch
+  std::string node, remote, user_agent;
+  std::string meta;  // a JSON object's text, or empty
+};
+device_record merge(device_record base, const device_record& patch);
+
 std::string key2(std::string_view a, std::string_view b);                  // a \0 b
 std::string key3(std::string_view a, std::string_view b, std::string_view c);  // a \0 b \0 c
 std::string key_seq(std::string_view a, std::string_view b, uint64_t seq);  // a \0 b \0 be64
@@ -68,6 +81,9 @@ std::optional<int64_t> expiry_of(std::string_view v);
 
 std::string encode(const cursor& c);
 std::optional<cursor> decode_cursor(std::string_view v);
+
+std::string encode(const device_record& d);
+std::optional<device_record> decode_device(std::string_view v);
 
 std::string encode(const counts& c);
 std::optional<counts> decode_counts(std::string_view v);

@@ -86,6 +86,22 @@ class add_counts_operator : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "herald.add_counts"; }
 };
 
+// Device records are patched from any node (connect, disconnect): merging
+// applies the patch field by field (storage/record.hpp).
+class device_merge_operator : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value,
+             std::string* new_value, rocksdb::Logger*) const override {
+    device_record base;
+    if (existing)
+      if (auto d = decode_device(std::string_view(existing->data(), existing->size()))) base = std::move(*d);
+    if (auto d = decode_device(std::string_view(value.data(), value.size()))) base = merge(std::move(base), *d);
+    *new_value = encode(base);
+    return true;
+  }
+  const char* Name() const override { return "herald.device_merge"; }
+};
+
 // Drops inbox records whose ttl has run out.
 class expired_filter : public rocksdb::CompactionFilter {
  public:
@@ -175,6 +191,7 @@ rocksdb::DBOptions tuning::db(bool group_commit, bool tolerant) const {
 rocksdb::ColumnFamilyOptions tuning::family(const std::string& name) const {
   rocksdb::ColumnFamilyOptions co;
   if (name == cf_inbox) co.compaction_filter = inbox_filter_.get();
+  if (name == cf_devices) co.merge_operator = std::make_shared<device_merge_operator>();
   if (name == cf_receipts) {
     co.memtable_insert_with_hint_prefix_extractor = std::make_shared<receipt_hint>();
     co.merge_operator = std::make_shared<add_counts_operator>();

@@ -25,6 +25,7 @@ inline const char* const cf_history = "history";
 inline const char* const cf_receipts = "receipts";
 // Added after the first release: created in a database that lacks it.
 inline const char* const cf_hooks = "hooks";
+inline const char* const cf_devices = "devices";
 
 
 int64_t wall_ms();

@@ -47,6 +47,13 @@ void batch::put_hook(const std::string& ns, uint64_t seq, const std::string& eve
   wb_->Put(owner_->hooks_cf_, key_seq(ns, "", seq), event);
 }
 void batch::delete_hook(const std::string& ns, uint64_t seq) { wb_->Delete(owner_->hooks_cf_, key_seq(ns, "", seq)); }
+void batch::patch_device(const std::string& ns, const std::string& user, const std::string& device,
+                         const device_record& d) {
+  wb_->Merge(owner_->devices_cf_, key3(ns, user, device), encode(d));
+}
+void batch::delete_device(const std::string& ns, const std::string& user, const std::string& device) {
+  wb_->Delete(owner_->devices_cf_, key3(ns, user, device));
+}
 bool batch::empty() const { return wb_->Count() == 0; }
 
 // -- close -----------------------------------------------------------------
@@ -101,7 +108,7 @@ status store::delete_namespace(const std::string& name) {
   rocksdb::WriteBatch wb;
   wb.Delete(ns_cf_, name);
   auto from = prefix(name), to = prefix_end(prefix(name));
-  for (auto* cf : {inbox_cf_, cursors_cf_, history_cf_, receipts_cf_, hooks_cf_})
+  for (auto* cf : {inbox_cf_, cursors_cf_, history_cf_, receipts_cf_, hooks_cf_, devices_cf_})
     if (cf) wb.DeleteRange(cf, from, to);
   rocksdb::WriteOptions wo;
   wo.sync = true;

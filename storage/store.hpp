@@ -75,6 +75,9 @@ class batch {
   // A namespace's webhook events waiting for their receiver, by seq.
   void put_hook(const std::string& ns, uint64_t seq, const std::string& event);
   void delete_hook(const std::string& ns, uint64_t seq);
+  // Patches a device's record (merged field by field); deletes it.
+  void patch_device(const std::string& ns, const std::string& user, const std::string& device, const device_record& d);
+  void delete_device(const std::string& ns, const std::string& user, const std::string& device);
   bool empty() const;
   // Written to the WAL without waiting for its sync: visible to reads at
   // once and kept if the process dies, lost only if the machine does.
@@ -133,6 +136,11 @@ class store {
   result<std::vector<std::pair<uint64_t, record>>> history(const std::string& ns, const std::string& room,
                                                            size_t last_n) const;
   result<std::optional<counts>> receipt(const std::string& ns, const std::string& id) const;
+  // A user's device records, by device id.
+  result<std::vector<std::pair<std::string, device_record>>> devices(const std::string& ns, const std::string& user) const;
+  // Every (user, device) of `ns` not seen (connected or disconnected) since
+  // `before_ms`.
+  result<std::vector<std::pair<std::string, std::string>>> idle_devices(const std::string& ns, int64_t before_ms) const;
   // The namespace's webhook events still waiting, in seq order.
   result<std::vector<std::pair<uint64_t, std::string>>> hooks(const std::string& ns) const;
   // Every user with inbox records or cursors, and every room with history,
@@ -187,7 +195,8 @@ class store {
   rocksdb::ColumnFamilyHandle* cursors_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* history_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* receipts_cf_ = nullptr;
-  rocksdb::ColumnFamilyHandle* hooks_cf_ = nullptr;  // absent in a read-only open of an older database
+  rocksdb::ColumnFamilyHandle* hooks_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* devices_cf_ = nullptr;  // absent in a read-only open of an older database
   std::unique_ptr<threads> threads_;
   std::unique_ptr<synced_mark> mark_;  // none when read-only
   friend class batch;

@@ -24,7 +24,7 @@ namespace {
 const char* const herald_families[] = {cf_namespaces, cf_inbox, cf_cursors, cf_history, cf_receipts};
 // Families newer than the database may be: one missing from an existing
 // database is created empty, as for a new one (nothing was lost).
-const char* const later_families[] = {cf_hooks};
+const char* const later_families[] = {cf_hooks, cf_devices};
 
 // Whether `dir` holds (what is left of) a database: then its column
 // families must be there, never quietly created empty.
@@ -196,6 +196,7 @@ status store::open_db(bool read_only) {
     else if (n == cf_history) history_cf_ = h;
     else if (n == cf_receipts) receipts_cf_ = h;
     else if (n == cf_hooks) hooks_cf_ = h;
+    else if (n == cf_devices) devices_cf_ = h;
   }
   if (!ns_cf_) return failure{fault::corrupt, "no herald data in " + dir};
   return ok();

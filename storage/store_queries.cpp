@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <rocksdb/db.h>
 
 #include "storage/rocks.hpp"
@@ -40,6 +42,35 @@ result<std::vector<record>> store::inbox_records(const std::string& ns, const st
     if (!sts[i].ok()) return io_error(sts[i], "read inbox");
     if (auto r = decode_record(values[i])) out.push_back(std::move(*r));
   }
+  return out;
+}
+
+result<std::vector<std::pair<std::string, device_record>>> store::devices(const std::string& ns,
+                                                                         const std::string& user) const {
+  std::vector<std::pair<std::string, device_record>> out;
+  if (!devices_cf_) return out;
+  auto p = prefix(ns, user);
+  auto st = scan(*db_, devices_cf_, p, [&](std::string_view k, std::string_view v) {
+    if (auto d = decode_device(v)) out.emplace_back(std::string(k.substr(p.size())), std::move(*d));
+  });
+  if (!st.ok()) return io_error(st, "read device records");
+  return out;
+}
+
+result<std::vector<std::pair<std::string, std::string>>> store::idle_devices(const std::string& ns,
+                                                                            int64_t before_ms) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!devices_cf_) return out;
+  auto p = prefix(ns);
+  auto st = scan(*db_, devices_cf_, p, [&](std::string_view k, std::string_view v) {
+    auto d = decode_device(v);
+    if (!d || std::max(d->last_connect, d->last_disconnect) >= before_ms) return;
+    auto rest = k.substr(p.size());
+    auto sep = rest.find('\0');
+    if (sep == std::string_view::npos) return;
+    out.emplace_back(std::string(rest.substr(0, sep)), std::string(rest.substr(sep + 1)));
+  });
+  if (!st.ok()) return io_error(st, "read device records");
   return out;
 }
 
@@ -139,13 +170,15 @@ rocksdb::Status distinct_names(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf,
 
 result<store::held_keys> store::keys(const std::string& ns) const {
   held_keys out;
-  std::vector<std::string> with_cursors;
+  std::vector<std::string> with_cursors, with_devices;
   for (auto [cf, list] : {std::pair{inbox_cf_, &out.users}, std::pair{cursors_cf_, &with_cursors},
-                          std::pair{history_cf_, &out.rooms}}) {
+                          std::pair{history_cf_, &out.rooms}, std::pair{devices_cf_, &with_devices}}) {
+    if (!cf) continue;
     auto st = distinct_names(*db_, cf, ns, *list);
     if (!st.ok()) return io_error(st, "list keys");
   }
   out.users.insert(out.users.end(), with_cursors.begin(), with_cursors.end());
+  out.users.insert(out.users.end(), with_devices.begin(), with_devices.end());
   std::sort(out.users.begin(), out.users.end());
   out.users.erase(std::unique(out.users.begin(), out.users.end()), out.users.end());
   return out;

@@ -398,3 +398,47 @@ TEST_CASE("webhook events: stored in order per namespace, deleted one by one, ke
   s.value().reset();
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("device records: patches merge in any order, idle ones are listed, a namespace delete takes them") {
+  device_record connect1{100, 100, 0, "n1", "10.0.0.1", "ua/1", R"({"os":"ios"})"};
+  device_record gone1{0, 0, 150, "", "", "", ""};
+  device_record connect2{200, 200, 0, "n2", "10.0.0.2", "ua/2", ""};
+  auto a = merge(merge(merge({}, connect1), gone1), connect2);
+  auto b = merge(merge(merge({}, connect2), connect1), gone1);  // a handoff's old copy arriving late
+  for (auto* d : {&a, &b}) {
+    CHECK(d->first_seen == 100);
+    CHECK(d->last_connect == 200);
+    CHECK(d->last_disconnect == 150);
+    CHECK(d->node == "n2");
+    CHECK(d->user_agent == "ua/2");
+    CHECK(d->meta == R"({"os":"ios"})");  // kept: the later connect gave none
+  }
+  auto round = decode_device(encode(a));
+  REQUIRE(round);
+  CHECK(round->remote == "10.0.0.2");
+  CHECK_FALSE(decode_device("x"));
+
+  auto dir = temp_dir("devices");
+  auto s = store::open(dir);
+  REQUIRE(s);
+  auto bt = s.value()->make_batch();
+  bt.patch_device("ns", "u1", "phone", connect1);
+  bt.patch_device("ns", "u1", "phone", gone1);
+  bt.patch_device("ns", "u2", "tab", connect2);
+  REQUIRE(commit_wait(*s.value(), std::move(bt)));
+  auto rows = s.value()->devices("ns", "u1");
+  REQUIRE(rows);
+  REQUIRE(rows.value().size() == 1);
+  CHECK(rows.value()[0].first == "phone");
+  CHECK(rows.value()[0].second.last_disconnect == 150);
+  auto idle = s.value()->idle_devices("ns", 180);
+  REQUIRE(idle);
+  CHECK(idle.value() == std::vector<std::pair<std::string, std::string>>{{"u1", "phone"}});
+  auto keys = s.value()->keys("ns");
+  REQUIRE(keys);
+  CHECK(keys.value().users == std::vector<std::string>{"u1", "u2"});  // handed off like inboxes
+  REQUIRE(s.value()->delete_namespace("ns"));
+  CHECK(s.value()->devices("ns", "u1").value().empty());
+  s.value().reset();
+  std::filesystem::remove_all(dir);
+}
