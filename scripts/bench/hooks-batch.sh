@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Issue 17's figures, one node, in one alternating run:
+#  - durable pushes (ttl 3600, to users without sessions, so each push is
+#    also an `undelivered` webhook event) with webhooks off, on with a
+#    receiver that answers 200 at once, and on with a receiver that never
+#    answers: pushes/s and the API's p99;
+#  - the same pushes through POST /v1/push/batch (BATCH per call) beside
+#    single POST /v1/push.
+# Loopback only; every process started here is stopped by pid.
+# Usage: scripts/bench/hooks-batch.sh [seconds] [runs]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+secs=${1:-10}; runs=${2:-3}; batch=${BATCH:-100}
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+[ -x build/apps/herald ] || bash scripts/build.sh
+port=18940; hport=18941
+work=$(mktemp -d)
+cleanup() {
+  for f in "$work"/pid "$work"/rpid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+start_receiver() { # $1 = ok|hang
+  node scripts/bench/hook-receiver.mjs $hport "$1" > "$work/rlog" 2>&1 &
+  echo $! > "$work/rpid"
+  for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$hport) 2>/dev/null && break; sleep 0.1; done
+}
+stop_receiver() { kill "$(cat "$work/rpid")" 2>/dev/null || true; wait "$(cat "$work/rpid")" 2>/dev/null || true; rm -f "$work/rpid"; }
+run_one() { # $1 = hooks off|ok|hang, $2 = wrk script, $3 = connections
+  rm -rf "$work/data"
+  local hooks=()
+  if [ "$1" != off ]; then
+    start_receiver "$1"
+    hooks=(--namespace.demo.webhook_url=http://127.0.0.1:$hport/hooks --namespace.demo.webhook_events=undelivered
+           --namespace.demo.webhook_timeout=5)
+  fi
+  ./build/apps/herald --config config.ini --node.listen=127.0.0.1:$port --node.data_dir="$work/data" \
+    --node.log_level=error "${hooks[@]}" > "$work/log" 2>&1 &
+  echo $! > "$work/pid"
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+  local out
+  out=$(TTL=3600 USERS=10000 BATCH=$batch wrk -t1 -c"$3" -d"${secs}s" -s "$2" "http://127.0.0.1:$port" | grep RESULT)
+  local q
+  q=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^herald_webhook_events_total\{ns="demo",result="(emitted|delivered|dropped)"\}/ {split($1,a,"result=\""); sub("\"}","",a[2]); printf "%s=%d ", a[2], $2}')
+  kill "$(cat "$work/pid")"; wait "$(cat "$work/pid")" 2>/dev/null || true
+  [ "$1" != off ] && stop_receiver
+  echo "$out $q"
+}
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r); ${secs}s per cell"
+for r in $(seq "$runs"); do
+  for h in off ok hang; do
+    echo "run=$r kind=single hooks=$h c=64 $(run_one $h scripts/bench/push.lua 64)"
+  done
+  echo "run=$r kind=batch$batch hooks=off c=8 $(run_one off scripts/bench/push_batch.lua 8)"
+done
