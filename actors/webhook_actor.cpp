@@ -22,9 +22,10 @@ struct hooks_loaded {
   std::shared_ptr<stored_events> events;
 };
 struct hook_stored {
-  webhook_queue::event e;
+  std::vector<webhook_queue::event> events;
   std::string failure;  // empty: durable
 };
+struct hook_flush {};
 struct hook_posted {
   bool ok = false;
   std::string detail;  // why not
@@ -39,23 +40,25 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::hook_stored)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::hook_posted)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::hook_retry)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::hook_tick)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::hook_flush)
 
 namespace herald {
 namespace {
 
 constexpr auto tick_every = std::chrono::seconds(5);
+// Events per POST: a receiver pays its per-request cost per this many.
+constexpr size_t max_batch = 250;
 
 void show_queue(self_ptr self) {
   auto& st = self->state;
-  auto& m = *st.ctx->stats;
-  m.webhook_queue(st.ns, "events").Set(static_cast<double>(st.queue.size()));
-  m.webhook_queue(st.ns, "bytes").Set(static_cast<double>(st.queue.bytes()));
+  st.events_g->Set(static_cast<double>(st.queue.size()));
+  st.bytes_g->Set(static_cast<double>(st.queue.bytes()));
   auto oldest = st.queue.oldest_ms();
-  m.webhook_queue(st.ns, "age_seconds").Set(oldest ? static_cast<double>(now_ms() - oldest) / 1000.0 : 0.0);
+  st.age_g->Set(oldest ? static_cast<double>(now_ms() - oldest) / 1000.0 : 0.0);
 }
 
 webhook_queue::bounds bounds_of(const namespace_settings& s) {
-  return {static_cast<size_t>(s.webhook_queue), s.webhook_retry * 1000, 100};
+  return {static_cast<size_t>(s.webhook_queue), s.webhook_retry * 1000, max_batch};
 }
 
 // Events that leave the queue without reaching the receiver: deleted from
@@ -64,7 +67,7 @@ void drop(self_ptr self, const std::vector<uint64_t>& seqs, const char* why) {
   if (seqs.empty()) return;
   auto& st = self->state;
   st.dropped += seqs.size();
-  st.ctx->stats->webhook(st.ns, "dropped").Increment(static_cast<double>(seqs.size()));
+  st.dropped_c->Increment(static_cast<double>(seqs.size()));
   spdlog::warn("webhooks of {}: dropped {} events ({})", st.ns, seqs.size(), why);
   auto b = st.ctx->store->make_batch();
   for (auto s : seqs) b.delete_hook(st.ns, s);
@@ -97,9 +100,9 @@ void posted(self_ptr self, const hook_posted& p) {
     st.delivered += seqs.size();
     st.last_delivered_ms = now_ms();
     st.last_error.clear();
-    st.ctx->stats->webhook(st.ns, "delivered").Increment(static_cast<double>(seqs.size()));
+    st.delivered_c->Increment(static_cast<double>(seqs.size()));
     auto b = st.ctx->store->make_batch();
-    for (auto s : seqs) b.delete_hook(st.ns, s);
+    if (!seqs.empty()) b.delete_hooks(st.ns, seqs.front(), seqs.back());
     b.relax();  // delivered twice after a crash at worst: receivers dedupe by id
     st.ctx->store->commit(std::move(b), nullptr);
     show_queue(self);
@@ -108,7 +111,7 @@ void posted(self_ptr self, const hook_posted& p) {
   auto n = st.queue.in_flight_seqs().size();
   auto delay = st.queue.failed(std::uniform_real_distribution<double>(0, 1)(st.rng));
   st.retried += n;
-  st.ctx->stats->webhook(st.ns, "retried").Increment(static_cast<double>(n));
+  st.retried_c->Increment(static_cast<double>(n));
   if (st.last_error != p.detail || st.queue.attempts() == 1)
     spdlog::warn("webhooks of {}: the receiver failed ({}); {} events wait, next attempt in {} ms", st.ns, p.detail,
                  st.queue.size(), delay);
@@ -118,7 +121,7 @@ void posted(self_ptr self, const hook_posted& p) {
   self->delayed_send(self, std::chrono::milliseconds(delay), hook_retry{});
 }
 
-// Writes the event; it counts as emitted once it is durable.
+// Queues the event for the next write; it counts as emitted once durable.
 void store_event(self_ptr self, const hook_emit& e) {
   auto& st = self->state;
   auto seq = st.next_seq++;
@@ -127,27 +130,40 @@ void store_event(self_ptr self, const hook_emit& e) {
                      wire::quote(e.user);
   if (!e.fields.empty()) text += "," + e.fields;
   text += "}";
+  if (st.unwritten.empty()) self->send(self, hook_flush{});
+  st.unwritten.push_back({seq, e.ts, std::move(text)});
+}
+
+// Every event emitted since the last flush, in one batch (the store's
+// group commit syncs it with the pushes around it).
+void flush(self_ptr self) {
+  auto& st = self->state;
+  if (st.unwritten.empty()) return;
   auto b = st.ctx->store->make_batch();
-  b.put_hook(st.ns, seq, text);
+  for (auto& ev : st.unwritten) b.put_hook(st.ns, ev.seq, ev.text);
   caf::actor me{self};
-  webhook_queue::event ev{seq, e.ts, std::move(text)};
-  st.ctx->store->commit(std::move(b), [me, ev = std::move(ev)](storage::status s) mutable {
-    caf::anon_send(me, hook_stored{std::move(ev), s ? std::string{} : s.err().message});
+  st.ctx->store->commit(std::move(b), [me, evs = std::move(st.unwritten)](storage::status s) mutable {
+    caf::anon_send(me, hook_stored{std::move(evs), s ? std::string{} : s.err().message});
   });
+  st.unwritten.clear();
 }
 
 void stored(self_ptr self, hook_stored& s) {
   auto& st = self->state;
+  auto n = static_cast<double>(s.events.size());
   if (!s.failure.empty()) {
-    st.dropped += 1;
-    st.ctx->stats->webhook(st.ns, "dropped").Increment();
-    spdlog::error("webhooks of {}: an event could not be stored and is lost ({})", st.ns, s.failure);
+    st.dropped += s.events.size();
+    st.dropped_c->Increment(n);
+    spdlog::error("webhooks of {}: {} events could not be stored and are lost ({})", st.ns, s.events.size(), s.failure);
     return;
   }
-  st.emitted += 1;
-  st.ctx->stats->webhook(st.ns, "emitted").Increment();
+  st.emitted += s.events.size();
+  st.emitted_c->Increment(n);
   if (auto settings = st.ctx->catalog->get(st.ns)) st.queue.set_bounds(bounds_of(*settings));
-  drop(self, st.queue.push(std::move(s.e)), "the queue is over webhook_queue bytes");
+  std::vector<uint64_t> over;
+  for (auto& e : s.events)
+    for (auto q : st.queue.push(std::move(e))) over.push_back(q);
+  drop(self, over, "the queue is over webhook_queue bytes");
   show_queue(self);
   try_post(self);
 }
@@ -202,6 +218,14 @@ caf::behavior webhook_actor(self_ptr self, std::string ns, context_ptr ctx) {
   auto& st = self->state;
   st.ns = std::move(ns);
   st.ctx = std::move(ctx);
+  auto& m = *st.ctx->stats;
+  st.emitted_c = &m.webhook(st.ns, "emitted");
+  st.delivered_c = &m.webhook(st.ns, "delivered");
+  st.retried_c = &m.webhook(st.ns, "retried");
+  st.dropped_c = &m.webhook(st.ns, "dropped");
+  st.events_g = &m.webhook_queue(st.ns, "events");
+  st.bytes_g = &m.webhook_queue(st.ns, "bytes");
+  st.age_g = &m.webhook_queue(st.ns, "age_seconds");
   if (auto settings = st.ctx->catalog->get(st.ns)) st.queue.set_bounds(bounds_of(*settings));
   auto* store = st.ctx->store;
   caf::actor me{self};
@@ -216,6 +240,7 @@ caf::behavior webhook_actor(self_ptr self, std::string ns, context_ptr ctx) {
                    },
                    [self](webhook_status_call& c) { c.ans->give(status_of(self)); }),
                  [self](hooks_loaded& l) { loaded(self, l); },
+                 [self](hook_flush) { flush(self); },
                  [self](hook_stored& s) { stored(self, s); },
                  [self](const hook_posted& p) { posted(self, p); },
                  [self](hook_retry) {

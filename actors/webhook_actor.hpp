@@ -14,6 +14,8 @@
 #include <vector>
 
 #include <caf/stateful_actor.hpp>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 
 #include "actors/context.hpp"
 #include "actors/webhook_protocol.hpp"
@@ -27,6 +29,13 @@ struct webhook_state {
   webhook_queue queue;
   bool loaded = false;
   std::vector<hook_emit> early;  // emitted before the stored events were read
+  // Emitted since the last write: written together, in one batch, when the
+  // flush this actor sent itself arrives (behind every emit queued then).
+  std::vector<webhook_queue::event> unwritten;
+  // The namespace's metrics, looked up once (a label lookup costs ~2k
+  // instructions; per event that was a tenth of a push).
+  prometheus::Counter *emitted_c = nullptr, *delivered_c = nullptr, *retried_c = nullptr, *dropped_c = nullptr;
+  prometheus::Gauge *events_g = nullptr, *bytes_g = nullptr, *age_g = nullptr;
   uint64_t next_seq = 1;
   bool waiting_retry = false;
   int64_t next_attempt_ms = 0;

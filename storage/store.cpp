@@ -46,6 +46,9 @@ void batch::add_counts(const std::string& ns, const std::string& id, counts c) {
 void batch::put_hook(const std::string& ns, uint64_t seq, const std::string& event) {
   wb_->Put(owner_->hooks_cf_, key_seq(ns, "", seq), event);
 }
+void batch::delete_hooks(const std::string& ns, uint64_t from, uint64_t to) {
+  if (from <= to) wb_->DeleteRange(owner_->hooks_cf_, key_seq(ns, "", from), key_seq(ns, "", to + 1));
+}
 void batch::delete_hook(const std::string& ns, uint64_t seq) { wb_->Delete(owner_->hooks_cf_, key_seq(ns, "", seq)); }
 void batch::patch_device(const std::string& ns, const std::string& user, const std::string& device,
                          const device_record& d) {

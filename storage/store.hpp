@@ -75,6 +75,9 @@ class batch {
   // A namespace's webhook events waiting for their receiver, by seq.
   void put_hook(const std::string& ns, uint64_t seq, const std::string& event);
   void delete_hook(const std::string& ns, uint64_t seq);
+  // Deletes the events from <= seq <= to (one range tombstone: a delivered
+  // batch, which is contiguous but for events already dropped).
+  void delete_hooks(const std::string& ns, uint64_t from, uint64_t to);
   // Patches a device's record (merged field by field); deletes it.
   void patch_device(const std::string& ns, const std::string& user, const std::string& device, const device_record& d);
   void delete_device(const std::string& ns, const std::string& user, const std::string& device);

@@ -2,8 +2,10 @@
 # Issue 17's figures, one node, in one alternating run:
 #  - durable pushes (ttl 3600, to users without sessions, so each push is
 #    also an `undelivered` webhook event) with webhooks off, on with a
-#    receiver that answers 200 at once, and on with a receiver that never
-#    answers: pushes/s and the API's p99;
+#    receiver that answers 200 at once (Node's http server, which reads
+#    every body; and nginx's `return 200`, the cheapest receiver there is,
+#    since on two cores the receiver's CPU is taken from herald's), and on
+#    with a receiver that never answers: pushes/s and the API's p99;
 #  - the same pushes through POST /v1/push/batch (BATCH per call) beside
 #    single POST /v1/push.
 # Loopback only; every process started here is stopped by pid.
@@ -11,7 +13,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-10}; runs=${2:-3}; batch=${BATCH:-100}
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || need+=(nginx-light)
+if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null; fi
+# The Debian package may start a system nginx on port 80: not ours to keep.
+[ -f /run/nginx.pid ] && kill "$(cat /run/nginx.pid)" 2>/dev/null || true
 [ -x build/apps/herald ] || bash scripts/build.sh
 port=18940; hport=18941
 work=$(mktemp -d)
@@ -20,8 +27,19 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-start_receiver() { # $1 = ok|hang
-  node scripts/bench/hook-receiver.mjs $hport "$1" > "$work/rlog" 2>&1 &
+start_receiver() { # $1 = ok|hang|nginx
+  if [ "$1" = nginx ]; then
+    mkdir -p "$work/ng"
+    cat > "$work/ng/nginx.conf" <<NG
+daemon off; worker_processes 1; pid $work/ng/nginx.pid; error_log $work/ng/error.log;
+events { worker_connections 1024; }
+http { access_log off; client_body_temp_path $work/ng; client_max_body_size 64m;
+  server { listen 127.0.0.1:$hport; location /hooks { return 200 '{}'; } } }
+NG
+    nginx -c "$work/ng/nginx.conf" -p "$work/ng" > "$work/rlog" 2>&1 &
+  else
+    node scripts/bench/hook-receiver.mjs $hport "$1" > "$work/rlog" 2>&1 &
+  fi
   echo $! > "$work/rpid"
   for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$hport) 2>/dev/null && break; sleep 0.1; done
 }
@@ -48,7 +66,7 @@ run_one() { # $1 = hooks off|ok|hang, $2 = wrk script, $3 = connections
 }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r); ${secs}s per cell"
 for r in $(seq "$runs"); do
-  for h in off ok hang; do
+  for h in off ok nginx hang; do
     echo "run=$r kind=single hooks=$h c=64 $(run_one $h scripts/bench/push.lua 64)"
   done
   echo "run=$r kind=batch$batch hooks=off c=8 $(run_one off scripts/bench/push_batch.lua 8)"

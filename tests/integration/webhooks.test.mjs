@@ -86,8 +86,8 @@ test('each event kind reaches the receiver, signed, with its fields', async () =
     const ids = rcv.posts.flatMap((x) => x.events.map((e) => e.id));
     assert.equal(new Set(ids).size, ids.length, 'no event posted twice by a receiver that answered 200');
     // Counted once herald has read the 2xx (the receiver may log first).
-    const got = rcv.events().length;
-    await until(async () => (await hookMetric(node, 'delivered')) >= got, { what: 'delivered counted' });
+    const seen = rcv.events().length;
+    await until(async () => (await hookMetric(node, 'delivered')) >= seen, { what: 'delivered counted' });
   } finally {
     await node.stop();
     await rcv.close();
