@@ -50,14 +50,17 @@ std::optional<host_port> parse_host_port(std::string_view s) {
 }
 
 std::optional<http_url> parse_http_url(std::string_view s) {
-  constexpr std::string_view scheme = "http://";
-  if (s.size() > 2048 || s.substr(0, scheme.size()) != scheme) return std::nullopt;
+  constexpr std::string_view plain = "http://", secure = "https://";
+  bool tls = s.substr(0, secure.size()) == secure;
+  if (s.size() > 2048 || (!tls && s.substr(0, plain.size()) != plain)) return std::nullopt;
   for (unsigned char c : s)
     if (c <= 0x20 || c >= 0x7f || c == '#') return std::nullopt;
-  auto rest = s.substr(scheme.size());
+  auto rest = s.substr(tls ? secure.size() : plain.size());
   auto slash = rest.find_first_of("/?");
   auto authority = rest.substr(0, slash);
   http_url u;
+  u.tls = tls;
+  u.port = tls ? 443 : 80;
   u.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (u.target[0] == '?') u.target.insert(0, "/");
   if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;

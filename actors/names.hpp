@@ -27,6 +27,7 @@ std::optional<host_port> parse_host_port(std::string_view s);
 // request target (path and query, "/" when absent). nullopt for anything
 // else: another scheme, user info, a fragment, spaces or control bytes.
 struct http_url {
+  bool tls = false;  // https://
   std::string host;
   uint16_t port = 80;
   std::string target;

@@ -8,19 +8,19 @@ namespace herald {
 status namespace_settings::check(const std::vector<std::string>& hook_hosts) const {
   if (!subscribe_url.empty()) {
     auto u = parse_http_url(subscribe_url);
-    if (!u) return error{errc::bad_request, "subscribe_url must be an http:// URL without user info or fragment"};
+    if (!u) return error{errc::bad_request, "subscribe_url must be an http:// or https:// URL without user info or fragment"};
     if (!host_allowed(u->host, hook_hosts))
       return error{errc::bad_request, "subscribe_url's host " + u->host + " is not in [node] hook_hosts"};
   }
   if (!webhook_url.empty()) {
     auto u = parse_http_url(webhook_url);
-    if (!u) return error{errc::bad_request, "webhook_url must be an http:// URL without user info or fragment"};
+    if (!u) return error{errc::bad_request, "webhook_url must be an http:// or https:// URL without user info or fragment"};
     if (!host_allowed(u->host, hook_hosts))
       return error{errc::bad_request, "webhook_url's host " + u->host + " is not in [node] hook_hosts"};
   }
   if (!auth_url.empty()) {
     auto u = parse_http_url(auth_url);
-    if (!u) return error{errc::bad_request, "auth_url must be an http:// URL without user info or fragment"};
+    if (!u) return error{errc::bad_request, "auth_url must be an http:// or https:// URL without user info or fragment"};
     if (!host_allowed(u->host, hook_hosts))
       return error{errc::bad_request, "auth_url's host " + u->host + " is not in [node] hook_hosts"};
   }

@@ -158,6 +158,8 @@ result<node_config> build_config(const ini_map& m) {
         c.tls_key = v;
       } else if (k == "hook_hosts") {
         c.hook_hosts = split_list(v);
+      } else if (k == "hook_ca") {
+        c.hook_ca = v;
       } else if (k == "log_level") {
         if (v != "trace" && v != "debug" && v != "info" && v != "warn" && v != "error" && v != "off")
           return bad(key, "one of trace, debug, info, warn, error, off");

@@ -44,6 +44,9 @@ struct node_config {
   std::string tls_key;
   // node.hook_hosts: the hosts callbacks (subscribe_url) may reach.
   std::vector<std::string> hook_hosts{"127.0.0.1", "localhost", "::1"};
+  // node.hook_ca: the CAs (PEM) https callbacks and webhooks are checked
+  // against; empty: the system's bundle, when there is one.
+  std::string hook_ca;
   int io_threads = 2;
   int workers = 0;  // 0: actors run on the io threads (net/loop_scheduler.hpp)
   std::string log_level = "info";

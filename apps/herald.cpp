@@ -23,6 +23,7 @@
 #include "net/cluster_tunnel.hpp"
 #include "net/event_loop.hpp"
 #include "net/http_client.hpp"
+#include "net/tls.hpp"
 #include "net/loop_scheduler.hpp"
 #include "net/server.hpp"
 #include "net/subscribe_client.hpp"
@@ -52,7 +53,7 @@ Usage:
       This text.
 
 Config sections: [node] name, listen, cluster_listen, data_dir, io_threads,
-workers, log_level, passivate_after, drain_time, ws_origins, cors_origins, hook_hosts, tls_cert, tls_key; [cluster] seeds,
+workers, log_level, passivate_after, drain_time, ws_origins, cors_origins, hook_hosts, hook_ca, tls_cert, tls_key; [cluster] seeds,
 tls_cert, tls_key, tls_ca; [admin] token; [limits] max_frame,
 max_body, max_rooms, max_targets, send_queue, max_connections, heartbeat;
 [storage] group_commit, recovery; [log] format; [namespace.NAME] secret, client_publish, message_ttl,
@@ -244,6 +245,21 @@ int server_main(const std::vector<std::string>& args) {
   auto subscribe = std::make_shared<subscribe_client>(loop.context(), cfg.hook_hosts, stats);
   ctx->hook_hosts = cfg.hook_hosts;
   ctx->hooks = std::make_shared<webhook_directory>();
+  {
+    // https:// callbacks and webhooks: checked against hook_ca, else the
+    // system's CA bundle.
+    const std::string system_bundle = "/etc/ssl/certs/ca-certificates.crt";
+    auto ca = cfg.hook_ca.empty() ? system_bundle : cfg.hook_ca;
+    if (!cfg.hook_ca.empty() || std::ifstream(ca).good()) {
+      auto c = tls_context::client(ca);
+      if (!c) {
+        spdlog::error("node.hook_ca: {}", c.err().message);
+        if (!cfg.hook_ca.empty()) return 1;
+      } else {
+        set_outbound_tls(c.value());
+      }
+    }
+  }
   ctx->post_hook = [&io = loop.context(), hosts = cfg.hook_hosts](const std::string& url, std::string body,
                                                                   const std::string& key, std::chrono::milliseconds t,
                                                                   std::function<void(result<unsigned>)> done) {

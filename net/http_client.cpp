@@ -2,13 +2,20 @@
 
 #include <memory>
 
+#include <atomic>
+#include <mutex>
+
 #include <openssl/hmac.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include "net/tls.hpp"
 
 namespace herald {
 
@@ -22,12 +29,21 @@ namespace {
 // What a callback may answer: enough for any JSON verdict, and no more.
 constexpr size_t max_reply_body = 64 * 1024;
 
+std::mutex outbound_mtx;
+std::shared_ptr<const tls_context> outbound_ctx;
+
+std::shared_ptr<const tls_context> outbound_tls() {
+  std::lock_guard lock(outbound_mtx);
+  return outbound_ctx;
+}
+
 class post_call : public std::enable_shared_from_this<post_call> {
  public:
   post_call(net::io_context& io, std::function<void(result<http_reply>)> done)
       : strand_(net::make_strand(io)), resolver_(strand_), stream_(strand_), deadline_(strand_), done_(std::move(done)) {}
 
   void start(const http_url& url, std::string body, http_headers headers, std::chrono::milliseconds timeout) {
+    url_ = url;
     req_.method(http::verb::post);
     req_.target(url.target);
     req_.version(11);
@@ -61,13 +77,43 @@ class post_call : public std::enable_shared_from_this<post_call> {
     if (done_ == nullptr) return;
     stream_.async_connect(r, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
       if (ec) return self->finish(error{errc::unavailable, "cannot connect: " + ec.message()});
-      http::async_write(self->stream_, self->req_, [self](beast::error_code ec, size_t) {
-        if (ec) return self->finish(error{errc::unavailable, "cannot send: " + ec.message()});
-        http::async_read(self->stream_, self->buf_, self->parser_, [self](beast::error_code ec, size_t) {
-          if (ec) return self->finish(error{errc::unavailable, "no valid answer: " + ec.message()});
-          auto& res = self->parser_.get();
-          self->finish(http_reply{res.result_int(), std::move(res.body())});
-        });
+      if (!self->url_.tls) return self->exchange(self->stream_);
+      self->secure();
+    });
+  }
+
+  // https: the certificate must chain to hook_ca and name the URL's host.
+  void secure() {
+    auto ctx = outbound_tls();
+    if (!ctx) return finish(error{errc::unavailable, "https needs [node] hook_ca (no CA bundle)"});
+    tls_ = std::make_unique<tls_stream>(stream_.release_socket(), *ctx);
+    auto* ssl = tls_->ssl();
+    if (!ssl) return finish(error{errc::unavailable, "cannot start TLS"});
+    boost::system::error_code ec;
+    net::ip::make_address(url_.host, ec);
+    if (ec) {  // a name: SNI and the name check
+      SSL_set_tlsext_host_name(ssl, url_.host.c_str());
+      SSL_set1_host(ssl, url_.host.c_str());
+    } else {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), url_.host.c_str());
+    }
+    tls_->async_handshake([self = shared_from_this()](beast::error_code ec) {
+      if (ec) {
+        auto why = X509_verify_cert_error_string(SSL_get_verify_result(self->tls_->ssl()));
+        return self->finish(error{errc::unavailable, "TLS handshake failed: " + ec.message() + " (" + why + ")"});
+      }
+      self->exchange(*self->tls_);
+    });
+  }
+
+  template <class Stream>
+  void exchange(Stream& s) {
+    http::async_write(s, req_, [self = shared_from_this(), &s](beast::error_code ec, size_t) {
+      if (ec) return self->finish(error{errc::unavailable, "cannot send: " + ec.message()});
+      http::async_read(s, self->buf_, self->parser_, [self](beast::error_code ec, size_t) {
+        if (ec) return self->finish(error{errc::unavailable, "no valid answer: " + ec.message()});
+        auto& res = self->parser_.get();
+        self->finish(http_reply{res.result_int(), std::move(res.body())});
       });
     });
   }
@@ -79,7 +125,8 @@ class post_call : public std::enable_shared_from_this<post_call> {
     deadline_.cancel();
     resolver_.cancel();
     beast::error_code ec;
-    stream_.socket().close(ec);
+    if (tls_) tls_->close();
+    else stream_.socket().close(ec);
     done(std::move(r));
   }
 
@@ -91,6 +138,8 @@ class post_call : public std::enable_shared_from_this<post_call> {
   http::response_parser<http::string_body> parser_;
   beast::flat_buffer buf_;
   std::function<void(result<http_reply>)> done_;
+  http_url url_;
+  std::unique_ptr<tls_stream> tls_;  // https, once connected
 };
 
 }  // namespace
@@ -99,6 +148,11 @@ void http_post(net::io_context& io, const http_url& url, std::string body, http_
                std::chrono::milliseconds timeout, std::function<void(result<http_reply>)> done) {
   auto call = std::make_shared<post_call>(io, std::move(done));
   call->start(url, std::move(body), std::move(headers), timeout);
+}
+
+void set_outbound_tls(std::shared_ptr<const tls_context> ctx) {
+  std::lock_guard lock(outbound_mtx);
+  outbound_ctx = std::move(ctx);
 }
 
 void post_signed(net::io_context& io, const std::vector<std::string>& hook_hosts, const std::string& url,

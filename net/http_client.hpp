@@ -6,6 +6,7 @@
 // `io`, exactly once.
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +29,13 @@ using http_headers = std::vector<std::pair<std::string, std::string>>;
 
 void http_post(boost::asio::io_context& io, const http_url& url, std::string body, http_headers headers,
                std::chrono::milliseconds timeout, std::function<void(result<http_reply>)> done);
+
+// The CAs an https:// callback or webhook URL is checked against ([node]
+// hook_ca; the system's bundle by default), with its host name (or IP
+// address) matched to the certificate. Set once at start; without it,
+// https:// URLs fail.
+class tls_context;
+void set_outbound_tls(std::shared_ptr<const tls_context> ctx);
 
 // A webhook POST: `body` to `url`, signed with `key` in
 // X-Herald-Signature, if the URL's host is in `hook_hosts` (checked at

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNode, freePort, Client, api, jwt, metric, until } from './lib/herald.mjs';
 import { startReceiver } from './lib/receiver.mjs';
+import { makeCA, makeCert } from './lib/pki.mjs';
 import { userHomedOn } from './lib/ring.mjs';
 
 const hk = (rcv, more = '') => `[namespace.hk]
@@ -171,7 +172,7 @@ test('a full queue drops the oldest events, counts and logs them; pushes go on',
   }
 });
 
-test('webhook settings are checked: http only, hook_hosts, known event kinds', async () => {
+test('webhook settings are checked: http(s) only, hook_hosts, known event kinds', async () => {
   const node = await startNode({ name: 'w5' });
   try {
     const admin = { bearer: 'admin-token' };
@@ -229,4 +230,46 @@ test('three nodes: online and offline once per user, connects from each node', a
     await Promise.all([a.stop(), b.stop(), c.stop()]);
     await rcv.close();
   }
+});
+
+test('https receivers: checked against node.hook_ca and the URL host; an untrusted one fails', async () => {
+  const ca = makeCA('hooks CA');
+  const good = await startReceiver('whsec', { tls: makeCert(ca, 'receiver') });
+  const other = makeCA('someone else');
+  const bad = await startReceiver('whsec', { tls: makeCert(other, 'impostor') });
+  const ns = (name, url) => `[namespace.${name}]
+secret = ${name}-secret
+webhook_url = ${url}
+webhook_secret = whsec
+webhook_events = undelivered
+`;
+  const node = await startNode({
+    name: 'w6',
+    args: [`--node.hook_ca=${ca.cert}`],
+    extra: ns('tlsok', good.url('/hooks', 'localhost')) + ns('tlsip', good.url()) + ns('tlsbad', bad.url()),
+  });
+  try {
+    for (const name of ['tlsok', 'tlsip', 'tlsbad'])
+      assert.equal((await api(node, 'POST', '/v1/push', { auth: { basic: `${name}:${name}-secret` }, body: { to: { users: ['nobody'] }, data: name, ttl: 60 } })).status, 200);
+    await until(() => good.of('undelivered').length === 2, { what: 'both https deliveries (by name and by address)' });
+    assert.deepEqual(good.of('undelivered').map((e) => e.ns).sort(), ['tlsip', 'tlsok']);
+    const st = await until(async () => {
+      const r = await api(node, 'GET', '/v1/webhooks', { auth: { basic: 'tlsbad:tlsbad-secret' } });
+      return r.json.nodes[0].last_error && r.json;
+    }, { what: 'the untrusted receiver failing' });
+    assert.match(st.nodes[0].last_error, /TLS|certificate/);
+    assert.equal(st.nodes[0].queued, 1);
+    assert.equal(bad.posts.length, 0, 'nothing sent to a receiver herald cannot verify');
+  } finally {
+    await node.stop();
+    await good.close();
+    await bad.close();
+  }
+});
+
+test('a hook_ca that cannot be read stops the node', async () => {
+  const n = await startNode({ name: 'w7', args: ['--node.hook_ca=/nonexistent/ca.pem'], ready: false });
+  const r = await n.exited;
+  assert.notEqual(r.code, 0);
+  assert.match(n.log(), /hook_ca/);
 });

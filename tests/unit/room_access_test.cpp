@@ -91,7 +91,12 @@ TEST_CASE("callback URLs: http only with host and port and target", "[rooms]") {
   REQUIRE(v6);
   CHECK(v6->host == "::1");
   CHECK(v6->port == 81);
-  for (auto bad : {"https://127.0.0.1/x", "ftp://h/", "http://", "http:///x", "http://u:p@h/", "http://h/x#frag",
+  auto t = parse_http_url("https://hooks.example.com/x");
+  REQUIRE(t);
+  CHECK(t->tls);
+  CHECK(t->port == 443);
+  CHECK_FALSE(parse_http_url("http://h/")->tls);
+  for (auto bad : {"https://", "ftp://h/", "http://", "http:///x", "http://u:p@h/", "http://h/x#frag",
                    "http://h:0/", "http://h:99999/", "http://h/a b", "127.0.0.1:80/x", "http://h:/"})
     CHECK_FALSE(parse_http_url(bad));
   CHECK(host_allowed("LocalHost", {"127.0.0.1", "localhost"}));

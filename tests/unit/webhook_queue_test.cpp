@@ -96,6 +96,8 @@ TEST_CASE("webhook event kinds: parsed from a list, shown as one", "[webhooks]")
   CHECK(s.hook_key() == "wh");
   CHECK(static_cast<bool>(s.check({"127.0.0.1"})));
   s.webhook_url = "https://127.0.0.1/h";
+  CHECK(static_cast<bool>(s.check({"127.0.0.1"})));
+  s.webhook_url = "ftp://127.0.0.1/h";
   CHECK_FALSE(static_cast<bool>(s.check({"127.0.0.1"})));
   s.webhook_url = "http://10.0.0.1/h";
   CHECK_FALSE(static_cast<bool>(s.check({"127.0.0.1"})));

@@ -3,9 +3,12 @@
 // `secret`, records the events of each signed batch, and answers what
 // `behave(body)` says: a status, or 'hang' (never answers).
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 
-export async function startReceiver(secret) {
+// tls: { cert, key } (PEM paths) makes it an https server.
+export async function startReceiver(secret, { tls } = {}) {
   const r = {
     posts: [],        // every POST: { signed, events, status }
     behave: () => 200,
@@ -22,7 +25,7 @@ export async function startReceiver(secret) {
     of(type, pred = () => true) { return this.events().filter((e) => e.type === type && pred(e)); },
     unsigned() { return this.posts.filter((p) => !p.signed).length; },
   };
-  r.server = createServer((req, res) => {
+  const handler = (req, res) => {
     let raw = '';
     req.on('data', (d) => { raw += d; });
     req.on('end', () => {
@@ -37,10 +40,11 @@ export async function startReceiver(secret) {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end('{}');
     });
-  });
+  };
+  r.server = tls ? createTlsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, handler) : createServer(handler);
   await new Promise((ok) => r.server.listen(0, '127.0.0.1', ok));
   r.port = r.server.address().port;
-  r.url = (path = '/hooks') => `http://127.0.0.1:${r.port}${path}`;
+  r.url = (path = '/hooks', host = '127.0.0.1') => `${tls ? 'https' : 'http'}://${host}:${r.port}${path}`;
   r.close = async () => {
     for (const res of r.hung) res.destroy();
     r.server.closeAllConnections();
