@@ -69,8 +69,15 @@ struct prune_request {  // -> uint64 devices this node's users forgot: not seen 
   int64_t before_ms = 0;
 };
 
+struct webhooks_request {};  // -> vector<webhook_status>: this node's share (none without webhooks)
+
 struct operator_interface : interface<placement_changed, ns_retire, close_sessions, drain_progress, stats_request,
-                                      receipt_request, prune_request> {};
+                                      receipt_request, prune_request, webhooks_request> {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, webhooks_request&) {
+  return f(caf::meta::type_name("herald.webhooks_request"));
+}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stats_request&) {

@@ -395,6 +395,11 @@ caf::message_handler local_side(self_ptr self) {
     },
     [self](gather_stats& m) { ask_everywhere(self, stats_request{}, std::move(m.ans), add_stats); },
     [self](gather_receipt& m) { ask_everywhere(self, receipt_request{m.id}, std::move(m.ans), add_receipt); },
+    [self](gather_webhooks& m) {
+      ask_everywhere(self, webhooks_request{}, std::move(m.ans), [](std::vector<webhook_status>& a, const std::vector<webhook_status>& b) {
+        a.insert(a.end(), b.begin(), b.end());
+      });
+    },
     [self](gather_prune& m) {
       ask_everywhere(self, prune_request{m.before_ms}, std::move(m.ans), [](uint64_t& a, uint64_t b) { a += b; });
     });
@@ -485,7 +490,16 @@ caf::message_handler operator_side(self_ptr self) {
                       st.hub.published(now), st.hub.delivered(now), st.hub.acked(now)};
     },
     [self](const receipt_request& m) { read_receipt(self, m.id); },
-    [self](const prune_request& m) { start_prune(self, m); });
+    [self](const prune_request& m) { start_prune(self, m); },
+    [self](webhooks_request) -> caf::result<std::vector<webhook_status>> {
+      auto& st = self->state;
+      if (!st.hooks) return std::vector<webhook_status>{};
+      auto rp = self->make_response_promise<std::vector<webhook_status>>();
+      ask(self, handle<webhook_interface>::assume(st.hooks), st.ctx->ask_timeout, webhook_status_request{})
+        .then([rp](webhook_status& s) mutable { rp.deliver(std::vector<webhook_status>{std::move(s)}); },
+              [rp](caf::error& e) mutable { rp.deliver(e); });
+      return rp;
+    });
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "actors/connection.hpp"
 #include "actors/interface.hpp"
 #include "actors/types.hpp"
+#include "actors/webhook_protocol.hpp"
 #include "actors/wire.hpp"
 #include "storage/record.hpp"
 
@@ -86,8 +87,12 @@ struct gather_prune {  // answer: devices forgotten, summed over every node
   answer_ptr ans;
 };
 
+struct gather_webhooks {  // answer: every node's share of the namespace's webhook queue
+  answer_of<std::vector<webhook_status>> ans;
+};
+
 struct node_local_interface : interface<attach_session, join_rooms, leave_rooms, publish_call, client_ack,
-                                        gather_stats, gather_receipt, gather_prune> {};
+                                        gather_stats, gather_receipt, gather_prune, gather_webhooks> {};
 
 }  // namespace herald
 
@@ -102,3 +107,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::client_ack)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::gather_stats)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::gather_receipt)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::gather_prune)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::gather_webhooks)

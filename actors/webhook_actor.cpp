@@ -238,7 +238,7 @@ caf::behavior webhook_actor(self_ptr self, std::string ns, context_ptr ctx) {
                      if (!self->state.loaded) return self->state.early.push_back(std::move(e));
                      store_event(self, e);
                    },
-                   [self](webhook_status_call& c) { c.ans->give(status_of(self)); }),
+                   [self](webhook_status_request) { return status_of(self); }),
                  [self](hooks_loaded& l) { loaded(self, l); },
                  [self](hook_flush) { flush(self); },
                  [self](hook_stored& s) { stored(self, s); },

@@ -7,7 +7,10 @@
 #include <cstdint>
 #include <string>
 
+#include <vector>
+
 #include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/meta/type_name.hpp>
 
 #include "actors/answer.hpp"
 #include "actors/interface.hpp"
@@ -22,7 +25,8 @@ struct hook_emit {  // no answer
   int64_t ts = 0;      // ms since the epoch
 };
 
-// One node's share of a namespace's webhook queue.
+// One node's share of a namespace's webhook queue (GET /v1/webhooks asks
+// every node's namespace actor, which asks its webhook actor).
 struct webhook_status {
   std::string node;
   bool loaded = false;  // the events stored before the last start are read
@@ -36,13 +40,18 @@ struct webhook_status {
   std::string last_error;
   uint64_t emitted = 0, delivered = 0, retried = 0, dropped = 0;  // since this node started
 };
-struct webhook_status_call {
-  answer_of<webhook_status> ans;
-};
+struct webhook_status_request {};  // -> webhook_status (from its namespace actor)
 
-struct webhook_interface : interface<hook_emit, webhook_status_call> {};
+struct webhook_interface : interface<hook_emit, webhook_status_request> {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, webhook_status& x) {
+  return f(caf::meta::type_name("herald.webhook_status"), x.node, x.loaded, x.queued, x.bytes, x.oldest_ms,
+           x.in_flight, x.attempts, x.next_attempt_ms, x.last_delivered_ms, x.last_error, x.emitted, x.delivered,
+           x.retried, x.dropped);
+}
 
 }  // namespace herald
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::hook_emit)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::webhook_status_call)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::webhook_status_request)

@@ -1,5 +1,6 @@
 #include "net/api.hpp"
 
+#include <algorithm>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -13,7 +14,6 @@
 #include "actors/wire.hpp"
 #include "actors/protocol.hpp"
 #include "actors/webhook_protocol.hpp"
-#include "actors/webhooks.hpp"
 #include "net/admission.hpp"
 #include "net/answer_deadlines.hpp"
 #include "net/api_call.hpp"
@@ -431,38 +431,34 @@ void api::stats(call& c) {
   });
 }
 
-// This node's share of the namespace's webhook queue: each node delivers
+// Every node's share of the namespace's webhook queue: each node delivers
 // the events it emitted.
 void api::webhooks(call& c) {
-  auto& ctx = *node_.context();
-  auto settings = ctx.catalog->get(c.ns);
-  auto a = ctx.hooks ? ctx.hooks->find(c.ns) : caf::actor{};
-  if (!settings || !a) return c.fail(errc::unavailable, "the namespace's webhooks are not running on this node");
-  auto ans = make_answer<webhook_status>([reply = c.reply, settings](result<webhook_status> r) {
-    call c2{{}, reply, {}, {}};
-    if (!r) return c2.fail(r.err());
-    auto& s = r.value();
-    auto ms = [](int64_t v) { return v ? json(v) : json(nullptr); };
+  auto settings = node_.context()->catalog->get(c.ns);
+  if (!settings) return c.fail(errc::not_found, "no namespace " + c.ns);
+  ask<std::vector<webhook_status>>(c, gather_webhooks{}, [settings](call& c2, const std::vector<webhook_status>& v) {
+    auto ms = [](int64_t t) { return t ? json(t) : json(nullptr); };
+    json nodes = json::array();
+    for (auto& s : v)
+      nodes.push_back({{"node", s.node},
+                       {"loaded", s.loaded},
+                       {"queued", s.queued},
+                       {"bytes", s.bytes},
+                       {"oldest", ms(s.oldest_ms)},
+                       {"in_flight", s.in_flight},
+                       {"attempts", s.attempts},
+                       {"next_attempt", ms(s.next_attempt_ms)},
+                       {"last_delivered", ms(s.last_delivered_ms)},
+                       {"last_error", s.last_error.empty() ? json(nullptr) : json(s.last_error)},
+                       {"emitted", s.emitted},
+                       {"delivered", s.delivered},
+                       {"retried", s.retried},
+                       {"dropped", s.dropped}});
+    std::sort(nodes.begin(), nodes.end(), [](const json& a, const json& b) { return a["node"] < b["node"]; });
     c2.ok({{"url", settings->webhook_url.empty() ? json(nullptr) : json(settings->webhook_url)},
            {"events", hook_kinds_text(settings->webhook_events)},
-           {"nodes",
-            json::array({{{"node", s.node},
-                          {"loaded", s.loaded},
-                          {"queued", s.queued},
-                          {"bytes", s.bytes},
-                          {"oldest", ms(s.oldest_ms)},
-                          {"in_flight", s.in_flight},
-                          {"attempts", s.attempts},
-                          {"next_attempt", ms(s.next_attempt_ms)},
-                          {"last_delivered", ms(s.last_delivered_ms)},
-                          {"last_error", s.last_error.empty() ? json(nullptr) : json(s.last_error)},
-                          {"emitted", s.emitted},
-                          {"delivered", s.delivered},
-                          {"retried", s.retried},
-                          {"dropped", s.dropped}}})}});
+           {"nodes", nodes}});
   });
-  answers_->add(ans, answer_deadlines::clock::now());
-  caf::anon_send(a, webhook_status_call{std::move(ans)});
 }
 
 void api::cluster(call& c) {

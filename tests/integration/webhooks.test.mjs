@@ -198,10 +198,10 @@ test('webhook settings are checked: http(s) only, hook_hosts, known event kinds'
   }
 });
 
-test('three nodes: online and offline once per user, connects from each node', async () => {
+test('three nodes: every kind, online and offline once per user, the queue of each node', async () => {
   const rcv = await startReceiver('whsec');
   const [ca, cb, cc] = [await freePort(), await freePort(), await freePort()];
-  const extra = hk(rcv, 'webhook_events = connect,online,offline');
+  const extra = hk(rcv, 'undelivered_after = 0');
   const a = await startNode({ name: 'a', cluster: { port: ca }, extra });
   const b = await startNode({ name: 'b', cluster: { port: cb, seeds: [ca] }, extra });
   const c = await startNode({ name: 'c', cluster: { port: cc, seeds: [ca] }, extra });
@@ -214,7 +214,18 @@ test('three nodes: online and offline once per user, connects from each node', a
     const s3 = await open(a, user);
     await until(() => rcv.of('connect').length === 3, { what: 'three connects' });
     assert.deepEqual(rcv.of('connect').map((e) => e.node).sort(), ['a', 'a', 'b']);
+    assert.equal((await s2.join('hall')).ok, true);
+    assert.equal((await s2.request({ type: 'leave', rooms: ['hall'] })).ok, true);
+    await until(() => rcv.of('leave').length === 1, { what: 'join and leave from b' });
+    assert.deepEqual(rcv.of('join').map((e) => [e.node, e.room, e.client]), [['b', 'hall', 'd2']]);
+    // A durable push, through a, to a user homed on c that is offline.
+    const away = userHomedOn(['a', 'b', 'c'], 'c', 'away', 'hk');
+    const p = await pushTo(a, [away], 'later');
+    const u = await until(() => rcv.of('undelivered', (e) => e.user === away)[0], { what: 'undelivered from c' });
+    assert.equal(u.message, p.json.id);
     await Promise.all([s1.close(), s2.close(), s3.close()]);
+    await until(() => rcv.of('disconnect', (e) => e.user === user).length === 3, { what: 'three disconnects' });
+    assert.deepEqual(rcv.of('disconnect', (e) => e.user === user).map((e) => e.node).sort(), ['a', 'a', 'b']);
     await until(() => rcv.of('offline').length >= 1, { timeout: 10000, what: 'the offline' });
     // Behind any duplicate a node could have sent: an online from each
     // node (a user homed there), emitted after the sessions ended.
@@ -226,6 +237,13 @@ test('three nodes: online and offline once per user, connects from each node', a
     }
     assert.equal(rcv.of('online', (e) => e.user === user).length, 1, 'one online');
     assert.equal(rcv.of('offline', (e) => e.user === user).length, 1, 'one offline');
+    assert.equal(rcv.unsigned(), 0);
+    // Asked through one node, the queue of every node.
+    const st = await api(b, 'GET', '/v1/webhooks', { auth: HK });
+    assert.equal(st.status, 200);
+    assert.deepEqual(st.json.nodes.map((n) => n.node), ['a', 'b', 'c']);
+    assert.ok(st.json.nodes.every((n) => n.loaded && n.last_error === null));
+    assert.ok(st.json.nodes.find((n) => n.node === 'c').delivered >= 1);
   } finally {
     await Promise.all([a.stop(), b.stop(), c.stop()]);
     await rcv.close();
