@@ -147,6 +147,16 @@ test('auth_fallback = token: when the callback fails, a herald JWT still admits'
   assert.equal((await refusal(node, `/v1/ws?ns=fb&token=${jwt('fb-secret', { sub: 'jwt-user' })}`)).status, 403);
 });
 
+test('an unreachable receiver refuses with 503 (deny by default)', async () => {
+  const admin = { bearer: 'admin-token' };
+  const made = await api(node, 'POST', '/v1/admin/namespaces', { auth: admin, body: { name: 'gone', auth_url: 'http://127.0.0.1:1/auth' } });
+  assert.equal(made.status, 200);
+  const r = await refusal(node, '/v1/ws?ns=gone&token=whatever');
+  assert.equal(r.status, 503);
+  assert.equal(r.body.error.code, 'unavailable');
+  assert.match(r.body.error.message, /connect/);
+});
+
 test('auth_url is checked like every callback URL', async () => {
   const admin = { bearer: 'admin-token' };
   const bad = await api(node, 'POST', '/v1/admin/namespaces', { auth: admin, body: { name: 'x1', auth_url: 'http://10.9.9.9/auth' } });

@@ -4,7 +4,7 @@
 // gets none, and a namespace without the option sends none.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startNode, freePort, Client, api, jwt, until } from './lib/herald.mjs';
+import { startNode, startCluster, Client, api, jwt, until } from './lib/herald.mjs';
 
 const extra = `[namespace.re]
 secret = re-secret
@@ -14,13 +14,8 @@ const open = (node, user) => Client.open(node, { ns: 're', token: jwt('re-secret
 const presences = (c) => c.frames.filter((f) => f.type === 'presence');
 
 test('three nodes: joins and leaves reach every other member once', async () => {
-  const [ca, cb, cc] = [await freePort(), await freePort(), await freePort()];
-  const a = await startNode({ name: 'a', cluster: { port: ca }, extra });
-  const b = await startNode({ name: 'b', cluster: { port: cb, seeds: [ca] }, extra });
-  const c = await startNode({ name: 'c', cluster: { port: cc, seeds: [ca] }, extra });
+  const [a, b, c] = await startCluster(['a', 'b', 'c'], { extra });
   try {
-    for (const n of [a, b, c])
-      await until(async () => (await api(n, 'GET', '/v1/cluster')).json?.nodes?.length === 3, { timeout: 10000, what: `${n.name} sees 3` });
     const ma = await open(a, 'ann');
     const mc = await open(c, 'cid');
     const mc2 = await open(c, 'cora');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNode, freePort, Client, api, jwt, metric, until } from './lib/herald.mjs';
+import { startNode, startCluster, freePort, Client, api, jwt, metric, until } from './lib/herald.mjs';
 import { startReceiver } from './lib/receiver.mjs';
 import { makeCA, makeCert } from './lib/pki.mjs';
 import { userHomedOn } from './lib/ring.mjs';
@@ -200,14 +200,8 @@ test('webhook settings are checked: http(s) only, hook_hosts, known event kinds'
 
 test('three nodes: every kind, online and offline once per user, the queue of each node', async () => {
   const rcv = await startReceiver('whsec');
-  const [ca, cb, cc] = [await freePort(), await freePort(), await freePort()];
-  const extra = hk(rcv, 'undelivered_after = 0');
-  const a = await startNode({ name: 'a', cluster: { port: ca }, extra });
-  const b = await startNode({ name: 'b', cluster: { port: cb, seeds: [ca] }, extra });
-  const c = await startNode({ name: 'c', cluster: { port: cc, seeds: [ca] }, extra });
+  const [a, b, c] = await startCluster(['a', 'b', 'c'], { extra: hk(rcv, 'undelivered_after = 0') });
   try {
-    for (const n of [a, b, c])
-      await until(async () => (await api(n, 'GET', '/v1/cluster')).json?.nodes?.length === 3, { timeout: 10000, what: `${n.name} sees 3` });
     const user = userHomedOn(['a', 'b', 'c'], 'c', 'multi', 'hk');
     const s1 = await open(a, user, 'd1');
     const s2 = await open(b, user, 'd2');
@@ -290,4 +284,33 @@ test('a hook_ca that cannot be read stops the node', async () => {
   const r = await n.exited;
   assert.notEqual(r.code, 0);
   assert.match(n.log(), /hook_ca/);
+});
+
+test("one namespace's dead receiver delays no other namespace's events", async () => {
+  const dead = await startReceiver('whsec');
+  dead.behave = () => 'hang';
+  const live = await startReceiver('whsec');
+  const ns = (name, url) => `[namespace.${name}]
+secret = ${name}-secret
+webhook_url = ${url}
+webhook_secret = whsec
+webhook_events = undelivered
+webhook_timeout = 60
+`;
+  const node = await startNode({ name: 'w8', extra: ns('stuck', dead.url()) + ns('fine', live.url()) });
+  try {
+    const send = (name, i) => api(node, 'POST', '/v1/push', { auth: { basic: `${name}:${name}-secret` }, body: { to: { users: [`x${i}`] }, data: i, ttl: 60 } });
+    for (let i = 0; i < 5; i++) assert.equal((await send('stuck', i)).status, 200);
+    await until(() => dead.posts.length >= 1, { what: 'the dead receiver holding a batch' });
+    for (let i = 0; i < 5; i++) assert.equal((await send('fine', i)).status, 200);
+    // Delivered while the other namespace's POST hangs (its timeout is 60 s).
+    await until(() => live.of('undelivered').length === 5, { what: "the live namespace's five events" });
+    const st = await api(node, 'GET', '/v1/webhooks', { auth: { basic: 'stuck:stuck-secret' } });
+    assert.equal(st.json.nodes[0].in_flight, true);
+    assert.equal(st.json.nodes[0].queued, 5);
+  } finally {
+    await node.stop();
+    await dead.close();
+    await live.close();
+  }
 });

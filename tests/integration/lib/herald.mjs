@@ -92,6 +92,27 @@ export async function startNode({ extra = '', args = [], dataDir, name = 'n1', k
   return ready ? node.ready() : node;
 }
 
+// A cluster of nodes named `names` on 127.0.0.1 (each seeded with the
+// first), returned once every node sees all of them.
+export async function startCluster(names, { extra = '' } = {}) {
+  const ports = [];
+  for (const _ of names) ports.push(await freePort());
+  const nodes = [];
+  for (let i = 0; i < names.length; i++)
+    nodes.push(await startNode({ name: names[i], cluster: { port: ports[i], seeds: i ? [ports[0]] : [] }, extra }));
+  try {
+    for (const n of nodes)
+      await until(async () => {
+        const r = await fetch(`${n.base}/v1/cluster`, { headers: { authorization: 'Bearer admin-token' } });
+        return r.ok && (await r.json()).nodes.length === names.length;
+      }, { timeout: 10000, what: `${n.name} to see ${names.length} nodes` });
+  } catch (e) {
+    await Promise.all(nodes.map((n) => n.stop()));
+    throw e;
+  }
+  return nodes;
+}
+
 const b64url = (s) => Buffer.from(s).toString('base64url');
 // A HS256 JWT, minted independently of herald's own code.
 export function jwt(secret, claims) {
