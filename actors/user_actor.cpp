@@ -266,6 +266,7 @@ caf::behavior running(self_ptr self) {
     [self](page_read& p) { finish_page(self, p.session, p.records); },
     [self](ack_due) { check_acks(self); },
     [self](devices_read& r) { finish_device_op(self, r); },
+    [self](const device_forgotten& f) { finish_forget(self, f); },
     [self](commit_done& d) {
       auto& s = self->state;
       if (!d.failure.empty()) spdlog::error("inbox write for {}/{} failed: {}", s.ns, s.user, d.failure);

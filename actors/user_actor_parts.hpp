@@ -57,6 +57,10 @@ struct devices_read {  // the user's device records, for the device op `token`
   uint64_t token = 0;
   std::shared_ptr<device_rows> rows;
 };
+struct device_forgotten {  // the forget of device op `token` is synced (or failed)
+  uint64_t token = 0;
+  std::string failure;
+};
 
 // A tick per passivation period (user_actor.cpp).
 void schedule_idle(self_ptr self);
@@ -75,6 +79,7 @@ void check_acks(self_ptr self);
 // behind the writes queued so far, then answers.
 void start_device_op(self_ptr self, user_state::device_op op);
 void finish_device_op(self_ptr self, devices_read& r);
+void finish_forget(self_ptr self, const device_forgotten& f);
 
 // -- replay (user_replay.cpp) ----------------------------------------------------
 void next_page(self_ptr self, const session_ref& ref);
@@ -116,3 +121,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::user_parts::merge_written)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::user_parts::idle_tick)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::user_parts::ack_due)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::user_parts::devices_read)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::user_parts::device_forgotten)

@@ -65,14 +65,14 @@ void forget(self_ptr self, user_state::device_op& op, const std::vector<std::pai
   auto b = s.ctx->store->make_batch();
   b.delete_device(s.ns, s.user, op.device);
   b.delete_cursor(s.ns, s.user, op.device);
-  auto fans = std::move(op.forget_ans);
-  auto rp = op.rp;
-  // Answered once durable: a forgotten device must not come back after a crash.
-  s.ctx->store->commit(std::move(b), [fans, rp](storage::status st) mutable {
-    result<uint64_t> r = st ? result<uint64_t>{uint64_t{1}} : result<uint64_t>{from_store(st.err())};
-    if (fans) return (void)fans->give(std::move(r));
-    if (r) rp.deliver(uint64_t{1});
-    else rp.deliver(to_caf(r.err()));
+  // Answered once durable (a forgotten device must not come back after a
+  // crash), on this actor's thread: a response promise is delivered by its
+  // actor, never from the store's writer.
+  auto token = ++s.next_op;
+  s.device_ops.emplace(token, std::move(op));
+  caf::actor me{self};
+  s.ctx->store->commit(std::move(b), [me, token](storage::status st) {
+    caf::anon_send(me, device_forgotten{token, st ? std::string{} : st.err().message});
   });
 }
 }  // namespace
@@ -89,9 +89,21 @@ void finish_device_op(self_ptr self, devices_read& r) {
     else give<std::vector<device_info>>(op, op.list_ans, e);
   } else if (op.forget) {
     forget(self, op, r.rows->value());
+    return;  // answered when the forget is synced
   } else {
     list(self, op, std::move(r.rows->value()));
   }
+  done_attaching(self);
+}
+
+void finish_forget(self_ptr self, const device_forgotten& f) {
+  auto& s = self->state;
+  auto i = s.device_ops.find(f.token);
+  if (i == s.device_ops.end()) return;
+  auto op = std::move(i->second);
+  s.device_ops.erase(i);
+  if (f.failure.empty()) give<uint64_t>(op, op.forget_ans, uint64_t{1});
+  else give<uint64_t>(op, op.forget_ans, from_store(storage::failure{storage::fault::io, f.failure}));
   done_attaching(self);
 }
 

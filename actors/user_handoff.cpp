@@ -60,7 +60,8 @@ caf::behavior handing_off(self_ptr self, handle<user_interface> to) {
     [self](commit_done& d) { self->state.waiting.finish(d); },
     [](page_read&) {},  // replays are the new owner's now
     [](idle_tick) {},
-    [](ack_due) {},  // the new owner does not know these messages were delivered here: no event
+    [](ack_due) {},
+    [self](const device_forgotten& f) { finish_forget(self, f); },  // the new owner does not know these messages were delivered here: no event
     [self](child_stop) { self->quit(); });
 }
 
