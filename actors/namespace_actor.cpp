@@ -125,21 +125,11 @@ void publish_to(self_ptr self, publish_request& req, answer_ptr ans) {
       ask_into(self, g, a, clients_deliver{req.msg, req.clients, req.device_users, req.device_clients});
 }
 
-void write_device(self_ptr self, const std::string& user, const std::string& device,
-                  const storage::device_record& patch) {
-  auto& st = self->state;
-  if (!st.ctx->store->writable()) return;  // a write fault: the record misses this visit
-  auto b = st.ctx->store->make_batch();
-  b.patch_device(st.ns, user, device, patch);
-  b.relax();  // what a device did, not a message: no WAL sync to wait for
-  st.ctx->store->commit(std::move(b), nullptr);
-}
-
 // A device's record lives with its user, at the user's home.
 void note_device(self_ptr self, const std::string& user, const std::string& device, storage::device_record patch) {
   if (auto home = owner_elsewhere(self, key_kind::user, user))
     return tell(self, home, u_device_seen{user, device, std::move(patch)});
-  write_device(self, user, device, patch);
+  self->state.ctx->store->note_device(self->state.ns, user, device, patch);
 }
 
 // Registers one of this node's sessions; `welcome` once its user's home has
@@ -172,7 +162,7 @@ void attach(self_ptr self, attach_session& m) {
       attach_to_home(self, ref);
     }
     st.hub.add(local_hub::session{ref.info, ref.actor, conn, {}});
-    emit_hook(*st.ctx, st.ns, hook_kind::connect, ref.info.user, session_fields(ref.info, st.ctx->node_name));
+    emit_hook(*st.ctx, st.ns, hook_kind::connect, ref.info.user, [&] { return session_fields(ref.info, st.ctx->node_name); });
     conn->send(std::make_shared<const std::string>(
       wire::welcome(ref.info.session, ref.info.user, st.ctx->node_name, st.ctx->lim.heartbeat)));
     ans->give(static_cast<uint64_t>(st.hub.size()));
@@ -199,8 +189,7 @@ void join(self_ptr self, join_rooms& m) {
   for (size_t k = 0; k < m.rooms.size(); ++k) {
     auto& room = m.rooms[k];
     st.hub.join(m.session, room);
-    emit_hook(*st.ctx, st.ns, hook_kind::join, s->info.user,
-              R"("room":)" + wire::quote(room) + "," + session_fields(s->info, st.ctx->node_name));
+    emit_hook(*st.ctx, st.ns, hook_kind::join, s->info.user, [&] { return room_fields(room, s->info, st.ctx->node_name); });
     ask_into(self, g, target<key_kind::room>(self, room), r_join{room, ref, k < m.since.size() ? m.since[k] : ""});
   }
 }
@@ -213,8 +202,7 @@ void leave(self_ptr self, leave_rooms& m) {
   for (auto& room : m.rooms) {
     st.hub.leave(m.session, room);
     emit_hook(*st.ctx, st.ns, hook_kind::leave, s->info.user,
-              R"("room":)" + wire::quote(room) + "," + session_fields(s->info, st.ctx->node_name) +
-                R"(,"reason":"left")");
+              [&] { return room_fields(room, s->info, st.ctx->node_name, "left"); });
     ask_into(self, g, target<key_kind::room>(self, room), r_leave{room, m.session});
   }
 }
@@ -226,11 +214,11 @@ void drop_session(self_ptr self, const caf::actor_addr& who, const std::string& 
   auto s = st.hub.remove(id);
   if (!s) return;  // ended before its attach completed
   st.home.forget(s->info.user, id);
-  auto fields = session_fields(s->info, st.ctx->node_name);
+  auto& node = st.ctx->node_name;
+  auto leaves = hook_sink(*st.ctx, st.ns, hook_kind::leave);
   for (auto& room : s->rooms) {
     tell(self, target<key_kind::room>(self, room), r_leave{room, id});
-    emit_hook(*st.ctx, st.ns, hook_kind::leave, s->info.user,
-              R"("room":)" + wire::quote(room) + "," + fields + R"(,"reason":"disconnect")");
+    if (leaves) send_hook(leaves, hook_kind::leave, s->info.user, room_fields(room, s->info, node, "disconnect"));
   }
   if (!s->info.client.empty()) {
     storage::device_record d;
@@ -238,8 +226,10 @@ void drop_session(self_ptr self, const caf::actor_addr& who, const std::string& 
     note_device(self, s->info.user, s->info.client, std::move(d));
   }
   auto code = s->conn ? s->conn->closed_with() : uint16_t{0};
-  emit_hook(*st.ctx, st.ns, hook_kind::disconnect, s->info.user,
-            fields + R"(,"code":)" + std::to_string(code) + R"(,"reason":)" + wire::quote(close_reason(code)));
+  emit_hook(*st.ctx, st.ns, hook_kind::disconnect, s->info.user, [&] {
+    return session_fields(s->info, node) + R"(,"code":)" + std::to_string(code) + R"(,"reason":)" +
+           wire::quote(close_reason(code));
+  });
 }
 
 // Asks the namespace actor of every node (this one too) and gives `ans`
@@ -453,7 +443,7 @@ caf::message_handler home_side(self_ptr self) {
     [self](u_device_seen& m) {
       // Written by the home itself: a connect costs no user actor.
       if (owner_elsewhere(self, key_kind::user, m.user) && !from_other_node(self)) return route(self, m);
-      write_device(self, m.user, m.device, m.patch);
+      self->state.ctx->store->note_device(self->state.ns, m.user, m.device, m.patch);
     },
     handlers_for(room_interface{}, route_any),
     handlers_of<parent_interface>(
@@ -513,7 +503,7 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
   // anywhere and after its last.
   st.home.on_presence = [self](const std::string& user, bool online) {
     auto& st = self->state;
-    emit_hook(*st.ctx, st.ns, online ? hook_kind::online : hook_kind::offline, user, {});
+    emit_hook(*st.ctx, st.ns, online ? hook_kind::online : hook_kind::offline, user, [] { return std::string{}; });
   };
   if (st.ctx->hooks) {
     // Linked: it ends with this actor (the namespace deleted, the node stopping).

@@ -91,7 +91,8 @@ void watch_delivery(self_ptr self, const message& msg, const inbox_entry& e) {
   if (!settings || !settings->wants(hook_kind::undelivered)) return;
   auto data = settings->undelivered_data ? msg.data : std::string{};
   if (s.sessions.empty()) {
-    emit_hook(*s.ctx, s.ns, hook_kind::undelivered, s.user, undelivered_fields(msg.id, e.expires_at, s.inbox.devices(), data));
+    if (auto sink = s.ctx->hooks ? s.ctx->hooks->find(s.ns) : caf::actor{})  // wanted: checked above
+      send_hook(sink, hook_kind::undelivered, s.user, undelivered_fields(msg.id, e.expires_at, s.inbox.devices(), data));
     return;
   }
   if (settings->undelivered_after <= 0) return;
@@ -121,7 +122,8 @@ void check_acks(self_ptr self) {
                                  [&](const std::string& d) { return s.inbox.acked(d, c.seq); }),
                   devices.end());
     if (!devices.empty() && c.expires_at > now)
-      emit_hook(*s.ctx, s.ns, hook_kind::undelivered, s.user, undelivered_fields(c.id, c.expires_at, devices, c.data));
+      emit_hook(*s.ctx, s.ns, hook_kind::undelivered, s.user,
+                [&] { return undelivered_fields(c.id, c.expires_at, devices, c.data); });
   }
   arm_ack_checks(self);
 }
@@ -233,10 +235,7 @@ caf::behavior running(self_ptr self) {
     [self](const u_device_seen& m) {
       // Only through a handoff's forwarder: the home writes these itself.
       auto& s = self->state;
-      auto b = s.ctx->store->make_batch();
-      b.patch_device(s.ns, s.user, m.device, m.patch);
-      b.relax();
-      s.ctx->store->commit(std::move(b), nullptr);
+      s.ctx->store->note_device(s.ns, s.user, m.device, m.patch);
     },
     [self](u_devices& m) -> caf::result<std::vector<device_info>> {
       count_work(self->state);

@@ -27,17 +27,26 @@ caf::actor webhook_directory::find(const std::string& ns) const {
   return i == map_.end() ? caf::actor{} : i->second;
 }
 
-void emit_hook(const node_context& ctx, const std::string& ns, hook_kind kind, const std::string& user,
-               std::string fields) {
-  if (!ctx.hooks) return;
+caf::actor hook_sink(const node_context& ctx, const std::string& ns, hook_kind kind) {
+  if (!ctx.hooks) return {};
   auto settings = ctx.catalog->get(ns);
-  if (!settings || !settings->wants(kind)) return;
-  if (auto a = ctx.hooks->find(ns)) caf::anon_send(a, hook_emit{kind, user, std::move(fields), now_ms()});
+  if (!settings || !settings->wants(kind)) return {};
+  return ctx.hooks->find(ns);
+}
+
+void send_hook(const caf::actor& sink, hook_kind kind, const std::string& user, std::string fields) {
+  caf::anon_send(sink, hook_emit{kind, user, std::move(fields), now_ms()});
 }
 
 std::string session_fields(const session_info& s, const std::string& node) {
   return R"("session":)" + wire::quote(s.session) + R"(,"client":)" +
          (s.client.empty() ? std::string("null") : wire::quote(s.client)) + R"(,"node":)" + wire::quote(node);
+}
+
+std::string room_fields(const std::string& room, const session_info& s, const std::string& node, const char* reason) {
+  auto out = R"("room":)" + wire::quote(room) + "," + session_fields(s, node);
+  if (reason) out += R"(,"reason":)" + wire::quote(reason);
+  return out;
 }
 
 }  // namespace herald

@@ -166,23 +166,22 @@ void http_session<Stream>::upgrade(http::request<http::string_body> req) {
     if (!o) return refuse({errc::bad_request, "\"meta\" must be a JSON object of at most 1024 bytes"}, "bad_url");
     meta = json_scan::compact(*m);
   }
-  std::string ns_name = *ns;  // t.query holds it
   if (!settings->auth_url.empty())
-    return ask_connect(std::move(req), std::move(t.query), std::move(ns_name), std::move(tok), std::move(client),
+    return ask_connect(std::move(req), std::move(t.query), *settings, std::move(tok), std::move(client),
                        std::move(meta));
   if (tok.empty()) return refuse({errc::unauthorized, "missing token"}, "no_token");
   auto user = token::verify_claims(tok, settings->secrets(now_ms()));
   if (!user) return refuse(user.err(), "bad_token");
-  admit(req, ns_name, std::move(user.value()), std::move(client), {}, std::move(meta));
+  admit(req, *ns, std::move(user.value()), std::move(client), {}, std::move(meta));
 }
 
 // The namespace's connect callback decides (net/auth_client.hpp); the
 // upgrade waits for it, then goes on on this connection's executor.
 template <class Stream>
 void http_session<Stream>::ask_connect(http::request<http::string_body> req, std::map<std::string, std::string> query,
-                                       std::string ns, std::string tok, std::string client, std::string meta) {
-  auto settings = srv_.n.context()->catalog->get(ns);
-  if (!settings) return refuse({errc::not_found, "no namespace " + ns}, "unknown_namespace");
+                                       const namespace_settings& settings, std::string tok, std::string client,
+                                       std::string meta) {
+  auto ns = settings.name;
   connect_request r;
   r.token = tok;
   query.erase("token");
@@ -193,7 +192,7 @@ void http_session<Stream>::ask_connect(http::request<http::string_body> req, std
   auto peer = stream_.socket().remote_endpoint(rec);
   if (!rec) r.remote = peer.address().to_string();
   auto held = std::make_shared<http::request<http::string_body>>(std::move(req));
-  srv_.auth->check(*settings, r, [self = this->shared_from_this(), held, ns = std::move(ns), tok = std::move(tok),
+  srv_.auth->check(settings, r, [self = this->shared_from_this(), held, ns = std::move(ns), tok = std::move(tok),
                                   client = std::move(client), meta = std::move(meta)](connect_verdict v) mutable {
     net::post(self->stream_.get_executor(), [self, held, ns = std::move(ns), tok = std::move(tok),
                                              client = std::move(client), meta = std::move(meta), v = std::move(v)]() mutable {

@@ -36,8 +36,8 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
   void refuse(const error& e, const std::string& reason_label);
   // The connect callback's part of an upgrade (a namespace with auth_url).
   void ask_connect(boost::beast::http::request<boost::beast::http::string_body> req,
-                   std::map<std::string, std::string> query, std::string ns, std::string tok, std::string client,
-                   std::string meta);
+                   std::map<std::string, std::string> query, const namespace_settings& settings, std::string tok,
+                   std::string client, std::string meta);
   void connected(const boost::beast::http::request<boost::beast::http::string_body>& req, const std::string& ns,
                  const std::string& tok, std::string client, std::string meta, connect_verdict v);
   // Hands the authenticated upgrade to a ws_session; `rooms` are joined at once.

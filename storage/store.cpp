@@ -97,6 +97,15 @@ batch store::make_batch() {
   return b;
 }
 
+void store::note_device(const std::string& ns, const std::string& user, const std::string& device,
+                        const device_record& patch) {
+  if (!writable()) return;  // a write fault: the record misses this visit
+  auto b = make_batch();
+  b.patch_device(ns, user, device, patch);
+  b.relax();
+  commit(std::move(b), nullptr);
+}
+
 status store::put_namespace(const std::string& name, const std::string& doc) {
   if (auto f = refusal()) return *f;
   rocksdb::WriteOptions wo;

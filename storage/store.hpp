@@ -116,6 +116,11 @@ class store {
   bool writable() const;
   // The failure every write gets while writes are refused.
   std::optional<failure> refusal() const;
+  // Merges `patch` into a device's record, without waiting and without a
+  // WAL sync (what a device did, not a message); skipped during a write
+  // fault, a failure counted by the store.
+  void note_device(const std::string& ns, const std::string& user, const std::string& device,
+                   const device_record& patch);
   // Queues `b`; `done` runs on the writer thread once it is durable (WAL synced).
   void commit(batch b, std::function<void(status)> done);
   // Writes and syncs `b` now, on the calling thread.
