@@ -13,9 +13,9 @@
 #include "actors/names.hpp"
 #include "actors/wire.hpp"
 #include "actors/protocol.hpp"
-#include "actors/webhook_protocol.hpp"
 #include "net/admission.hpp"
 #include "net/answer_deadlines.hpp"
+#include "net/api_ask.hpp"
 #include "net/api_call.hpp"
 #include "net/url.hpp"
 
@@ -60,22 +60,6 @@ api::~api() = default;
 
 void api::expire_answers() { answers_->expire(answer_deadlines::clock::now()); }
 size_t api::answers_in_flight() const { return answers_->in_flight(); }
-
-// Sends `m` to the namespace's actor on this node with an answer that
-// `ok` turns into the reply (errors answer their status and code); the
-// answer's deadline is kept with every other.
-template <class T, class Msg, class Ok>
-void api::ask(call& c, Msg m, Ok ok) {
-  auto dest = node_.dir().local(c.ns);
-  if (!dest) return c.fail(errc::unavailable, "namespace is not active on this node");
-  m.ans = make_answer<T>([reply = c.reply, ok = std::move(ok)](result<T> r) {
-    call c2{{}, reply, {}, {}};
-    if (!r) return c2.fail(r.err());
-    ok(c2, r.value());
-  });
-  answers_->add(m.ans, answer_deadlines::clock::now());
-  tell(as_namespace(dest), std::move(m));
-}
 
 void api::handle(api_request req, reply_fn reply) {
   call c{std::move(req), std::move(reply), {}, {}};
@@ -335,48 +319,6 @@ void api::user_info(call& c, const std::string& user) {
   });
 }
 
-void api::user_devices(call& c, const std::string& user) {
-  ask<std::vector<device_info>>(c, u_devices{user, {}}, [](call& c2, const std::vector<device_info>& v) {
-    json arr = json::array();
-    auto ms = [](int64_t t) { return t ? json(t) : json(nullptr); };
-    for (auto& d : v) {
-      auto& r = d.record;
-      json meta = nullptr;
-      if (!r.meta.empty()) meta = json::parse(r.meta, nullptr, false);
-      if (meta.is_discarded()) meta = nullptr;
-      arr.push_back({{"client", d.client},
-                     {"first_seen", ms(r.first_seen)},
-                     {"last_connect", ms(r.last_connect)},
-                     {"last_disconnect", ms(r.last_disconnect)},
-                     {"online", d.online},
-                     {"node", r.node.empty() ? json(nullptr) : json(r.node)},
-                     {"remote", r.remote.empty() ? json(nullptr) : json(r.remote)},
-                     {"user_agent", r.user_agent.empty() ? json(nullptr) : json(r.user_agent)},
-                     {"meta", meta},
-                     {"unacked", d.unacked}});
-    }
-    c2.ok({{"devices", arr}});
-  });
-}
-
-void api::forget_device(call& c, const std::string& user, const std::string& device) {
-  ask<uint64_t>(c, u_forget_device{user, device, false, {}}, [user, device](call& c2, uint64_t n) {
-    if (n == 0) return c2.fail(errc::not_found, "user " + user + " has no device " + device);
-    c2.ok({{"deleted", device}});
-  });
-}
-
-void api::prune_devices(call& c) {
-  namespace js = json_scan;
-  auto body = js::object(c.req.body);
-  auto* d = body ? js::find(*body, "idle_days") : nullptr;
-  auto days = d && d->k == js::kind::number ? js::integer(d->text) : std::nullopt;
-  if (!days || *days < 0 || *days > 36500)
-    return c.fail(errc::bad_request, "body must be {\"idle_days\":N} with N an integer 0..36500");
-  auto before = now_ms() - *days * int64_t{86400000};
-  ask<uint64_t>(c, gather_prune{before, {}}, [](call& c2, uint64_t n) { c2.ok({{"removed", n}}); });
-}
-
 void api::user_disconnect(call& c, const std::string& user) {
   ask<uint64_t>(c, u_kick{user, close_code::api_disconnect, {}},
                 [](call& c2, uint64_t n) { c2.ok({{"disconnected", n}}); });
@@ -428,36 +370,6 @@ void api::stats(call& c) {
             {{"published", totals_json(s.published)},
              {"delivered", totals_json(s.delivered)},
              {"acked", totals_json(s.acked)}}}});
-  });
-}
-
-// Every node's share of the namespace's webhook queue: each node delivers
-// the events it emitted.
-void api::webhooks(call& c) {
-  auto settings = node_.context()->catalog->get(c.ns);
-  if (!settings) return c.fail(errc::not_found, "no namespace " + c.ns);
-  ask<std::vector<webhook_status>>(c, gather_webhooks{}, [settings](call& c2, const std::vector<webhook_status>& v) {
-    auto ms = [](int64_t t) { return t ? json(t) : json(nullptr); };
-    json nodes = json::array();
-    for (auto& s : v)
-      nodes.push_back({{"node", s.node},
-                       {"loaded", s.loaded},
-                       {"queued", s.queued},
-                       {"bytes", s.bytes},
-                       {"oldest", ms(s.oldest_ms)},
-                       {"in_flight", s.in_flight},
-                       {"attempts", s.attempts},
-                       {"next_attempt", ms(s.next_attempt_ms)},
-                       {"last_delivered", ms(s.last_delivered_ms)},
-                       {"last_error", s.last_error.empty() ? json(nullptr) : json(s.last_error)},
-                       {"emitted", s.emitted},
-                       {"delivered", s.delivered},
-                       {"retried", s.retried},
-                       {"dropped", s.dropped}});
-    std::sort(nodes.begin(), nodes.end(), [](const json& a, const json& b) { return a["node"] < b["node"]; });
-    c2.ok({{"url", settings->webhook_url.empty() ? json(nullptr) : json(settings->webhook_url)},
-           {"events", hook_kinds_text(settings->webhook_events)},
-           {"nodes", nodes}});
   });
 }
 
