@@ -19,6 +19,7 @@ struct member {
   std::string http;     // node.listen
   std::string cluster;  // node.cluster_listen
   bool draining = false;  // leaving: owns no keys, closing its sessions
+  caf::actor relay;       // its Engine.IO relay (net/eio_relay.hpp), if any
 };
 
 class directory {

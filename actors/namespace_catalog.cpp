@@ -39,7 +39,8 @@ std::string namespace_settings::to_json() const {
               {"auth_url", auth_url},
               {"auth_cache", auth_cache},
               {"auth_timeout", auth_timeout},
-              {"auth_fallback", auth_fallback_token ? "token" : "deny"}}
+              {"auth_fallback", auth_fallback_token ? "token" : "deny"},
+              {"socketio_events", socketio_lightpush ? "lightpush" : "herald"}}
     .dump();
 }
 
@@ -82,6 +83,7 @@ result<namespace_settings> namespace_settings::from_json(const std::string& name
   s.auth_cache = j.value("auth_cache", int64_t{60});
   s.auth_timeout = j.value("auth_timeout", int64_t{3});
   s.auth_fallback_token = j.value("auth_fallback", "deny") == "token";
+  s.socketio_lightpush = j.value("socketio_events", "herald") == "lightpush";
   return s;
 }
 

@@ -72,6 +72,10 @@ struct namespace_settings {
   int64_t auth_cache = 60;
   int64_t auth_timeout = 3;
   bool auth_fallback_token = false;
+  // socketio_events = lightpush: the Socket.IO endpoint also takes
+  // light-push's event names (joinRoom, leaveRoom, ackPush, the `uuid`
+  // query parameter as the device) and emits `push` for messages.
+  bool socketio_lightpush = false;
   bool wants(hook_kind k) const {
     return !webhook_url.empty() && (webhook_events >> static_cast<uint32_t>(k) & 1u);
   }

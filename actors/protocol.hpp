@@ -13,6 +13,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/type_id.hpp>
 
+#include "actors/eio_protocol.hpp"
 #include "actors/fanout_protocol.hpp"
 #include "actors/home_protocol.hpp"
 #include "actors/key_protocol.hpp"
@@ -90,4 +91,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(herald, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(herald, (herald::webhook_status))
   CAF_ADD_TYPE_ID(herald, (std::vector<herald::webhook_status>))
   CAF_ADD_TYPE_ID(herald, (herald::webhooks_request))
+  CAF_ADD_TYPE_ID(herald, (herald::eio_poll_call))
+  CAF_ADD_TYPE_ID(herald, (herald::eio_poll_answer))
+  CAF_ADD_TYPE_ID(herald, (herald::eio_ws_open))
+  CAF_ADD_TYPE_ID(herald, (herald::eio_ws_in))
+  CAF_ADD_TYPE_ID(herald, (herald::eio_ws_closed))
+  CAF_ADD_TYPE_ID(herald, (herald::eio_ws_out))
+  CAF_ADD_TYPE_ID(herald, (herald::eio_ws_close))
 CAF_END_TYPE_ID_BLOCK(herald)

@@ -158,6 +158,19 @@ result<node_config> build_config(const ini_map& m) {
         c.tls_key = v;
       } else if (k == "hook_hosts") {
         c.hook_hosts = split_list(v);
+      } else if (k == "socketio_path") {
+        if (v.empty() || v[0] != '/' || v.find_first_of("?# ") != std::string::npos || v == "/" ||
+            v.rfind("/v1/", 0) == 0)
+          return bad(key, "a path such as /socket.io/ (not /, not under /v1/)");
+        c.socketio_path = v;
+      } else if (k == "socketio_ping_interval") {
+        int64_t s = 0;
+        st = int_into(s, 1, 3600);
+        c.socketio_ping_interval_ms = s * 1000;
+      } else if (k == "socketio_ping_timeout") {
+        int64_t s = 0;
+        st = int_into(s, 1, 3600);
+        c.socketio_ping_timeout_ms = s * 1000;
       } else if (k == "hook_ca") {
         c.hook_ca = v;
       } else if (k == "log_level") {
@@ -243,6 +256,9 @@ result<node_config> build_config(const ini_map& m) {
       else if (rest == "auth_fallback") {
         if (v != "deny" && v != "token") return bad(key, "deny or token");
         ns.auth_fallback_token = v == "token";
+      } else if (rest == "socketio_events") {
+        if (v != "herald" && v != "lightpush") return bad(key, "herald or lightpush");
+        ns.socketio_lightpush = v == "lightpush";
       } else if (rest == "undelivered_data" || rest == "room_events") {
         auto b = to_bool(key, v);
         if (!b) return b.err();

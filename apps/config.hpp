@@ -47,6 +47,11 @@ struct node_config {
   // node.hook_ca: the CAs (PEM) https callbacks and webhooks are checked
   // against; empty: the system's bundle, when there is one.
   std::string hook_ca;
+  // The Socket.IO endpoint: node.socketio_path, and Engine.IO's heartbeat
+  // (node.socketio_ping_interval / socketio_ping_timeout, in seconds).
+  std::string socketio_path = "/socket.io/";
+  int64_t socketio_ping_interval_ms = 25000;
+  int64_t socketio_ping_timeout_ms = 20000;
   int io_threads = 2;
   int workers = 0;  // 0: actors run on the io threads (net/loop_scheduler.hpp)
   std::string log_level = "info";

@@ -25,6 +25,7 @@
 #include "net/http_client.hpp"
 #include "net/tls.hpp"
 #include "net/loop_scheduler.hpp"
+#include "net/eio_relay.hpp"
 #include "net/server.hpp"
 #include "net/subscribe_client.hpp"
 #include "net/token.hpp"
@@ -53,7 +54,8 @@ Usage:
       This text.
 
 Config sections: [node] name, listen, cluster_listen, data_dir, io_threads,
-workers, log_level, passivate_after, drain_time, ws_origins, cors_origins, hook_hosts, hook_ca, tls_cert, tls_key; [cluster] seeds,
+workers, log_level, passivate_after, drain_time, ws_origins, cors_origins, hook_hosts, hook_ca, tls_cert, tls_key,
+socketio_path, socketio_ping_interval, socketio_ping_timeout; [cluster] seeds,
 tls_cert, tls_key, tls_ca; [admin] token; [limits] max_frame,
 max_body, max_rooms, max_targets, send_queue, max_connections, heartbeat;
 [storage] group_commit, recovery; [log] format; [namespace.NAME] secret, client_publish, message_ttl,
@@ -304,6 +306,7 @@ int server_main(const std::vector<std::string>& args) {
     node n{sys, ctx, dir};
     n.start();
     caf::actor membership;  // cluster/membership_actor; none for a lone node
+    caf::actor relay;       // net/eio_relay: Socket.IO sessions across members
     std::shared_ptr<cluster_tunnel> tunnel;  // [cluster] tls_*: mutual TLS in front of CAF
     if (clustered) {
       auto hp = parse_host_port(cfg.cluster_listen);
@@ -325,7 +328,9 @@ int server_main(const std::vector<std::string>& args) {
           if (!*tunnel_slot) return error{errc::unavailable, "the cluster tunnel is not up"};
           return (*tunnel_slot)->dial_port(host, port);
         };
-      auto agent = sys.spawn(cluster::membership_actor, cluster::node_info{cfg.name, cfg.listen, cfg.cluster_listen, {}, {}, {}, {}},
+      relay = spawn_eio_relay(sys);
+      auto agent = sys.spawn(cluster::membership_actor,
+                             cluster::node_info{cfg.name, cfg.listen, cfg.cluster_listen, {}, {}, {}, {}, false, relay},
                              cfg.seeds, cdir, &n, via);
       auto bound = tls ? sys.middleman().publish(agent, 0, "127.0.0.1", true)
                        : sys.middleman().publish(agent, hp->port, hp->host.c_str(), true);
@@ -353,13 +358,20 @@ int server_main(const std::vector<std::string>& args) {
       spdlog::info("cluster: listening on {}{}, seeds: {}", cfg.cluster_listen, tls ? " (mutual TLS)" : "",
                    cfg.seeds.empty() ? std::string("none") : std::to_string(cfg.seeds.size()));
     }
-    auto started = server::start(n, {cfg.listen, cfg.admin_token, cfg.ws_origins, cfg.cors_origins, cfg.tls_cert, cfg.tls_key}, loop);
+    auto started = server::start(n,
+                               {cfg.listen, cfg.admin_token, cfg.ws_origins, cfg.cors_origins, cfg.tls_cert, cfg.tls_key,
+                                eio_settings{cfg.socketio_path, cfg.socketio_ping_interval_ms, cfg.socketio_ping_timeout_ms}},
+                               loop);
     if (!started) {
       spdlog::error("{}", started.err().message);
       n.stop();
       return 1;
     }
     srv = std::move(started.value());
+    if (relay) {
+      srv->state().eio->set_relay(relay);
+      caf::anon_send(relay, eio_attach{srv->state().eio});
+    }
     spdlog::info("herald node {} listening on {}{} (data_dir {}, {} namespaces, io_threads {}, workers {}, "
                  "max_connections {})",
                  cfg.name, cfg.listen, cfg.tls_cert.empty() ? "" : " with TLS", cfg.data_dir, ctx->catalog->list().size(), cfg.io_threads,
@@ -374,6 +386,7 @@ int server_main(const std::vector<std::string>& args) {
     st.value()->drain();  // queued API work refers to the server
     srv->close();
     if (membership) caf::anon_send_exit(membership, caf::exit_reason::user_shutdown);
+    if (relay) caf::anon_send_exit(relay, caf::exit_reason::user_shutdown);
     if (tunnel) tunnel->stop();
     // Commit callbacks message actors: let them run while the system lives.
     st.value()->drain();

@@ -31,11 +31,11 @@ node_info me(self_ptr self) {
 void update_directory(self_ptr self) {
   std::map<std::string, cluster_directory::ns_map> m;
   auto& here = self->state.self;
-  std::vector<member> view{{here.name, here.http, here.cluster, here.draining}};
+  std::vector<member> view{{here.name, here.http, here.cluster, here.draining, here.relay}};
   for (auto& [name, n] : self->state.members) {
     auto& ns = m[name];
     for (size_t i = 0; i < n.ns_names.size() && i < n.ns_actors.size(); ++i) ns[n.ns_names[i]] = n.ns_actors[i];
-    view.push_back(member{n.name, n.http, n.cluster, n.draining});
+    view.push_back(member{n.name, n.http, n.cluster, n.draining, n.relay});
   }
   self->state.dir->set_members(std::move(m), std::move(view));
   for (auto& a : self->state.dir->all_local()) tell(as_namespace(a), placement_changed{});

@@ -28,12 +28,15 @@ struct node_info {
   // Leaving the cluster (SIGTERM): it owns no keys any more and closes its
   // sessions; it stays a member until it is gone.
   bool draining = false;
+  // Its Engine.IO relay (net/eio_relay.hpp): Socket.IO requests for the
+  // sessions it holds go there from the other members.
+  caf::actor relay;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_info& x) {
   return f(caf::meta::type_name("herald.node_info"), x.name, x.http, x.cluster, x.agent, x.ns_names,
-           x.ns_actors, x.ns_docs, x.draining);
+           x.ns_actors, x.ns_docs, x.draining, x.relay);
 }
 
 }  // namespace herald::cluster

@@ -39,7 +39,8 @@ json settings_json(const namespace_settings& ns) {
           {"auth_url", ns.auth_url.empty() ? json(nullptr) : json(ns.auth_url)},
           {"auth_cache", ns.auth_cache},
           {"auth_timeout", ns.auth_timeout},
-          {"auth_fallback", ns.auth_fallback_token ? "token" : "deny"}};
+          {"auth_fallback", ns.auth_fallback_token ? "token" : "deny"},
+          {"socketio_events", ns.socketio_lightpush ? "lightpush" : "herald"}};
 }
 
 // The optional fields of a namespace in a create body, checked.
@@ -89,6 +90,11 @@ status read_settings(const json& j, namespace_settings& ns) {
     if (!v->is_string() || (*v != "deny" && *v != "token"))
       return error{errc::bad_request, "\"auth_fallback\" must be deny or token"};
     ns.auth_fallback_token = *v == "token";
+  }
+  if (auto v = j.find("socketio_events"); v != j.end()) {
+    if (!v->is_string() || (*v != "herald" && *v != "lightpush"))
+      return error{errc::bad_request, "\"socketio_events\" must be herald or lightpush"};
+    ns.socketio_lightpush = *v == "lightpush";
   }
   if (auto v = j.find("webhook_events"); v != j.end()) {
     std::optional<uint32_t> kinds;

@@ -15,6 +15,7 @@
 
 #include "net/admission.hpp"
 #include "net/auth_client.hpp"
+#include "net/eio_registry.hpp"
 #include "net/http_response.hpp"
 #include "net/token.hpp"
 #include "net/url.hpp"
@@ -89,6 +90,10 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
     }
     return respond(api_response{204, {}, "text/plain", std::move(allowed)}, req.keep_alive());
   }
+  if (srv_.eio) {
+    auto t = url::parse_target(req.target());
+    if (srv_.eio->serves(t.path)) return eio_poll(std::move(req), std::move(t.query), srv_.cors.answer_headers(origin));
+  }
   api_request ar;
   ar.method = std::string(req.method_string());
   ar.target = std::string(req.target());
@@ -118,7 +123,9 @@ void http_session<Stream>::refuse(const error& e, const std::string& reason_labe
 template <class Stream>
 void http_session<Stream>::upgrade(http::request<http::string_body> req) {
   auto t = url::parse_target(req.target());
-  if (t.path != "/v1/ws") return refuse({errc::not_found, "no WebSocket endpoint at " + t.path}, "not_found");
+  bool socketio = srv_.eio && srv_.eio->serves(t.path);
+  if (t.path != "/v1/ws" && !socketio)
+    return refuse({errc::not_found, "no WebSocket endpoint at " + t.path}, "not_found");
   if (!t.ok) return refuse({errc::bad_request, "malformed query string"}, "bad_url");
   if (req.method() != http::verb::get) return refuse({errc::bad_request, "a WebSocket upgrade is a GET"}, "bad_upgrade");
   if (req[http::field::sec_websocket_version] != "13")
@@ -134,6 +141,7 @@ void http_session<Stream>::upgrade(http::request<http::string_body> req) {
     if (!origin.empty() && std::find(srv_.ws_origins.begin(), srv_.ws_origins.end(), origin) == srv_.ws_origins.end())
       return refuse({errc::forbidden, "WebSocket connections from origin " + origin + " are not allowed"}, "bad_origin");
   }
+  if (socketio) return eio_upgrade(std::move(req), std::move(t.query));
   if (srv_.stopping) return refuse({errc::unavailable, "server is shutting down"}, "stopping");
   if (srv_.sessions.load() >= srv_.lim.max_connections)
     return refuse({errc::unavailable, "node is at its connection limit"}, "full");
@@ -240,20 +248,10 @@ void http_session<Stream>::admit(const http::request<http::string_body>& req, co
   info.client = std::move(client);
   info.node = srv_.n.context()->node_name;
   info.since = now_ms();
-  stream_.expires_never();
   beast::error_code pec;
   auto ws_peer = stream_.socket().remote_endpoint(pec);
-  // Frames the client sent right behind its request were read with it.
-  auto bytes = buffer_.data();
-  std::string early(static_cast<const char*>(bytes.data()), bytes.size());
-  buffer_.consume(buffer_.size());
-  std::shared_ptr<ws_session> ws;
-  if constexpr (std::is_same_v<Stream, tls_stream>) {
-    auto ssl = stream_.release_ssl();
-    ws = std::make_shared<ws_session>(stream_.release_socket(), srv_, std::move(ssl));
-  } else {
-    ws = std::make_shared<ws_session>(stream_.release_socket(), srv_);
-  }
+  auto early = take_early();
+  auto ws = take_websocket();
   token_grant grant{who.expires_ms, nullptr};
   if (who.grants.rooms || who.grants.publish) grant.rooms = std::make_shared<const room_grants>(std::move(who.grants));
   storage::device_record device;
@@ -263,6 +261,78 @@ void http_session<Stream>::admit(const http::request<http::string_body>& req, co
     device.meta = std::move(meta);
   }
   ws->run(req, ns, std::move(info), std::move(early), slot, std::move(grant), std::move(rooms), std::move(device));
+}
+
+template <class Stream>
+eio_handshake http_session<Stream>::handshake_of(const http::request<http::string_body>& req,
+                                                 std::map<std::string, std::string> query) {
+  eio_handshake hs;
+  hs.query = std::move(query);
+  for (auto name : {"cookie", "user-agent", "origin", "x-forwarded-for", "x-real-ip", "accept-language", "authorization"})
+    if (auto h = req.find(name); h != req.end()) hs.headers[name] = std::string(h->value());
+  beast::error_code rec;
+  auto peer = stream_.socket().remote_endpoint(rec);
+  if (!rec) hs.remote = peer.address().to_string();
+  hs.user_agent = std::string(req[http::field::user_agent]);
+  return hs;
+}
+
+// Engine.IO's polling: the handshake, a GET that waits for packets, a
+// POST that brings them (net/eio_registry.hpp).
+template <class Stream>
+void http_session<Stream>::eio_poll(http::request<http::string_body> req, std::map<std::string, std::string> query,
+                                    std::string cors) {
+  bool keep = req.keep_alive();
+  // Polling is a WebSocket by other means: the same origins may use it.
+  if (!srv_.ws_origins.empty()) {
+    auto origin = std::string(req[http::field::origin]);
+    for (auto& ch : origin) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (!origin.empty() && std::find(srv_.ws_origins.begin(), srv_.ws_origins.end(), origin) == srv_.ws_origins.end())
+      return respond(api_response{403, eio::failure_body(eio::failure::forbidden, "origin " + origin + " is not allowed")},
+                     keep);
+  }
+  auto method = std::string(req.method_string());
+  auto hs = query.count("sid") ? eio_handshake{} : handshake_of(req, query);
+  srv_.eio->http(method, query, std::move(req.body()), std::move(hs),
+                 [self = this->shared_from_this(), keep, cors = std::move(cors)](api_response res) {
+                   res.headers += cors;
+                   net::post(self->stream_.get_executor(),
+                             [self, keep, res = std::move(res)]() mutable { self->respond(std::move(res), keep); });
+                 });
+}
+
+// The WebSocket transport of Engine.IO: a new session (transport=websocket)
+// or the upgrade of a polling one (sid).
+template <class Stream>
+void http_session<Stream>::eio_upgrade(http::request<http::string_body> req, std::map<std::string, std::string> query) {
+  auto plan = srv_.eio->plan_websocket(query, handshake_of(req, query));
+  if (plan.refusal.status != 0) {
+    srv_.n.context()->stats->refused("socketio").Increment();
+    return respond(std::move(plan.refusal), false);
+  }
+  auto ws = take_websocket();
+  auto early = take_early();
+  ws->run_eio(req, std::move(plan.session), plan.id, std::move(early), std::move(plan.first));
+}
+
+template <class Stream>
+std::string http_session<Stream>::take_early() {
+  // Frames the client sent right behind its request were read with it.
+  auto bytes = buffer_.data();
+  std::string early(static_cast<const char*>(bytes.data()), bytes.size());
+  buffer_.consume(buffer_.size());
+  return early;
+}
+
+template <class Stream>
+std::shared_ptr<ws_session> http_session<Stream>::take_websocket() {
+  stream_.expires_never();
+  if constexpr (std::is_same_v<Stream, tls_stream>) {
+    auto ssl = stream_.release_ssl();
+    return std::make_shared<ws_session>(stream_.release_socket(), srv_, std::move(ssl));
+  } else {
+    return std::make_shared<ws_session>(stream_.release_socket(), srv_);
+  }
 }
 
 template <class Stream>

@@ -15,11 +15,14 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "net/auth_client.hpp"
+#include "net/eio_session.hpp"
 #include "net/server_state.hpp"
 #include "net/token.hpp"
 #include "net/tls.hpp"
 
 namespace herald {
+
+class ws_session;
 
 template <class Stream>
 class http_session : public std::enable_shared_from_this<http_session<Stream>> {
@@ -43,6 +46,15 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
   // Hands the authenticated upgrade to a ws_session; `rooms` are joined at once.
   void admit(const boost::beast::http::request<boost::beast::http::string_body>& req, const std::string& ns,
              token::claims who, std::string client, std::vector<std::string> rooms, std::string meta);
+  // The Socket.IO endpoint (net/eio_registry.hpp): polling, and upgrades.
+  void eio_poll(boost::beast::http::request<boost::beast::http::string_body> req,
+                std::map<std::string, std::string> query, std::string cors);
+  void eio_upgrade(boost::beast::http::request<boost::beast::http::string_body> req,
+                   std::map<std::string, std::string> query);
+  eio_handshake handshake_of(const boost::beast::http::request<boost::beast::http::string_body>& req,
+                             std::map<std::string, std::string> query);
+  std::shared_ptr<ws_session> take_websocket();
+  std::string take_early();
   void shutdown();
   // Half-closes and reads what the peer still sends, for a bounded time,
   // before closing: see linger in the .cpp.

@@ -122,6 +122,8 @@ void server::close() {
     impl_->heartbeat.cancel();
     impl_->answers.cancel();
     impl_->retry.cancel();
+    impl_->state.eio->end_all(close_code::going_away, "server shutting down");
+    impl_->state.eio->stop();
     closed.set_value();
   });
   closed.get_future().wait();
@@ -166,6 +168,7 @@ result<std::unique_ptr<server>> server::start(node& n, listener_options o, event
   p->state.one_thread = loop.threads() <= 1;
   p->state.ws_origins = std::move(o.ws_origins);
   p->state.cors = cors_policy(std::move(o.cors_origins));
+  p->state.eio = std::make_shared<eio_registry>(p->state, p->ioc, std::move(o.socketio));
   p->state.auth = std::make_shared<auth_client>(loop.context(), n.context()->hook_hosts, n.context()->stats,
                                                 n.context()->lim.max_rooms);
   // The handlers start on the loop: it is running already.
@@ -213,6 +216,7 @@ void server::shutdown(int wait_ms) {
     impl_->heartbeat.cancel();
   });
   st.n.close_all(close_code::going_away, "server shutting down");
+  st.eio->end_all(close_code::going_away, "server shutting down");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
   while (st.sessions.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "net/eio_registry.hpp"
 #include "net/server_state.hpp"
 
 namespace herald {
@@ -22,6 +23,7 @@ struct listener_options {
   // PEM files; both set: HTTPS and WSS only on this port.
   std::string tls_cert;
   std::string tls_key;
+  eio_settings socketio;  // the Socket.IO endpoint
 };
 
 class server {

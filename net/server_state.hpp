@@ -17,6 +17,7 @@ namespace herald {
 
 class ws_session;
 class auth_client;
+class eio_registry;
 
 struct server_state {
   node& n;
@@ -38,6 +39,8 @@ struct server_state {
   cors_policy cors;
   // Namespaces' connect callbacks (auth_url), with their cache.
   std::shared_ptr<auth_client> auth;
+  // The Socket.IO endpoint's Engine.IO sessions ([node] socketio_path).
+  std::shared_ptr<eio_registry> eio;
   server_state(node& nd, std::string admin_token)
     : n(nd), routes(nd, std::move(admin_token)), lim(nd.context()->lim) {}
 };

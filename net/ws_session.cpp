@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/admission.hpp"
+#include "net/eio_session.hpp"
 
 namespace herald {
 
@@ -50,23 +51,12 @@ ws_session::ws_session(tcp::socket&& socket, server_state& srv, ssl_ptr ssl)
 
 ws_session::~ws_session() { srv_.session_objects.fetch_sub(1); }
 
-void ws_session::run(const boost::beast::http::request<boost::beast::http::string_body>& req, std::string ns,
-                     session_info info, std::string early, std::atomic<uint32_t>* ns_slot, token_grant grant,
-                     std::vector<std::string> join_rooms, storage::device_record device) {
-  session_id_ = info.session;
-  ns_slot_ = ns_slot;
-  srv_.sessions.fetch_add(1);
+void ws_session::answer_upgrade(const boost::beast::http::request<boost::beast::http::string_body>& req,
+                                std::function<void(bool)> then) {
   auto key = std::string(req[boost::beast::http::field::sec_websocket_key]);
   auto response = std::make_shared<std::string>(
     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
     "Sec-WebSocket-Accept: " + ws::accept_key(key) + "\r\nServer: herald\r\n\r\n");
-  // The namespace and the session's info go to its actor; held here only
-  // until then (~140 B less per connection than as members).
-  auto then = [self = shared_from_this(), ns = std::move(ns), info = std::move(info), early = std::move(early),
-               grant = std::move(grant), join_rooms = std::move(join_rooms), device = std::move(device)](bool ok) mutable {
-    if (!ok) return self->teardown(1006);
-    self->start(ns, std::move(info), early, std::move(grant), std::move(join_rooms), std::move(device));
-  };
   if (!ssl_)
     return net::async_write(socket_, net::buffer(*response),
                             [response, then = std::move(then)](boost::system::error_code ec, std::size_t) mutable {
@@ -74,6 +64,41 @@ void ws_session::run(const boost::beast::http::request<boost::beast::http::strin
                             });
   tls::async_write_all(socket_, ssl_.get(), std::move(response), 0,
                        [then = std::move(then)](boost::system::error_code ec) mutable { then(!ec); });
+}
+
+void ws_session::run(const boost::beast::http::request<boost::beast::http::string_body>& req, std::string ns,
+                     session_info info, std::string early, std::atomic<uint32_t>* ns_slot, token_grant grant,
+                     std::vector<std::string> join_rooms, storage::device_record device) {
+  session_id_ = info.session;
+  ns_slot_ = ns_slot;
+  srv_.sessions.fetch_add(1);
+  // The namespace and the session's info go to its actor; held here only
+  // until then (~140 B less per connection than as members).
+  answer_upgrade(req, [self = shared_from_this(), ns = std::move(ns), info = std::move(info), early = std::move(early),
+                       grant = std::move(grant), join_rooms = std::move(join_rooms),
+                       device = std::move(device)](bool ok) mutable {
+    if (!ok) return self->teardown(1006);
+    self->start(ns, std::move(info), early, std::move(grant), std::move(join_rooms), std::move(device));
+  });
+}
+
+void ws_session::run_eio(const boost::beast::http::request<boost::beast::http::string_body>& req,
+                         std::shared_ptr<eio_link> eio, const std::string& id, std::string early,
+                         std::string first) {
+  eio_ = std::move(eio);
+  session_id_ = "eio:" + id;
+  answer_upgrade(req, [self = shared_from_this(), early = std::move(early), first = std::move(first)](bool ok) mutable {
+    if (!ok) return self->teardown(1006);
+    boost::system::error_code ec;
+    self->socket_.non_blocking(true, ec);
+    if (ec) return self->teardown(1006);
+    self->last_seen_ = clock::now();
+    // Engine.IO pings at its own level (the session's heartbeat); this
+    // socket joins no WebSocket heartbeat.
+    if (!first.empty()) self->send_text(std::move(first));
+    if (self->eio_) self->eio_->ws_opened(self);
+    self->read_from(early);
+  });
 }
 
 void ws_session::start(const std::string& ns, session_info info, const std::string& early, token_grant grant,
@@ -98,6 +123,10 @@ void ws_session::start(const std::string& ns, session_info info, const std::stri
     std::lock_guard lock(srv_.heartbeat_mtx);
     srv_.heartbeat_sessions.push_back(weak_from_this());
   }
+  read_from(early);
+}
+
+void ws_session::read_from(const std::string& early) {
   if (!early.empty() && !consume(early.data(), early.size())) return;
   // TLS may hold bytes it decrypted already: the socket would not say so.
   if (ssl_) return on_readable();
@@ -191,6 +220,7 @@ void ws_session::handle(ws::event& e) {
   switch (e.kind) {
     case ws::event::text: {
       if (closing_) return;
+      if (eio_) return eio_->ws_text(*this, e.data);
       auto p = wire::parse_client_frame(e.data, srv_.lim.max_targets);
       if (p.frame) {
         bad_frames_ = 0;
@@ -204,6 +234,7 @@ void ws_session::handle(ws::event& e) {
     }
     case ws::event::binary:
       if (closing_) return;
+      if (eio_) return eio_->ws_binary(*this);
       send_text(wire::error_frame({errc::bad_frame, "frames must be JSON text, not binary"}));
       if (++bad_frames_ >= max_bad_frames) begin_close(close_code::policy, "too many invalid frames");
       return;
@@ -429,6 +460,12 @@ void ws_session::teardown(uint16_t code) {
   queue_.refuse(true);
   batch_.clear();
   bufs_.clear();
+  if (eio_) {
+    // A transport: its Engine.IO session counts the sockets it carried.
+    auto e = std::move(eio_);
+    e->ws_closed(*this);
+    return;
+  }
   if (actor_) {
     tell(actor_, session_closed{});
     actor_ = {};  // breaks the actor <-> connection cycle

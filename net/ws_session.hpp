@@ -9,6 +9,7 @@
 // when the socket has room, else when it becomes writable.
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -27,6 +28,8 @@
 
 namespace herald {
 
+class eio_link;
+
 class ws_session : public connection, public std::enable_shared_from_this<ws_session> {
  public:
   // `ssl`: the connection's TLS, when it has any (net/tls.hpp): reads and
@@ -43,6 +46,14 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
            session_info info, std::string early, std::atomic<uint32_t>* ns_slot, token_grant grant,
            std::vector<std::string> join_rooms = {}, storage::device_record device = {});
 
+  // As the WebSocket transport of an Engine.IO session (net/eio_session):
+  // its text and binary frames go to `eio`, not to a session actor of its
+  // own; `first`: a frame written right after the upgrade (the open packet
+  // of a socket opened with transport=websocket), or empty (a probe).
+  // `id`: the Engine.IO sid, for the log.
+  void run_eio(const boost::beast::http::request<boost::beast::http::string_body>& req,
+               std::shared_ptr<eio_link> eio, const std::string& id, std::string early, std::string first);
+
   bool send(frame_ptr frame) override;
   void close(uint16_t code, std::string reason) override;
   void expire_at(int64_t ms) override;
@@ -56,6 +67,9 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   using clock = std::chrono::steady_clock;
   using out_frame = send_queue::frame;
 
+  void answer_upgrade(const boost::beast::http::request<boost::beast::http::string_body>& req,
+                      std::function<void(bool)> then);
+  void read_from(const std::string& early);
   void start(const std::string& ns, session_info info, const std::string& early, token_grant grant,
              std::vector<std::string> join_rooms, storage::device_record device);
   void arm_expiry(int64_t ms);
@@ -90,6 +104,7 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   server_state& srv_;
   std::string session_id_;  // for the log
   herald::handle<session_interface> actor_;  // herald::, since handle() is a member
+  std::shared_ptr<eio_link> eio_;  // an Engine.IO transport's session (or bridge), until the end
   ws::reader reader_;
 
   // Shared with other threads (send/close).
