@@ -15,7 +15,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 bash scripts/install-deps.sh
 seconds=${1:-20}; shift || true
-targets=${*:-ws_reader json_scan client_frame url config token}
+targets=${*:-ws_reader json_scan client_frame url config token socketio}
 out=build-fuzz
 mkdir -p "$out"
 flags=(-std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I.)
@@ -27,6 +27,7 @@ for t in $targets; do
     url) src=(net/url.cpp); libs=() ;;
     config) src=(apps/config.cpp); libs=() ;;
     token) src=(net/token.cpp net/url.cpp); libs=(-lssl -lcrypto) ;;
+    socketio) src=(net/eio_codec.cpp net/sio_frames.cpp); libs=() ;;
     *) echo "unknown target $t" >&2; exit 2 ;;
   esac
   clang++-14 "${flags[@]}" "tests/fuzz/$t.cpp" "${core[@]}" "${src[@]}" "${libs[@]}" -o "$out/$t"

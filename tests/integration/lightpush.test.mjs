@@ -99,3 +99,13 @@ test('the default path is not served when another is configured', async () => {
   const r = await fetch(`${node.base}/socket.io/?EIO=4&transport=polling`);
   assert.equal(r.status, 404);
 });
+
+test('socketio_events through the admin API', async () => {
+  const admin = { bearer: 'admin-token' };
+  const made = await api(node, 'POST', '/v1/admin/namespaces', { auth: admin, body: { name: 'lp2', socketio_events: 'lightpush' } });
+  assert.equal(made.status, 200, made.text);
+  assert.equal(made.json.socketio_events, 'lightpush');
+  const bad = await api(node, 'POST', '/v1/admin/namespaces', { auth: admin, body: { name: 'lp3', socketio_events: 'socket.io' } });
+  assert.equal(bad.status, 400);
+  assert.match(bad.json.error.message, /socketio_events/);
+});

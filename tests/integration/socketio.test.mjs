@@ -208,3 +208,32 @@ test('Engine.IO errors and the ping timeout', async () => {
   await until(async () => (await (await get(`EIO=4&transport=polling&sid=${open2.sid}`)).json().catch(() => ({}))).code === 1,
     { timeout: 6000, what: 'unanswered ping to end the session' });
 });
+
+test('after a node restart the client reconnects by itself and gets what it had not acked', async () => {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { freePort, startNode: start } = await import('./lib/herald.mjs');
+  const dataDir = mkdtempSync(join(tmpdir(), 'herald-sio-restart-'));
+  const port = await freePort();
+  let n = await start({ port, dataDir, keepData: true, name: 'restart' });
+  const s = await sioConnect(n, { user: 'phoenix', client: 'ph', reconnection: true });
+  try {
+    const p1 = await push(n, { to: { users: ['phoenix'] }, data: { n: 1 }, ttl: 600 });
+    await sioNext(s, 'message', (m) => m.data?.n === 1);  // received, not acked
+    const back = new Promise((ok) => s.io.once('reconnect', ok));
+    await n.stop();
+    n = await start({ port, dataDir, keepData: true, name: 'restart' });
+    await back;
+    const again = await sioNext(s, 'message', (m) => m.data?.n === 1, 10000);
+    assert.equal(again.id, p1.json.id, 'the unacked message again after the restart');
+    assert.equal((await sioCall(s, 'ack', { ids: [again.id] })).ok, true);
+    await push(n, { to: { users: ['phoenix'] }, data: { n: 2 }, ttl: 600 });
+    await sioNext(s, 'message', (m) => m.data?.n === 2);
+  } finally {
+    s.close();
+    await n.stop();
+    const { rmSync } = await import('node:fs');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

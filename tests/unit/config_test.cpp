@@ -110,3 +110,39 @@ TEST_CASE("cluster TLS keys come as a set of three", "[config]") {
   REQUIRE_FALSE(two);
   CHECK(two.err().message.find("go together") != std::string::npos);
 }
+
+TEST_CASE("the Socket.IO endpoint's keys", "[config]") {
+  auto c = build_config({});
+  REQUIRE(c);
+  CHECK(c->socketio_path == "/socket.io/");
+  CHECK(c->socketio_ping_interval_ms == 25000);
+  CHECK(c->socketio_ping_timeout_ms == 20000);
+  c = build_config({{"node.socketio_path", "/push/socket.io/"},
+                    {"node.socketio_ping_interval", "5"},
+                    {"node.socketio_ping_timeout", "3"},
+                    {"namespace.lp.secret", "s"},
+                    {"namespace.lp.socketio_events", "lightpush"}});
+  REQUIRE(c);
+  CHECK(c->socketio_path == "/push/socket.io/");
+  CHECK(c->socketio_ping_interval_ms == 5000);
+  CHECK(c->socketio_ping_timeout_ms == 3000);
+  REQUIRE(c->namespaces.size() == 1);
+  CHECK(c->namespaces[0].socketio_lightpush);
+  for (auto bad : {"socket.io", "/", "/v1/sio", "/a b", "/x?y"}) {
+    auto r = build_config({{"node.socketio_path", bad}});
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.err().message, Catch::Contains("node.socketio_path"));
+  }
+  CHECK_FALSE(build_config({{"node.socketio_ping_interval", "0"}}));
+  auto ev = build_config({{"namespace.lp.secret", "s"}, {"namespace.lp.socketio_events", "socket.io"}});
+  REQUIRE_FALSE(ev);
+  CHECK_THAT(ev.err().message, Catch::Contains("socketio_events"));
+  // The setting survives the catalog's JSON, as stored and as the cluster sends it.
+  namespace_settings ns;
+  ns.name = "lp";
+  ns.secret = "s";
+  ns.socketio_lightpush = true;
+  auto back = namespace_settings::from_json("lp", ns.to_json());
+  REQUIRE(back);
+  CHECK(back.value().socketio_lightpush);
+}
