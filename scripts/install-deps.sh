@@ -15,7 +15,9 @@ fi
 # The package test (tests/package) builds a .deb and installs it; the TLS
 # tests make their certificates with the openssl CLI.
 if [ "${1:-}" = "--with-test-tools" ]; then
-  for p in dpkg-dev fakeroot adduser openssl; do
+  # chromium: Debian's browser, for the headless browser tests
+  # (tests/integration/browser_*.test.mjs, driven by npm puppeteer-core).
+  for p in dpkg-dev fakeroot adduser openssl chromium; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
 fi
