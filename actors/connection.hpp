@@ -20,6 +20,16 @@ class connection {
   // Queues one frame. When the bounded queue is full the connection closes
   // itself with close_code::try_again and returns false.
   virtual bool send(frame_ptr frame) = 0;
+  // Queues one frame whose payload is head + data + "]" (a Socket.IO
+  // event around a shared message). By default it is copied into one.
+  virtual bool send_wrapped(frame_ptr head, frame_ptr data) {
+    auto s = std::make_shared<std::string>();
+    s->reserve(head->size() + data->size() + 1);
+    *s += *head;
+    *s += *data;
+    *s += ']';
+    return send(std::move(s));
+  }
   virtual void close(uint16_t code, std::string reason) = 0;
   // Closes the connection with 4001 at `ms` (since the epoch) unless
   // called again first; 0: never (a token without expiry).

@@ -64,6 +64,23 @@ bool eio_session::send(std::string packet) {
   return true;
 }
 
+bool eio_session::send_wrapped(const frame_ptr& head, const frame_ptr& data) {
+  std::unique_lock lock(mtx_);
+  if (closed_) return false;
+  if (ws_) {
+    auto ws = ws_;
+    lock.unlock();
+    return ws->send_wrapped(head, data);
+  }
+  lock.unlock();
+  std::string p;
+  p.reserve(head->size() + data->size() + 1);
+  p += *head;
+  p += *data;
+  p += ']';
+  return send(std::move(p));
+}
+
 std::string eio_session::take_payload() {
   std::string out;
   for (auto& p : pending_) eio::append_part(out, p);

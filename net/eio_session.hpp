@@ -87,6 +87,9 @@ class eio_session : public eio_link, public std::enable_shared_from_this<eio_ses
   // Queues one whole packet for the client (any thread); false once the
   // session is closed.
   bool send(std::string packet);
+  // A packet head + data + "]" (net/send_queue.hpp): on a WebSocket the
+  // shared data is not copied.
+  bool send_wrapped(const frame_ptr& head, const frame_ptr& data);
   // The registry's sweep: ping, or end a session that did not answer the
   // last one.
   void heartbeat();

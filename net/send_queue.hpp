@@ -21,7 +21,13 @@ class send_queue {
   struct frame {
     frame_ptr data;
     uint8_t op;  // ws::opcode
+    // When set, the frame's payload is head + data + "]": a Socket.IO
+    // event around a message encoded once for every recipient (the head,
+    // `4` + `2/ns,["message",`, is its socket's), so no recipient copies it.
+    frame_ptr head = {};
   };
+  // The bytes of f's payload.
+  static size_t payload_size(const frame& f) { return f.data->size() + (f.head ? f.head->size() + 1 : 0); }
   // What an entry costs beyond its bytes: the entry, its header, the
   // shared string's control block.
   static constexpr size_t entry_cost = sizeof(frame) + 32;
@@ -37,17 +43,17 @@ class send_queue {
   // in, not kept, as every connection holds one queue). A frame larger
   // than the bound is taken while the queue is empty (the bound limits
   // backlog, not message size).
-  pushed push(frame_ptr data, uint8_t op, size_t bound) {
+  pushed push(frame_ptr data, uint8_t op, size_t bound, frame_ptr head = {}) {
     std::lock_guard lock(mtx_);
     if (refusing_) return pushed::refused;
-    auto cost = data->size() + entry_cost;
+    auto cost = data->size() + entry_cost + (head ? head->size() + 1 : 0);
     if (bytes_ + cost > bound && head_ < q_.size()) {
       refusing_ = true;
       clear();
       return pushed::full;
     }
     bytes_ += cost;
-    q_.push_back(frame{std::move(data), op});
+    q_.push_back(frame{std::move(data), op, std::move(head)});
     if (wake_pending_) return pushed::queued;
     wake_pending_ = true;
     return pushed::wake;
@@ -76,7 +82,7 @@ class send_queue {
     auto n = std::min(q_.size() - head_, max);
     for (size_t i = 0; i < n; ++i) {
       auto& f = q_[head_++];
-      bytes_ -= f.data->size() + entry_cost;
+      bytes_ -= payload_size(f) + entry_cost;
       out.push_back(std::move(f));
     }
     if (head_ == q_.size()) {

@@ -1,5 +1,8 @@
 #include "net/sio_socket.hpp"
 
+#include <map>
+#include <mutex>
+
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -17,6 +20,19 @@ namespace herald {
 
 namespace net = boost::asio;
 
+namespace {
+// The head of every message event of namespace `nsp`: one per namespace
+// and vocabulary, shared by its sockets (~100 B each otherwise).
+frame_ptr message_head(const std::string& nsp, bool lightpush) {
+  static std::mutex mtx;
+  static std::map<std::pair<std::string, bool>, frame_ptr> heads;
+  std::lock_guard lock(mtx);
+  auto& h = heads[{nsp, lightpush}];
+  if (!h) h = std::make_shared<const std::string>("42" + sio::nsp_prefix(nsp) + (lightpush ? "[\"push\"," : "[\"message\","));
+  return h;
+}
+}  // namespace
+
 sio_socket::sio_socket(const std::shared_ptr<eio_session>& eio, std::string nsp, std::string session, bool lightpush,
                        std::atomic<uint32_t>* ns_slot)
     : eio_(eio),
@@ -24,6 +40,7 @@ sio_socket::sio_socket(const std::shared_ptr<eio_session>& eio, std::string nsp,
       nsp_(std::move(nsp)),
       session_(std::move(session)),
       lightpush_(lightpush),
+      message_head_(message_head(nsp_, lightpush)),
       ns_slot_(ns_slot) {}
 
 sio_socket::~sio_socket() { admission::close_session(ns_slot_); }
@@ -54,6 +71,8 @@ bool sio_socket::send(frame_ptr frame) {
   if (ended_.load(std::memory_order_acquire)) return false;
   auto e = eio_.lock();
   if (!e) return false;
+  // A message (a fan-out's shared frame): wrapped, not copied.
+  if (sio::frame_type(*frame) == "message") return e->send_wrapped(message_head_, frame);
   auto p = sio::packet_for(nsp_, *frame, lightpush_, session_);
   if (!p) return true;
   return e->send(std::move(*p));

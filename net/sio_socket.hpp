@@ -58,6 +58,7 @@ class sio_socket : public connection, public std::enable_shared_from_this<sio_so
   std::string nsp_;
   std::string session_;
   bool lightpush_;
+  frame_ptr message_head_;  // "42/NS,[\"message\"," (or "push"): before every message
   std::atomic<uint16_t> ended_{0};
   std::atomic<uint32_t>* ns_slot_;
   std::mutex mtx_;  // actor_ and expiry_: the transport's threads and the actor's

@@ -266,8 +266,10 @@ void ws_session::handle(ws::event& e) {
 
 void ws_session::send_text(std::string text) { send(std::make_shared<const std::string>(std::move(text))); }
 
-bool ws_session::send(frame_ptr frame) {
-  switch (queue_.push(std::move(frame), ws::op_text, srv_.lim.send_queue)) {
+bool ws_session::send(frame_ptr frame) { return send_wrapped({}, std::move(frame)); }
+
+bool ws_session::send_wrapped(frame_ptr head, frame_ptr frame) {
+  switch (queue_.push(std::move(frame), ws::op_text, srv_.lim.send_queue, std::move(head))) {
     case send_queue::pushed::queued: return true;
     case send_queue::pushed::refused: return false;
     case send_queue::pushed::full:
@@ -322,13 +324,20 @@ void ws_session::write_batch() {
   headers_.resize(batch_.size() * ws::max_header);
   bufs_.clear();
   bufs_.reserve(batch_.size() * 2);
+  static constexpr char tail = ']';
   for (size_t i = 0; i < batch_.size(); ++i) {
     auto& f = batch_[i];
     auto* h = headers_.data() + i * ws::max_header;
     // Control frames carry at most 125 bytes.
-    size_t len = f.op == ws::op_text ? f.data->size() : std::min<size_t>(f.data->size(), 125);
+    size_t len = f.op == ws::op_text ? send_queue::payload_size(f) : std::min<size_t>(f.data->size(), 125);
     bufs_.emplace_back(h, ws::frame_header(f.op, len, h));
-    if (len > 0) bufs_.emplace_back(f.data->data(), len);
+    if (f.head) {
+      bufs_.emplace_back(f.head->data(), f.head->size());
+      bufs_.emplace_back(f.data->data(), f.data->size());
+      bufs_.emplace_back(&tail, 1);
+    } else if (len > 0) {
+      bufs_.emplace_back(f.data->data(), len);
+    }
   }
   buf_at_ = 0;
   writing_ = true;

@@ -55,6 +55,8 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
                std::shared_ptr<eio_link> eio, const std::string& id, std::string early, std::string first);
 
   bool send(frame_ptr frame) override;
+  // Written as three buffers: no copy per recipient.
+  bool send_wrapped(frame_ptr head, frame_ptr data) override;
   void close(uint16_t code, std::string reason) override;
   void expire_at(int64_t ms) override;
   uint16_t closed_with() const override { return ended_code_.load(std::memory_order_acquire); }

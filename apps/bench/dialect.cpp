@@ -9,6 +9,7 @@ std::optional<server> parse_server(std::string_view name) {
   if (name == "socketio") return server::socketio;
   if (name == "nchan") return server::nchan;
   if (name == "nats") return server::nats;
+  if (name == "herald-sio") return server::herald_sio;
   return std::nullopt;
 }
 
@@ -18,6 +19,7 @@ const char* name_of(server s) {
     case server::socketio: return "socketio";
     case server::nchan: return "nchan";
     case server::nats: return "nats";
+    case server::herald_sio: return "herald-sio";
   }
   return "?";
 }
@@ -65,13 +67,19 @@ std::string ws_target(const ws_target_args& a) {
       return "/sub/" + (a.room.empty() ? a.user : a.room);
     case server::nats:
       return "/";  // the subject is named after the upgrade (nats_subscribe)
+    case server::herald_sio: {
+      std::string t = "/socket.io/?EIO=4&transport=websocket&token=" + a.token;
+      if (!a.client.empty()) t += "&client=" + a.client;
+      return t;
+    }
   }
   return "/";
 }
 
 http_publish publish_request(const publish_args& a) {
   switch (a.kind) {
-    case server::herald: {
+    case server::herald:
+    case server::herald_sio: {
       std::string to = a.room.empty() ? "{\"users\":[\"" + a.user + "\"]}" : "{\"rooms\":[\"" + a.room + "\"]}";
       return {"/v1/push", "{\"to\":" + to + ",\"data\":" + a.payload + ",\"ttl\":" + std::to_string(a.ttl) + "}"};
     }
@@ -112,6 +120,12 @@ std::string publish_wire(const http_publish& p, std::string_view host, std::stri
 
 std::string herald_join(const std::string& room) {
   return "{\"type\":\"join\",\"id\":1,\"rooms\":[\"" + room + "\"]}";
+}
+
+std::string herald_sio_connect(const std::string& ns) { return "40/" + ns + ","; }
+
+std::string herald_sio_join(const std::string& ns, const std::string& room) {
+  return "42/" + ns + ",1[\"join\",{\"rooms\":[\"" + room + "\"]}]";
 }
 
 std::string nats_subscribe(const std::string& subject) {

@@ -10,7 +10,10 @@
 
 namespace herald::bench {
 
-enum class server { herald, socketio, nchan, nats };
+// herald_sio: herald's own Socket.IO endpoint (docs/socketio.md), its
+// WebSocket transport, publishing through herald's HTTP API.
+enum class server { herald, socketio, nchan, nats, herald_sio };
+inline bool is_herald(server s) { return s == server::herald || s == server::herald_sio; }
 std::optional<server> parse_server(std::string_view name);
 const char* name_of(server s);
 
@@ -65,6 +68,10 @@ std::string publish_wire(const http_publish& p, std::string_view host, std::stri
 
 // herald: the join frame for a room.
 std::string herald_join(const std::string& room);
+// herald's Socket.IO endpoint: the CONNECT to namespace `ns` (the token
+// rides in the query) and the join event with ack id 1.
+std::string herald_sio_connect(const std::string& ns);
+std::string herald_sio_join(const std::string& ns, const std::string& room);
 
 // NATS (2.9): subscribers on its WebSocket listener, publishers on its
 // client port, both speaking its text protocol. A subscriber sends

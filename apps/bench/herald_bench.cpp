@@ -254,6 +254,30 @@ void on_frame(const std::shared_ptr<connection>& c, std::string_view f) {
       if (!c->is_ready) became_ready(c);
       return;
     }
+  } else if (kind == server::herald_sio) {
+    // Engine.IO over herald: 2 ping; 0 open -> CONNECT; 40 answer -> join
+    // (room mode); 43 its ack -> ready; 42 events are deliveries.
+    if (f == "2") {
+      c->writes.push_back(ws::client_frame(ws::text, "3"));
+      return flush_writes(c);
+    }
+    if (!c->is_ready) {
+      if (f.size() >= 1 && f[0] == '0') {
+        c->writes.push_back(ws::client_frame(ws::text, herald_sio_connect(B->opt.ns)));
+        return flush_writes(c);
+      }
+      if (f.rfind("40", 0) == 0) {
+        if (B->opt.mode == "room") {
+          c->writes.push_back(ws::client_frame(ws::text, herald_sio_join(B->opt.ns, room_name(B->names, c->index % B->opt.rooms))));
+          return flush_writes(c);
+        }
+        return became_ready(c);
+      }
+      if (f.rfind("43", 0) == 0) return became_ready(c);
+      if (f.rfind("44", 0) == 0)
+        std::fprintf(stderr, "connection %zu: %.*s\n", c->index, static_cast<int>(f.size()), f.data());
+      return;
+    }
   } else if (kind == server::herald && !c->is_ready) {
     if (f.find("\"type\":\"welcome\"") != std::string_view::npos) {
       if (B->opt.mode == "room") {
@@ -368,8 +392,8 @@ void start_conn(size_t i) {
     sock.async_connect(ep, [c, &ep](beast::error_code ec) {
       if (ec) return fail_conn(c, "connect", ec);
       ws_target_args a{B->opt.kind, B->opt.ns, "", user_name(B->names, c->index), "", ""};
-      if (B->opt.mode == "room" && B->opt.kind != server::herald) a.room = room_name(B->names, c->index % B->opt.rooms);
-      if (B->opt.kind == server::herald) {
+      if (B->opt.mode == "room" && !is_herald(B->opt.kind)) a.room = room_name(B->names, c->index % B->opt.rooms);
+      if (is_herald(B->opt.kind)) {
         a.token = herald::token::mint(B->opt.secret, a.user, 0);
         if (B->opt.ttl > 0) a.client = "d";
       }
@@ -660,7 +684,7 @@ int main(int argc, char** argv) {
   po::options_description desc("herald-bench options");
   desc.add_options()
     ("help", "this text")
-    ("server", po::value(&kind)->default_value("herald"), "herald | socketio | nchan | nats (--pub-port: its client port)")
+    ("server", po::value(&kind)->default_value("herald"), "herald | herald-sio | socketio | nchan | nats (--pub-port: its client port)")
     ("host", po::value(&o.host)->default_value("127.0.0.1"), "server address (loopback only)")
     ("port", po::value(&o.port)->default_value(8080), "WebSocket port")
     ("pub-port", po::value(&o.pub_port)->default_value(0), "HTTP publish port (default: --port)")
@@ -712,7 +736,7 @@ int main(int argc, char** argv) {
     if (!p.empty()) o.pids.push_back(std::stoi(p));
   }
   b.names = naming{o.run, o.offset};
-  if (o.kind == server::herald) {
+  if (is_herald(o.kind)) {
     std::string cred = o.ns + ":" + o.secret;
     std::string enc(beast::detail::base64::encoded_size(cred.size()), '\0');
     enc.resize(beast::detail::base64::encode(enc.data(), cred.data(), cred.size()));

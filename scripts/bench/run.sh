@@ -5,6 +5,8 @@
 #
 #   scripts/bench/run.sh [runs] [scenario ...]
 #   scenarios: idle idle-cluster fanout saturation p2p cluster   (default: all)
+#   SERVERS="herald herald-sio socketio nchan nats" picks the servers (default:
+#     all; herald-sio is herald's Socket.IO endpoint, docs/socketio.md)
 #   HERALD_WORKERS=n sets herald's node.workers (default: the config's, 0: actors on the io threads)
 #   HERALD_IO=n sets herald's node.io_threads (default: the config's)
 #
@@ -15,6 +17,7 @@ cd "$(dirname "$0")/../.."
 root=$(pwd)
 runs=${1:-3}; shift || true
 scenarios=${*:-idle idle-cluster fanout saturation p2p cluster}
+servers=${SERVERS:-herald herald-sio socketio nchan nats}
 
 # -- install what is missing ---------------------------------------------------
 need_apt=()
@@ -107,7 +110,7 @@ measure() { # $1 = scenario, $2 = server, $3 = run, then herald-bench args
 
 on_server() { # $1 = herald|socketio|nchan|nats, $2 = port
   case $1 in
-    herald) start_herald "$2" bench1 ;;
+    herald|herald-sio) start_herald "$2" bench1 ;;
     socketio) start_socketio "$2" ;;
     nchan) start_nchan "$2" ;;
     nats) start_nats "$2" ;;
@@ -122,7 +125,7 @@ for run in $(seq "$runs"); do
     case $s in
       idle)
         for n in 5000 10000 19000; do
-          for srv in herald socketio nchan nats; do
+          for srv in $servers; do
             port=$((port + 1)); on_server $srv $port
             measure "idle-$n" $srv "$run" --port $port $(peer_args $srv $port) --mode idle --conns $n --hold 5
             stop_server
@@ -159,7 +162,7 @@ for run in $(seq "$runs"); do
         for p in "${allpids[@]}"; do kill "$p" 2>/dev/null || true; done
         for p in "${allpids[@]}"; do wait "$p" 2>/dev/null || true; done ;;
       fanout)
-        for srv in herald socketio nchan nats; do
+        for srv in $servers; do
           port=$((port + 1)); on_server $srv $port
           measure fanout $srv "$run" --port $port $(peer_args $srv $port) --conns 10000 --rooms 1 --rate 50 --duration 10 --drain 5
           stop_server
@@ -169,7 +172,7 @@ for run in $(seq "$runs"); do
           stop_server
         done ;;
       saturation)
-        for srv in herald socketio nchan nats; do
+        for srv in $servers; do
           port=$((port + 1)); on_server $srv $port
           measure saturation $srv "$run" --port $port $(peer_args $srv $port) --conns 10000 --rooms 1 --rate 0 --duration 10 --drain 10
           stop_server

@@ -83,3 +83,22 @@ TEST_CASE("send_queue: batches in order, the backlog's memory released once drai
   CHECK(q.bytes() == 0);
   CHECK(q.capacity() == 0);
 }
+
+TEST_CASE("send_queue: a wrapped frame counts its head and tail in the bound", "[send_queue]") {
+  send_queue q;
+  auto head = bytes(20);
+  auto data = bytes(100);
+  CHECK(q.push(data, ws::op_text, 1 << 20, head) == send_queue::pushed::wake);
+  CHECK(q.bytes() == 20 + 100 + 1 + send_queue::entry_cost);
+  std::vector<send_queue::frame> out;
+  q.take(8, out);
+  REQUIRE(out.size() == 1);
+  CHECK(send_queue::payload_size(out[0]) == 121);
+  CHECK(out[0].head == head);
+  CHECK(out[0].data == data);  // the shared message itself: not copied
+  CHECK(q.bytes() == 0);
+  // The bound sees the whole payload: two such frames do not fit in 200 + 2 entries.
+  send_queue small;
+  CHECK(small.push(data, ws::op_text, 2 * send_queue::entry_cost + 200, head) == send_queue::pushed::wake);
+  CHECK(small.push(data, ws::op_text, 2 * send_queue::entry_cost + 200, head) == send_queue::pushed::full);
+}
