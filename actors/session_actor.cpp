@@ -199,7 +199,11 @@ void session_actor::join_now(wire::client_frame& f, caf::execution_unit* host) {
     }
   }
   for (auto& r : fresh) rooms_.insert(r);
-  tell(local_ns_, host, join_rooms{info_.session, std::move(rooms), std::move(since), reply_when_done(f.req_id)});
+  // "ts": this node's time before the join: a client that later replays
+  // a room it has seen nothing of (since = an unknown id: all retained)
+  // can drop what came before it joined.
+  tell(local_ns_, host, join_rooms{info_.session, std::move(rooms), std::move(since),
+                                   reply_when_done(f.req_id, "\"ts\":" + std::to_string(now_ms()))});
 }
 
 void session_actor::on_leave(wire::client_frame& f, caf::execution_unit* host) {

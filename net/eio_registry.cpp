@@ -1,6 +1,5 @@
 #include "net/eio_registry.hpp"
 
-#include <boost/asio/strand.hpp>
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
@@ -92,8 +91,9 @@ std::shared_ptr<eio_session> eio_registry::find(const std::string& sid) const {
 }
 
 std::shared_ptr<eio_session> eio_registry::open(eio_handshake hs, bool ws_only) {
-  auto ex = srv_.one_thread ? net::any_io_executor(ioc_.get_executor())
-                            : net::any_io_executor(net::make_strand(ioc_));
+  // No strand: the session's state is under its own mutex, and a strand
+  // would cost every idle session its implementation.
+  auto ex = net::any_io_executor(ioc_.get_executor());
   auto s = std::make_shared<eio_session>(srv_, *this, random_sid(srv_.n.context()->node_name), std::move(hs), ex, ws_only);
   std::lock_guard lock(mtx_);
   sessions_.emplace(s->sid(), s);

@@ -260,8 +260,7 @@ void eio_session::on_socketio(eio::packet& p) {
   {
     std::lock_guard lock(mtx_);
     if (sp.type == sio::type::binary_event || sp.type == sio::type::binary_ack) skip_binary_ += sp.attachments;
-    auto i = sockets_.find(sp.nsp);
-    if (i != sockets_.end()) sock = i->second;
+    sock = socket_of(sp.nsp);
   }
   switch (sp.type) {
     case sio::type::connect:
@@ -292,16 +291,26 @@ void eio_session::on_socketio(eio::packet& p) {
   }
 }
 
+std::shared_ptr<sio_socket> eio_session::socket_of(const std::string& nsp) const {
+  for (auto& s : sockets_)
+    if (s->nsp() == nsp) return s;
+  return nullptr;
+}
+
 bool eio_session::adopt(const std::string& nsp, std::shared_ptr<sio_socket> s) {
   std::lock_guard lock(mtx_);
-  if (closed_ || sockets_.count(nsp) || sockets_.size() >= max_sockets) return false;
-  sockets_.emplace(nsp, std::move(s));
+  if (closed_ || socket_of(nsp) || sockets_.size() >= max_sockets) return false;
+  sockets_.push_back(std::move(s));
   return true;
 }
 
 void eio_session::forget(const std::string& nsp) {
   std::lock_guard lock(mtx_);
-  sockets_.erase(nsp);
+  for (auto i = sockets_.begin(); i != sockets_.end(); ++i)
+    if ((*i)->nsp() == nsp) {
+      sockets_.erase(i);
+      return;
+    }
 }
 
 // -- heartbeat and end --------------------------------------------------------
@@ -333,7 +342,7 @@ void eio_session::end(uint16_t code, const char* why) {
   pending_.clear();
   lock.unlock();
   spdlog::debug("eio {} ended: {} ({})", sid_, why, code);
-  for (auto& [nsp, s] : sockets) s->ended(code);
+  for (auto& s : sockets) s->ended(code);
   // The client hears a close packet where it still listens.
   if (ws) {
     ws->send(std::make_shared<const std::string>("1"));

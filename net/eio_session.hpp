@@ -128,7 +128,9 @@ class eio_session : public eio_link, public std::enable_shared_from_this<eio_ses
   reply_fn waiting_;                      // the GET waiting for packets
   connection_ptr ws_;     // the WebSocket transport, once upgraded
   connection_ptr probe_;  // a WebSocket probing to become it
-  std::map<std::string, std::shared_ptr<sio_socket>> sockets_;  // by namespace ("/NS")
+  // One per namespace ("/NS"); a vector: most sessions carry one.
+  std::vector<std::shared_ptr<sio_socket>> sockets_;
+  std::shared_ptr<sio_socket> socket_of(const std::string& nsp) const;  // call with mtx_ held
 };
 
 }  // namespace herald

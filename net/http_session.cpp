@@ -268,6 +268,8 @@ eio_handshake http_session<Stream>::handshake_of(const http::request<http::strin
                                                  std::map<std::string, std::string> query) {
   eio_handshake hs;
   hs.query = std::move(query);
+  // Engine.IO's own parameters tell a CONNECT nothing (and cost every session).
+  for (auto k : {"EIO", "transport", "t", "sid"}) hs.query.erase(k);
   for (auto name : {"cookie", "user-agent", "origin", "x-forwarded-for", "x-real-ip", "accept-language", "authorization"})
     if (auto h = req.find(name); h != req.end()) hs.headers[name] = std::string(h->value());
   beast::error_code rec;

@@ -67,11 +67,8 @@ std::string ws_target(const ws_target_args& a) {
       return "/sub/" + (a.room.empty() ? a.user : a.room);
     case server::nats:
       return "/";  // the subject is named after the upgrade (nats_subscribe)
-    case server::herald_sio: {
-      std::string t = "/socket.io/?EIO=4&transport=websocket&token=" + a.token;
-      if (!a.client.empty()) t += "&client=" + a.client;
-      return t;
-    }
+    case server::herald_sio:
+      return "/socket.io/?EIO=4&transport=websocket";  // token and device in the CONNECT
   }
   return "/";
 }
@@ -122,7 +119,11 @@ std::string herald_join(const std::string& room) {
   return "{\"type\":\"join\",\"id\":1,\"rooms\":[\"" + room + "\"]}";
 }
 
-std::string herald_sio_connect(const std::string& ns) { return "40/" + ns + ","; }
+std::string herald_sio_connect(const std::string& ns, const std::string& token, const std::string& client) {
+  std::string s = "40/" + ns + ",{\"token\":\"" + token + "\"";
+  if (!client.empty()) s += ",\"client\":\"" + client + "\"";
+  return s + "}";
+}
 
 std::string herald_sio_join(const std::string& ns, const std::string& room) {
   return "42/" + ns + ",1[\"join\",{\"rooms\":[\"" + room + "\"]}]";

@@ -68,9 +68,10 @@ std::string publish_wire(const http_publish& p, std::string_view host, std::stri
 
 // herald: the join frame for a room.
 std::string herald_join(const std::string& room);
-// herald's Socket.IO endpoint: the CONNECT to namespace `ns` (the token
-// rides in the query) and the join event with ack id 1.
-std::string herald_sio_connect(const std::string& ns);
+// herald's Socket.IO endpoint: the CONNECT to namespace `ns` with the
+// token in its auth payload (as socket.io-client's `auth` sends it) and the
+// join event with ack id 1.
+std::string herald_sio_connect(const std::string& ns, const std::string& token, const std::string& client);
 std::string herald_sio_join(const std::string& ns, const std::string& room);
 
 // NATS (2.9): subscribers on its WebSocket listener, publishers on its

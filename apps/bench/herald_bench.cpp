@@ -263,7 +263,8 @@ void on_frame(const std::shared_ptr<connection>& c, std::string_view f) {
     }
     if (!c->is_ready) {
       if (f.size() >= 1 && f[0] == '0') {
-        c->writes.push_back(ws::client_frame(ws::text, herald_sio_connect(B->opt.ns)));
+        auto tok = herald::token::mint(B->opt.secret, user_name(B->names, c->index), 0);
+        c->writes.push_back(ws::client_frame(ws::text, herald_sio_connect(B->opt.ns, tok, B->opt.ttl > 0 ? "d" : "")));
         return flush_writes(c);
       }
       if (f.rfind("40", 0) == 0) {

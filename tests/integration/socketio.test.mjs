@@ -24,7 +24,9 @@ for (const [name, opts, ends] of TRANSPORTS) {
     const b = await sioConnect(node, { user: `b${tag}`, ...opts });
     try {
       const room = `room-${tag}`;
-      assert.deepEqual(await sioCall(a, 'join', { rooms: [room] }), { type: 'reply', id: 0, ok: true });
+      const joined = await sioCall(a, 'join', { rooms: [room] });
+      assert.deepEqual([joined.type, joined.id, joined.ok], ['reply', 0, true]);
+      assert.ok(Math.abs(joined.ts - Date.now()) < 60000, 'the join reply tells the server time');
       assert.equal((await sioCall(b, 'join', { rooms: [room] })).ok, true);
       const pushed = await push(node, { to: { rooms: [room] }, data: { n: 1 } });
       assert.equal(pushed.status, 200);
@@ -236,4 +238,38 @@ test('after a node restart the client reconnects by itself and gets what it had 
     const { rmSync } = await import('node:fs');
     rmSync(dataDir, { recursive: true, force: true });
   }
+});
+
+test('room since replays retained messages to a Socket.IO join; limits apply per session', async () => {
+  const ids = [];
+  for (let i = 0; i < 3; i++) ids.push((await push(node, { to: { rooms: ['kept'] }, data: { i } })).json.id);
+  const s = await sioConnect(node, { user: 'late' });
+  try {
+    assert.equal((await sioCall(s, 'join', { rooms: ['kept'], since: { kept: ids[0] } })).ok, true);
+    const a = await sioNext(s, 'message', (m) => m.room === 'kept');
+    const b = await sioNext(s, 'message', (m) => m.room === 'kept');
+    assert.deepEqual([a.id, b.id], [ids[1], ids[2]]);
+    const many = Array.from({ length: 101 }, (_, i) => `many${i}`);
+    const refused = await sioCall(s, 'join', { rooms: many });
+    assert.equal(refused.ok, false);
+    assert.equal(refused.error.code, 'too_many_rooms');
+    const stats = await api(node, 'GET', '/v1/stats');
+    assert.ok(stats.json.connections >= 1);
+  } finally { s.close(); }
+});
+
+test('a polling client that stops polling is closed when its queue is full (1013)', async () => {
+  const get = (q) => fetch(`${node.base}/socket.io/?EIO=4&transport=polling${q}`);
+  const open = JSON.parse((await (await get('')).text()).slice(1));
+  const q = `&sid=${open.sid}`;
+  const post = (body) => fetch(`${node.base}/socket.io/?EIO=4&transport=polling${q}`, { method: 'POST', body });
+  assert.equal(await (await post(`40/demo,${JSON.stringify({ token: tokenFor('nopoll') })}`)).text(), 'ok');
+  assert.match(await (await get(q)).text(), /^40\/demo,/);
+  // No more GETs: 60 KB pushes pile up in its polling queue (1 MiB).
+  const payload = 'x'.repeat(60000);
+  for (let i = 0; i < 40; i++) await push(node, { to: { users: ['nopoll'] }, data: payload, ttl: 0 });
+  await until(async () => !(await api(node, 'GET', '/v1/users/nopoll')).json.online, { what: 'nopoll closed' });
+  const m = await api(node, 'GET', '/metrics', { auth: null });
+  assert.match(m.text, /herald_sessions_closed_total\{code="1013"\} [1-9]/);
+  assert.equal((await (await get(q)).json()).code, 1, 'the session is gone');
 });

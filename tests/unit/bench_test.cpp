@@ -69,8 +69,9 @@ TEST_CASE("publish requests and upgrade targets per server") {
   // herald's Socket.IO endpoint: herald's publishes, Engine.IO's socket.
   CHECK(parse_server("herald-sio") == server::herald_sio);
   CHECK(publish_request({server::herald_sio, "r7-0", "", "{}", 0}).body == publish_request({server::herald, "r7-0", "", "{}", 0}).body);
-  CHECK(ws_target({server::herald_sio, "bench", "TOK", "b1", "", ""}) == "/socket.io/?EIO=4&transport=websocket&token=TOK");
-  CHECK(herald_sio_connect("bench") == "40/bench,");
+  CHECK(ws_target({server::herald_sio, "bench", "TOK", "b1", "", "d"}) == "/socket.io/?EIO=4&transport=websocket");
+  CHECK(herald_sio_connect("bench", "TOK", "") == R"(40/bench,{"token":"TOK"})");
+  CHECK(herald_sio_connect("bench", "TOK", "d") == R"(40/bench,{"token":"TOK","client":"d"})");
   CHECK(herald_sio_join("bench", "r1") == R"(42/bench,1["join",{"rooms":["r1"]}])");
 }
 
