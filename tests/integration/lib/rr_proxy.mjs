@@ -35,6 +35,8 @@ export async function startRoundRobin(targets) {
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   p.port = server.address().port;
   p.base = `http://127.0.0.1:${p.port}`;
+  // Drops every connection it carries (a network failure); it keeps listening.
+  p.cut = () => { for (const s of sockets) s.destroy(); sockets.clear(); };
   p.close = async () => {
     for (const s of sockets) s.destroy();
     await new Promise((ok) => server.close(ok));
