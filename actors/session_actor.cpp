@@ -231,7 +231,7 @@ void session_actor::on_publish(wire::client_frame& f, caf::execution_unit* host)
   req.msg.ts = now_ms();
   req.msg.from = info_.user;
   req.msg.data = std::move(f.data);
-  req.ttl = -1;  // the namespace's message_ttl
+  req.ttl = f.ttl;  // -1: the namespace's message_ttl
   auto extra = "\"message\":" + wire::quote(req.msg.id);
   tell(local_ns_, host, publish_call{std::move(req), reply_when_done(f.req_id, std::move(extra))});
 }

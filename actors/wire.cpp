@@ -81,6 +81,12 @@ std::string read_publish(const members& j, size_t max_list, client_frame& f) {
   if (!problem.empty()) return problem;
   auto* d = js::find(j, "data");
   if (!d) return "\"data\" is required";
+  if (auto* t = js::find(j, "ttl")) {
+    // 0: live only (a typing indicator); at most ten years, as the API.
+    auto v = t->k == js::kind::number ? js::integer(t->text) : std::nullopt;
+    if (!v || *v < 0 || *v > int64_t{10} * 365 * 86400) return "\"ttl\" must be an integer of seconds >= 0";
+    f.ttl = *v;
+  }
   f.data = js::compact(d->text);
   return {};
 }

@@ -27,6 +27,7 @@ struct client_frame {
   std::map<std::string, std::string> since; // join
   std::string data;                         // publish: JSON text; refresh: the token
   bool granted = false;                     // join: the connect callback's rooms (no room policy check)
+  int64_t ttl = -1;                         // publish: seconds a user message stays deliverable; -1: the namespace's
 };
 
 struct parse_error {

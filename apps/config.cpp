@@ -158,6 +158,9 @@ result<node_config> build_config(const ini_map& m) {
         c.tls_key = v;
       } else if (k == "hook_hosts") {
         c.hook_hosts = split_list(v);
+      } else if (k == "demo_ns") {
+        if (!v.empty() && !valid_namespace_name(v)) return bad(key, "a namespace name ([a-z0-9_-]{1,64}) or empty");
+        c.demo_ns = v;
       } else if (k == "socketio_path") {
         if (v.empty() || v[0] != '/' || v.find_first_of("?# ") != std::string::npos || v == "/" ||
             v.rfind("/v1/", 0) == 0)

@@ -49,6 +49,8 @@ struct node_config {
   std::string hook_ca;
   // The Socket.IO endpoint: node.socketio_path, and Engine.IO's heartbeat
   // (node.socketio_ping_interval / socketio_ping_timeout, in seconds).
+  // node.demo_ns: the namespace whose tokens the demo page mints (empty: no /demo).
+  std::string demo_ns;
   std::string socketio_path = "/socket.io/";
   int64_t socketio_ping_interval_ms = 25000;
   int64_t socketio_ping_timeout_ms = 20000;

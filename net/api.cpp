@@ -17,6 +17,7 @@
 #include "net/answer_deadlines.hpp"
 #include "net/api_ask.hpp"
 #include "net/api_call.hpp"
+#include "net/token.hpp"
 #include "net/url.hpp"
 
 namespace herald {
@@ -90,6 +91,10 @@ void api::route(call& c) {
   if (s.size() == 1 && s[0] == "metrics") {
     if (method_is("GET"))
       c.reply(api_response{200, node_.context()->stats->text(), "text/plain; version=0.0.4"});
+    return;
+  }
+  if (s.size() == 2 && s[0] == "demo" && s[1] == "token" && !demo_ns_.empty()) {
+    if (method_is("POST")) demo_token(c);
     return;
   }
   if (s.size() < 2 || s[0] != "v1") return c.fail(errc::not_found, "no route " + c.target.path);
@@ -371,6 +376,20 @@ void api::stats(call& c) {
              {"delivered", totals_json(s.delivered)},
              {"acked", totals_json(s.acked)}}}});
   });
+}
+
+// The demo page's tokens: any user of demo_ns, for an hour. Whoever
+// reaches the node may act as any user of that namespace: only for a
+// namespace made for trying herald (logged as a warning at start).
+void api::demo_token(call& c) {
+  auto j = json_scan::valid(c.req.body) ? json::parse(c.req.body, nullptr, false) : json(json::value_t::discarded);
+  if (!j.is_object() || !j.contains("user") || !j["user"].is_string())
+    return c.fail(errc::bad_request, "the body is {\"user\": a user id}");
+  auto user = j["user"].get<std::string>();
+  if (!valid_id(user)) return c.fail(errc::bad_request, "\"user\" must be 1..128 bytes without control characters");
+  auto settings = node_.context()->catalog->get(demo_ns_);
+  if (!settings) return c.fail(errc::not_found, "no namespace " + demo_ns_);
+  c.ok({{"ns", demo_ns_}, {"user", user}, {"token", token::mint(settings->secret, user, 3600)}});
 }
 
 void api::cluster(call& c) {

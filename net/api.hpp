@@ -46,6 +46,10 @@ class api {
   // GET /readyz: 200 while the node accepts new clients, 503 once it
   // drains or stops.
   void set_ready(bool r) { ready_ = r; }
+  // [node] demo_ns: POST /demo/token mints tokens of that namespace for any
+  // user (a development convenience); empty: /demo answers 404.
+  void set_demo_ns(std::string ns) { demo_ns_ = std::move(ns); }
+  const std::string& demo_ns() const { return demo_ns_; }
 
  private:
   struct call;
@@ -66,6 +70,7 @@ class api {
   void stats(call& c);
   void webhooks(call& c);
   void cluster(call& c);
+  void demo_token(call& c);
   void admin(call& c, const std::vector<std::string>& seg);
   // The admin token checks out; else the call is answered (401, or 429
   // once its source has failed limits.admin_failures times this minute).
@@ -78,6 +83,7 @@ class api {
   std::unique_ptr<answer_deadlines> answers_;  // every call in flight
   std::unique_ptr<admission> admit_;
   std::atomic<bool> ready_{true};
+  std::string demo_ns_;
 };
 
 // Body of an API error.

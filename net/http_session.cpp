@@ -19,6 +19,7 @@
 #include "net/http_response.hpp"
 #include "net/token.hpp"
 #include "net/url.hpp"
+#include "net/web_assets.hpp"
 #include "net/ws_codec.hpp"
 #include "net/ws_session.hpp"
 
@@ -94,6 +95,12 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
     auto t = url::parse_target(req.target());
     if (srv_.eio->serves(t.path)) return eio_poll(std::move(req), std::move(t.query), srv_.cors.answer_headers(origin));
   }
+  if (req.method() == http::verb::get) {
+    auto t = url::parse_target(req.target());
+    auto* a = find_web_asset(t.path);
+    // The demo's pages only where [node] demo_ns names a namespace.
+    if (a && (t.path.rfind("/demo", 0) != 0 || !srv_.routes.demo_ns().empty())) return serve_asset(*a, req);
+  }
   api_request ar;
   ar.method = std::string(req.method_string());
   ar.target = std::string(req.target());
@@ -111,6 +118,20 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
     net::post(self->stream_.get_executor(),
               [self, keep, res = std::move(res)]() mutable { self->respond(std::move(res), keep); });
   });
+}
+
+// One of herald's own pages or assets (net/web_assets.hpp): revalidated on
+// every load (no-cache) and answered 304 while its ETag still matches.
+template <class Stream>
+void http_session<Stream>::serve_asset(const web_asset& a, const http::request<http::string_body>& req) {
+  bool keep = req.keep_alive();
+  std::string headers = "ETag: " + std::string(a.etag) + "\r\nCache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\n";
+  if (a.content_type == "text/html")
+    headers += "Content-Security-Policy: default-src 'self'; connect-src 'self' ws: wss: http: https:; img-src 'self' data:\r\n"
+               "X-Frame-Options: DENY\r\n";
+  if (req[http::field::if_none_match] == a.etag) return respond(api_response{304, {}, {}, std::move(headers)}, keep);
+  auto type = std::string(a.content_type) + "; charset=utf-8";
+  respond(api_response{200, std::string(a.body), type, std::move(headers)}, keep);
 }
 
 template <class Stream>

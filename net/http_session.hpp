@@ -19,6 +19,7 @@
 #include "net/server_state.hpp"
 #include "net/token.hpp"
 #include "net/tls.hpp"
+#include "net/web_assets.hpp"
 
 namespace herald {
 
@@ -55,6 +56,7 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
                              std::map<std::string, std::string> query);
   std::shared_ptr<ws_session> take_websocket();
   std::string take_early();
+  void serve_asset(const web_asset& a, const boost::beast::http::request<boost::beast::http::string_body>& req);
   void shutdown();
   // Half-closes and reads what the peer still sends, for a bounded time,
   // before closing: see linger in the .cpp.

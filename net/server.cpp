@@ -168,6 +168,7 @@ result<std::unique_ptr<server>> server::start(node& n, listener_options o, event
   p->state.one_thread = loop.threads() <= 1;
   p->state.ws_origins = std::move(o.ws_origins);
   p->state.cors = cors_policy(std::move(o.cors_origins));
+  p->state.routes.set_demo_ns(o.demo_ns);
   p->state.eio = std::make_shared<eio_registry>(p->state, p->ioc, std::move(o.socketio));
   p->state.auth = std::make_shared<auth_client>(loop.context(), n.context()->hook_hosts, n.context()->stats,
                                                 n.context()->lim.max_rooms);

@@ -24,6 +24,7 @@ struct listener_options {
   std::string tls_cert;
   std::string tls_key;
   eio_settings socketio;  // the Socket.IO endpoint
+  std::string demo_ns;    // [node] demo_ns
 };
 
 class server {

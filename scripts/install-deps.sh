@@ -8,10 +8,9 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# Node.js drives the integration tests (and only them).
-if [ "${1:-}" = "--with-test-tools" ] && ! command -v node >/dev/null 2>&1; then
-  missing+=(nodejs npm)
-fi
+# npm brings the pages' browser assets at build time (apps/web: the chart
+# library), and Node.js drives the integration tests.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 # The package test (tests/package) builds a .deb and installs it; the TLS
 # tests make their certificates with the openssl CLI.
 if [ "${1:-}" = "--with-test-tools" ]; then

@@ -103,7 +103,7 @@ export class HeraldClient {
   join(rooms: string | string[], options?: { since?: Record<string, string> }): Promise<Reply>;
   leave(rooms: string | string[]): Promise<Reply>;
   /** resolves with the message id */
-  publish(to: Target, data: unknown): Promise<string>;
+  publish(to: Target, data: unknown, options?: { ttl?: number }): Promise<string>;
   ack(...ids: string[]): void;
   refresh(token: string): Promise<Reply>;
   close(): void;

@@ -259,9 +259,10 @@ export class HeraldClient {
   }
 
   // Publishes as this user (when the namespace allows it); resolves with the
-  // message id.
-  async publish(to, data) {
-    const reply = await this.request({ type: 'publish', to, data });
+  // message id. `ttl`: seconds a message to users waits for their offline
+  // devices (0: live only, as for a typing indicator); default the namespace's.
+  async publish(to, data, { ttl } = {}) {
+    const reply = await this.request({ type: 'publish', to, data, ...(ttl !== undefined ? { ttl } : {}) });
     return reply.message;
   }
 

@@ -134,6 +134,11 @@ TEST_CASE("the Socket.IO endpoint's keys", "[config]") {
     CHECK_THAT(r.err().message, Catch::Contains("node.socketio_path"));
   }
   CHECK_FALSE(build_config({{"node.socketio_ping_interval", "0"}}));
+  CHECK(build_config({})->demo_ns.empty());
+  CHECK(build_config({{"node.demo_ns", "demo"}})->demo_ns == "demo");
+  auto demo = build_config({{"node.demo_ns", "Not A Namespace"}});
+  REQUIRE_FALSE(demo);
+  CHECK_THAT(demo.err().message, Catch::Contains("node.demo_ns"));
   auto ev = build_config({{"namespace.lp.secret", "s"}, {"namespace.lp.socketio_events", "socket.io"}});
   REQUIRE_FALSE(ev);
   CHECK_THAT(ev.err().message, Catch::Contains("socketio_events"));

@@ -36,6 +36,26 @@ TEST_CASE("publish keeps data as JSON text and needs a target") {
   REQUIRE(nodata.failure);
   auto nulldata = wire::parse_client_frame(R"({"type":"publish","to":{"rooms":["r"]},"data":null})", 100);
   CHECK(nulldata.frame);
+  CHECK(nulldata.frame->ttl == -1);  // the namespace's message_ttl
+}
+
+TEST_CASE("a client publish may give a ttl: 0 is live only") {
+  auto live = wire::parse_client_frame(R"({"type":"publish","to":{"users":["u"]},"data":1,"ttl":0})", 100);
+  REQUIRE(live.frame);
+  CHECK(live.frame->ttl == 0);
+  auto kept = wire::parse_client_frame(R"({"type":"publish","to":{"users":["u"]},"data":1,"ttl":60})", 100);
+  REQUIRE(kept.frame);
+  CHECK(kept.frame->ttl == 60);
+  for (auto bad : {R"({"type":"publish","to":{"users":["u"]},"data":1,"ttl":-1,"id":2})",
+                   R"({"type":"publish","to":{"users":["u"]},"data":1,"ttl":1.5,"id":2})",
+                   R"({"type":"publish","to":{"users":["u"]},"data":1,"ttl":"0","id":2})",
+                   R"({"type":"publish","to":{"users":["u"]},"data":1,"ttl":999999999999,"id":2})"}) {
+    INFO(bad);
+    auto p = wire::parse_client_frame(bad, 100);
+    REQUIRE(p.failure);
+    CHECK(p.failure->err.code == errc::bad_frame);
+    CHECK(p.failure->req_id == "2");
+  }
 }
 
 TEST_CASE("bad frames are errors with codes, not exceptions") {
