@@ -124,6 +124,13 @@ void eio_session::poll(reply_fn done) {
     lock.unlock();
     return done(text(std::move(body)));
   }
+  if (probe_ && probed_) {
+    // Upgrading: the client waits for this poll to end before it sends
+    // "5"; held, it would wait for the next ping. A GET that reaches the
+    // holder after the probe (relayed from another node, say) ends at once.
+    lock.unlock();
+    return done(text("6"));
+  }
   waiting_ = std::move(done);
 }
 
@@ -169,6 +176,7 @@ void eio_session::transport_text(connection& ws, std::string& t) {
     // The upgrade: "2probe" is answered on the probe itself; "5" makes it
     // the transport, and what polling had queued goes first, in order.
     if (p->type == eio::type::ping && p->data == "probe") {
+      probed_ = true;
       auto probe = probe_;
       reply_fn done = std::move(waiting_);
       waiting_ = nullptr;
@@ -181,6 +189,7 @@ void eio_session::transport_text(connection& ws, std::string& t) {
     if (p->type == eio::type::upgrade) {
       ws_ = std::move(probe_);
       probe_ = nullptr;
+      probed_ = false;
       reply_fn done = std::move(waiting_);
       waiting_ = nullptr;
       for (auto& q : pending_) ws_->send(std::make_shared<const std::string>(std::move(q)));
@@ -208,6 +217,7 @@ void eio_session::transport_closed(connection& ws) {
   std::unique_lock lock(mtx_);
   if (probe_.get() == &ws) {
     probe_ = nullptr;  // a failed upgrade: polling goes on
+    probed_ = false;
     return;
   }
   if (ws_.get() != &ws) return;

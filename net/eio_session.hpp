@@ -122,6 +122,7 @@ class eio_session : public eio_link, public std::enable_shared_from_this<eio_ses
   bool ws_only_;
   bool awaiting_pong_ = false;
   bool flush_posted_ = false;
+  bool probed_ = false;  // the probe said "2probe": polls end at once until "5"
   uint32_t skip_binary_ = 0;  // attachments of a refused binary packet still to come
   std::vector<std::string> pending_;  // polling: packets for the next GET
   size_t pending_bytes_ = 0;

@@ -75,7 +75,7 @@ test('a session opened on one node is polled on another and upgraded on a third'
   const connected = await poll(c);
   assert.match(connected, /^40\/demo,\{"sid":"s/);
   assert.equal(await (await post(a, '42/demo,1["join",{"rooms":["hop"]}]')).text(), 'ok');
-  assert.match(await poll(b), /^43\/demo,1\[\{"type":"reply","id":1,"ok":true\}\]$/);
+  assert.match(await poll(b), /^43\/demo,1\[\{"type":"reply","id":1,"ok":true,"ts":\d+\}\]$/);
   // The upgrade at c: probe, then 5, then frames both ways.
   const ws = new WebSocket(`ws://127.0.0.1:${c.port}/socket.io/?EIO=4&transport=websocket&sid=${sid}`);
   const frames = [];
@@ -84,6 +84,11 @@ test('a session opened on one node is polled on another and upgraded on a third'
   await new Promise((ok, no) => { ws.once('open', ok); ws.once('error', no); });
   ws.send('2probe');
   await nextFrame((f) => f === '3probe', '3probe');
+  // A poll that reaches the holder after the probe (here relayed from a)
+  // ends at once with a noop: held, the client would wait a ping interval
+  // before it could send "5".
+  const during = await fetch(url(a, `&sid=${sid}`), { signal: AbortSignal.timeout(5000) });
+  assert.equal(await during.text(), '6');
   ws.send('5');
   await push(b, { to: { rooms: ['hop'] }, data: { over: 'ws' } });
   const m = await nextFrame((f) => f.startsWith('42/demo,["message"'), 'the message over the bridged WebSocket');
