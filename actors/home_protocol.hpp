@@ -70,9 +70,15 @@ struct prune_request {  // -> uint64 devices this node's users forgot: not seen 
 };
 
 struct webhooks_request {};  // -> vector<webhook_status>: this node's share (none without webhooks)
+struct node_stats_request {};  // -> vector<node_stats>: this node's share with its name (one)
 
 struct operator_interface : interface<placement_changed, ns_retire, close_sessions, drain_progress, stats_request,
-                                      receipt_request, prune_request, webhooks_request> {};
+                                      receipt_request, prune_request, webhooks_request, node_stats_request> {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_stats_request&) {
+  return f(caf::meta::type_name("herald.node_stats_request"));
+}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, webhooks_request&) {

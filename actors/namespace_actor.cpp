@@ -263,18 +263,12 @@ void ask_everywhere(self_ptr self, const Req& req, answer_of<T> ans, Add add) {
         });
 }
 
-void add_stats(ns_stats& x, const ns_stats& y) {
-  auto add = [](window_totals& a, const window_totals& b) {
-    a.minute += b.minute;
-    a.hour += b.hour;
-    a.day += b.day;
-  };
-  x.connections += y.connections;
-  x.users_online += y.users_online;
-  x.rooms += y.rooms;
-  add(x.published, y.published);
-  add(x.delivered, y.delivered);
-  add(x.acked, y.acked);
+// This node's share of the namespace's numbers.
+ns_stats share(self_ptr self) {
+  auto& st = self->state;
+  auto now = now_ms();
+  return ns_stats{st.hub.size(), st.home.users_online(), st.home.rooms_active(),
+                  st.hub.published(now), st.hub.delivered(now), st.hub.acked(now)};
 }
 
 void add_receipt(receipt_counts& x, const receipt_counts& y) {
@@ -392,6 +386,10 @@ caf::message_handler local_side(self_ptr self) {
     },
     [self](gather_prune& m) {
       ask_everywhere(self, prune_request{m.before_ms}, std::move(m.ans), [](uint64_t& a, uint64_t b) { a += b; });
+    },
+    [self](gather_node_stats& m) {
+      ask_everywhere(self, node_stats_request{}, std::move(m.ans),
+                     [](std::vector<node_stats>& a, const std::vector<node_stats>& b) { a.insert(a.end(), b.begin(), b.end()); });
     });
 }
 
@@ -473,12 +471,8 @@ caf::message_handler operator_side(self_ptr self) {
       return self->state.hub.close_share(m.code, m.reason, m.steps_left);
     },
     [self](drain_progress) -> uint64_t { return ns_home::handoffs_pending(self); },
-    [self](stats_request) {
-      auto& st = self->state;
-      auto now = now_ms();
-      return ns_stats{st.hub.size(), st.home.users_online(), st.home.rooms_active(),
-                      st.hub.published(now), st.hub.delivered(now), st.hub.acked(now)};
-    },
+    [self](stats_request) { return share(self); },
+    [self](node_stats_request) { return std::vector<node_stats>{{self->state.ctx->node_name, share(self)}}; },
     [self](const receipt_request& m) { read_receipt(self, m.id); },
     [self](const prune_request& m) { start_prune(self, m); },
     [self](webhooks_request) -> caf::result<std::vector<webhook_status>> {

@@ -91,8 +91,13 @@ struct gather_webhooks {  // answer: every node's share of the namespace's webho
   answer_of<std::vector<webhook_status>> ans;
 };
 
+struct gather_node_stats {  // answer: each node's share of the namespace's numbers
+  answer_of<std::vector<node_stats>> ans;
+};
+
 struct node_local_interface : interface<attach_session, join_rooms, leave_rooms, publish_call, client_ack,
-                                        gather_stats, gather_receipt, gather_prune, gather_webhooks> {};
+                                        gather_stats, gather_receipt, gather_prune, gather_webhooks,
+                                        gather_node_stats> {};
 
 }  // namespace herald
 
@@ -108,3 +113,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::gather_stats)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::gather_receipt)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::gather_prune)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::gather_webhooks)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::gather_node_stats)

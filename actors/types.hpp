@@ -78,6 +78,32 @@ typename Inspector::result_type inspect(Inspector& f, ns_stats& x) {
            x.published, x.delivered, x.acked);
 }
 
+// Sums node shares: the namespace's numbers over the cluster.
+inline void add_stats(ns_stats& x, const ns_stats& y) {
+  auto add = [](window_totals& a, const window_totals& b) {
+    a.minute += b.minute;
+    a.hour += b.hour;
+    a.day += b.day;
+  };
+  x.connections += y.connections;
+  x.users_online += y.users_online;
+  x.rooms += y.rooms;
+  add(x.published, y.published);
+  add(x.delivered, y.delivered);
+  add(x.acked, y.acked);
+}
+
+// One node's share of a namespace's numbers, with its name.
+struct node_stats {
+  std::string node;
+  ns_stats stats;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_stats& x) {
+  return f(caf::meta::type_name("herald.node_stats"), x.node, x.stats);
+}
+
 // One node's share of a message's receipt. Counts are written where the
 // deliveries and acks happen, so the receipt is the sum over all nodes.
 struct receipt_counts {

@@ -366,16 +366,35 @@ void api::receipt(call& c, const std::string& id) {
   });
 }
 
+namespace {
+json stats_json(const ns_stats& s) {
+  return {{"connections", s.connections},
+          {"users_online", s.users_online},
+          {"rooms", s.rooms},
+          {"messages",
+           {{"published", totals_json(s.published)},
+            {"delivered", totals_json(s.delivered)},
+            {"acked", totals_json(s.acked)}}}};
+}
+}  // namespace
+
 void api::stats(call& c) {
-  ask<ns_stats>(c, gather_stats{}, [](call& c2, const ns_stats& s) {
-    c2.ok({{"connections", s.connections},
-           {"users_online", s.users_online},
-           {"rooms", s.rooms},
-           {"messages",
-            {{"published", totals_json(s.published)},
-             {"delivered", totals_json(s.delivered)},
-             {"acked", totals_json(s.acked)}}}});
-  });
+  // ?nodes=1: each node's share too (the admin console's cluster view).
+  if (c.target.query.count("nodes"))
+    return ask<std::vector<node_stats>>(c, gather_node_stats{}, [](call& c2, const std::vector<node_stats>& v) {
+      ns_stats sum;
+      json nodes = json::array();
+      for (auto& n : v) {
+        add_stats(sum, n.stats);
+        auto j = stats_json(n.stats);
+        j["node"] = n.node;
+        nodes.push_back(std::move(j));
+      }
+      auto out = stats_json(sum);
+      out["nodes"] = std::move(nodes);
+      c2.ok(std::move(out));
+    });
+  ask<ns_stats>(c, gather_stats{}, [](call& c2, const ns_stats& s) { c2.ok(stats_json(s)); });
 }
 
 // The demo page's tokens: any user of demo_ns, for an hour. Whoever

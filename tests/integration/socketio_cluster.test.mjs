@@ -106,3 +106,25 @@ test('a sid of a node that is not a member is unknown everywhere', async () => {
   assert.equal(r.status, 400);
   assert.equal((await r.json()).code, 1);
 });
+
+// The admin console's cluster view: each node's share of a namespace's
+// numbers (native and Socket.IO sessions alike).
+test('GET /v1/stats?nodes=1 gives each node its share', async () => {
+  const [a, b] = nodes;
+  const n1 = await Client.open(a, { user: 'per1' });
+  const n2 = await Client.open(b, { user: 'per2' });
+  const s3 = await sioConnect(b, { user: 'per3', transports: ['websocket'] });
+  try {
+    const r = await until(async () => {
+      const x = await api(nodes[2], 'GET', '/v1/stats?nodes=1');
+      const by = Object.fromEntries(x.json.nodes.map((n) => [n.node, n.connections]));
+      return by.a >= 1 && by.b >= 2 && x;
+    }, { what: 'per-node connections' });
+    assert.equal(r.json.nodes.length, 3);
+    assert.deepEqual(r.json.nodes.map((n) => n.node).sort(), ['a', 'b', 'c']);
+    assert.equal(r.json.connections, r.json.nodes.reduce((s, n) => s + n.connections, 0), 'the total is the sum');
+    assert.ok('published' in r.json.nodes[0].messages);
+    const plain = await api(nodes[2], 'GET', '/v1/stats');
+    assert.equal(plain.json.nodes, undefined);
+  } finally { await n1.close(); await n2.close(); s3.close(); }
+});
