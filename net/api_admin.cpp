@@ -7,6 +7,7 @@
 #include "actors/names.hpp"
 #include "net/admission.hpp"
 #include "net/api_call.hpp"
+#include "net/token.hpp"
 
 namespace herald {
 
@@ -131,9 +132,25 @@ void api::admin(call& c, const std::vector<std::string>& s) {
   if (!starts_with(auth, "Bearer ")) return c.fail(errc::unauthorized, "admin calls need the admin Bearer token");
   if (admin_token_.empty()) return c.fail(errc::forbidden, "the admin API is off (no admin.token)");
   if (!admin_ok(c)) return;
-  if (s.size() < 3 || s[2] != "namespaces" || s.size() > 5 || (s.size() == 5 && s[4] != "secret"))
+  if (s.size() < 3 || s[2] != "namespaces" || s.size() > 5 || (s.size() == 5 && s[4] != "secret" && s[4] != "token"))
     return c.fail(errc::not_found, "no route " + c.target.path);
   auto& m = c.req.method;
+  if (s.size() == 5 && s[4] == "token") {  // POST .../namespaces/NS/token {"user","ttl"?}: what `herald token` prints
+    if (m != "POST") return c.fail(errc::method_not_allowed, "use POST on " + c.target.path);
+    auto settings = node_.context()->catalog->get(s[3]);
+    if (!settings) return c.fail(errc::not_found, "no namespace " + s[3]);
+    auto j = json_scan::valid(c.req.body) ? json::parse(c.req.body, nullptr, false) : json(json::value_t::discarded);
+    if (!j.is_object() || !j.contains("user") || !j["user"].is_string() || !valid_id(j["user"].get<std::string>()))
+      return c.fail(errc::bad_request, "the body is {\"user\": a user id, \"ttl\": seconds (optional, default 3600)}");
+    int64_t ttl = 3600;
+    if (auto t = j.find("ttl"); t != j.end()) {
+      if (!t->is_number_unsigned() || t->get<uint64_t>() > uint64_t{366} * 86400)
+        return c.fail(errc::bad_request, "\"ttl\" must be an integer 0..31622400 (0: no expiry)");
+      ttl = static_cast<int64_t>(t->get<uint64_t>());
+    }
+    auto user = j["user"].get<std::string>();
+    return c.ok({{"ns", s[3]}, {"user", user}, {"token", token::mint(settings->secret, user, ttl)}});
+  }
   if (s.size() == 5) {  // POST .../namespaces/NS/secret: rotate, the old secret kept for its grace
     if (m != "POST") return c.fail(errc::method_not_allowed, "use POST on " + c.target.path);
     return node_.rotate_secret(s[3], [reply = c.reply](result<settings_ptr> r) {

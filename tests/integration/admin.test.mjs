@@ -51,6 +51,34 @@ test('create, use, list, conflict, validation, delete', async () => {
   assert.equal((await api(node, 'POST', '/v1/push', { auth: { basic: `tenant1:${secret}` }, body: { to: { all: true }, data: 1 } })).status, 401);
 });
 
+test('a token minted for a user of a namespace, as `herald token` prints', async () => {
+  let r = await api(node, 'POST', '/v1/admin/namespaces/demo/token', { auth: admin, body: { user: 'minted', ttl: 600 } });
+  assert.equal(r.status, 200);
+  assert.equal(r.json.ns, 'demo');
+  assert.equal(r.json.user, 'minted');
+  const claims = JSON.parse(Buffer.from(r.json.token.split('.')[1], 'base64url'));
+  assert.equal(claims.sub, 'minted');
+  assert.ok(Math.abs(claims.exp - (Date.now() / 1000 + 600)) < 30, `exp ${claims.exp}`);
+  const c = await Client.open(node, { ns: 'demo', user: 'minted', token: r.json.token });
+  const ok = await api(node, 'POST', '/v1/push', { body: { to: { users: ['minted'] }, data: 'hi' } });
+  assert.equal(ok.json.sessions, 1);
+  assert.equal((await c.message()).data, 'hi');
+  c.close();
+  r = await api(node, 'POST', '/v1/admin/namespaces/demo/token', { auth: admin, body: { user: 'forever', ttl: 0 } });
+  assert.equal(JSON.parse(Buffer.from(r.json.token.split('.')[1], 'base64url')).exp, undefined);
+  // Bad input: each a 4xx with a JSON error.
+  for (const [body, status] of [[{}, 400], [{ user: '' }, 400], [{ user: 5 }, 400], [{ user: 'a\u0001b' }, 400], [{ user: 'x'.repeat(129) }, 400],
+    [{ user: 'u', ttl: -1 }, 400], [{ user: 'u', ttl: 1.5 }, 400], [{ user: 'u', ttl: 99999999 }, 400], [{ user: 'u', ttl: '60' }, 400]]) {
+    r = await api(node, 'POST', '/v1/admin/namespaces/demo/token', { auth: admin, body });
+    assert.equal(r.status, status, JSON.stringify(body));
+    assert.equal(r.json.error.code, 'bad_request');
+  }
+  assert.equal((await api(node, 'POST', '/v1/admin/namespaces/demo/token', { auth: admin, raw: '{"user":' })).status, 400);
+  assert.equal((await api(node, 'POST', '/v1/admin/namespaces/nope/token', { auth: admin, body: { user: 'u' } })).status, 404);
+  assert.equal((await api(node, 'GET', '/v1/admin/namespaces/demo/token', { auth: admin })).status, 405);
+  assert.equal((await api(node, 'POST', '/v1/admin/namespaces/demo/token', { auth: 'demo', body: { user: 'u' } })).status, 401);
+});
+
 test('namespaces made through the API survive a restart', async () => {
   // The node made and deleted namespaces at runtime: it still stops at once
   // (a spawn on a storage thread held CAF's logger and hung the stop).

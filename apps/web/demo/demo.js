@@ -95,10 +95,13 @@ function onMessage(m) {
     return render();
   }
   if (d.kind === 'read') { state.read.add(d.id); return render(); }
-  if (d.kind !== 'chat') return;
+  // Chat frames from the page, and anything a business system (from "api",
+  // e.g. the admin console) pushes: its text, or its JSON.
+  if (d.kind !== 'chat' && m.from !== 'api') return;
   const c = conversation(key, m.room ? 'room' : 'dm', m.room || m.from);
   if (c.messages.some((x) => x.id === m.id)) return;
-  const entry = { id: m.id, from: m.from, ts: m.ts, text: String(d.text ?? '') };
+  const text = typeof d.text === 'string' ? d.text : JSON.stringify(m.data);
+  const entry = { id: m.id, from: m.from, ts: m.ts, text };
   c.messages.push(entry);
   c.messages.sort((a, b) => a.ts - b.ts);
   state.typing.delete(key);

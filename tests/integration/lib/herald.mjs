@@ -94,12 +94,12 @@ export async function startNode({ extra = '', args = [], dataDir, name = 'n1', k
 
 // A cluster of nodes named `names` on 127.0.0.1 (each seeded with the
 // first), returned once every node sees all of them.
-export async function startCluster(names, { extra = '' } = {}) {
+export async function startCluster(names, { extra = '', args = [] } = {}) {
   const ports = [];
   for (const _ of names) ports.push(await freePort());
   const nodes = [];
   for (let i = 0; i < names.length; i++)
-    nodes.push(await startNode({ name: names[i], cluster: { port: ports[i], seeds: i ? [ports[0]] : [] }, extra }));
+    nodes.push(await startNode({ name: names[i], cluster: { port: ports[i], seeds: i ? [ports[0]] : [] }, extra, args }));
   try {
     for (const n of nodes)
       await until(async () => {
