@@ -16,6 +16,7 @@ id_source::id_source(std::string_view node_name) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%06x", h & 0xffffffu);
   tag_ = buf;
+  tag_bits_ = h & 0xffffffu;
 }
 
 namespace {
@@ -44,6 +45,31 @@ std::string format_id(uint64_t ms, std::string_view tag, uint64_t seq) {
   id += '-';
   id.append(q, seq_buf + sizeof seq_buf);
   return id;
+}
+
+std::string format_session_id(uint32_t tag, uint64_t ms, uint64_t seq) {
+  static const char abc[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-";
+  constexpr uint64_t epoch = 1704067200000;  // 2024-01-01 in ms
+  const uint64_t t = (ms - epoch) & ((uint64_t{1} << 40) - 1);
+  // 84 bits as 64 + 20: hi = tag(24) | t's top 40 bits, lo = seq(20).
+  const uint64_t hi = (uint64_t{tag & 0xffffffu} << 40) | t;
+  const uint64_t lo = seq & 0xfffff;
+  char out[15];
+  out[0] = 's';
+  // 14 digits of 6 bits, most significant first: hi gives 64 bits, lo 20.
+  for (int i = 0; i < 14; ++i) {
+    const int bit = 83 - 6 * i;  // the digit's top bit in the 84-bit value
+    uint64_t v;
+    if (bit - 5 >= 20) v = hi >> (bit - 5 - 20);
+    else if (bit < 20) v = lo >> (bit - 5);
+    else v = (hi << (20 - (bit - 5))) | (lo >> (bit - 5));
+    out[1 + i] = abc[v & 63];
+  }
+  return std::string(out, sizeof out);
+}
+
+std::string id_source::next_session() {
+  return format_session_id(tag_bits_, static_cast<uint64_t>(now_ms()), seq_.fetch_add(1, std::memory_order_relaxed));
 }
 
 std::string id_source::next() {

@@ -264,7 +264,7 @@ void http_session<Stream>::admit(const http::request<http::string_body>& req, co
   auto* slot = srv_.routes.admit().open_session(ns, ns_full);
   if (ns_full) return refuse({errc::rate_limited, "namespace " + ns + " is at its connection limit on this node"}, "ns_full");
   session_info info;
-  info.session = "s" + srv_.n.context()->ids->next();
+  info.session = srv_.n.context()->ids->next_session();
   info.user = std::move(who.user);
   info.client = std::move(client);
   info.node = srv_.n.context()->node_name;

@@ -173,7 +173,7 @@ void admit(const std::shared_ptr<eio_session>& eio, const std::string& nsp, toke
     return refuse(eio, nsp, {errc::rate_limited, "namespace " + ns + " is at its connection limit on this node"},
                   "ns_full");
   session_info info;
-  info.session = "s" + srv.n.context()->ids->next();
+  info.session = srv.n.context()->ids->next_session();
   info.user = std::move(who.user);
   info.client = std::move(client);
   info.node = srv.n.context()->node_name;
