@@ -45,6 +45,9 @@ test('the demo chat: rooms, typing, direct messages, read state, offline deliver
   let bob = await login(b, 'bob');
   await send(alice, 'hello lobby');
   await bob.waitForFunction(() => (window.demo.conversations.get('room:lobby')?.messages || []).some((m) => m.text === 'hello lobby'), { timeout: 10000 });
+  // The sender shows its own message when the publish is answered, which
+  // may come after the other side has it.
+  await alice.waitForFunction(() => (window.demo.conversations.get('room:lobby')?.messages || []).length > 0, { timeout: 10000 });
   assert.deepEqual(await texts(alice, 'room:lobby'), ['hello lobby']);
   // Typing (ttl 0) shows on the other side.
   await bob.type('#text', 'typ');
@@ -55,8 +58,13 @@ test('the demo chat: rooms, typing, direct messages, read state, offline deliver
   await alice.click('#dm-form button');
   await send(alice, 'just for you');
   await bob.waitForFunction(() => window.demo.conversations.get('dm:alice')?.unread === 1, { timeout: 10000 });
+  // Read state is the ack: delivered but unread, the receipt counts no ack.
+  const dmId = await alice.evaluate(() => window.demo.conversations.get('dm:bob').messages.at(-1).id);
+  const receipt = async () => (await api(node, 'GET', `/v1/messages/${dmId}`)).json;
+  assert.equal((await receipt()).acked, 0);
   await bob.evaluate(() => document.querySelector('#dm-list li').click());
   await alice.waitForFunction(() => document.querySelector('#messages .read') !== null, { timeout: 10000 });
+  await until(async () => (await receipt()).acked === 1, { what: 'the read message acked' });
   if (process.env.HERALD_SCREENSHOTS) {
     mkdirSync(process.env.HERALD_SCREENSHOTS, { recursive: true });
     await bob.evaluate(() => document.querySelector('#room-list li').click());

@@ -1,7 +1,9 @@
 // herald's demo chat, built on the SDK (/sdk/herald.js): rooms (client
 // publish), a typing indicator (ttl 0: live only), direct messages (durable:
 // they wait for an offline device), offline messages on reconnect, and
-// read state from acks (the reader tells the sender with a ttl-0 message).
+// read state from acks: a direct message is acked when it is read, so an
+// unread one comes back on the next connect and its receipt counts the
+// read; the reader tells the sender at that moment with a ttl-0 message.
 // Tokens come from this node's POST /demo/token ([node] demo_ns).
 import { HeraldClient } from '/sdk/herald.js';
 
@@ -78,17 +80,22 @@ function select(key) {
   $('text').focus();
 }
 
-// Read state: a direct message shown in the open conversation is read; the
-// sender hears of it live (ttl 0), like a typing indicator.
+// Read state: a direct message shown in the open conversation is read, and
+// only then acked; the sender hears of it live (ttl 0), like a typing
+// indicator.
 function markRead(m) {
   if (m.from === state.me || m.readSent) return;
   m.readSent = true;
+  state.client.ack(m.id);
   state.client.publish({ users: [m.from] }, { kind: 'read', id: m.id }, { ttl: 0 }).catch(() => {});
 }
 
 function onMessage(m) {
   const d = m.data || {};
   const key = m.room ? `room:${m.room}` : `dm:${m.from}`;
+  // Everything but a direct chat message is acked on arrival; that one when read.
+  const dm = !m.room && d.kind === 'chat';
+  if (!dm) state.client.ack(m.id);
   if (d.kind === 'typing') {
     if (Date.now() - m.ts < 5000) state.typing.set(key, { who: m.from, until: Date.now() + 3000 });
     setTimeout(render, 3100);
@@ -99,7 +106,8 @@ function onMessage(m) {
   // e.g. the admin console) pushes: its text, or its JSON.
   if (d.kind !== 'chat' && m.from !== 'api') return;
   const c = conversation(key, m.room ? 'room' : 'dm', m.room || m.from);
-  if (c.messages.some((x) => x.id === m.id)) return;
+  const known = c.messages.find((x) => x.id === m.id);
+  if (known) { if (known.readSent) state.client.ack(m.id); return; }
   const text = typeof d.text === 'string' ? d.text : JSON.stringify(m.data);
   const entry = { id: m.id, from: m.from, ts: m.ts, text };
   c.messages.push(entry);
@@ -118,6 +126,7 @@ async function enter(name, rooms) {
     token,
     getToken: () => mintToken(name),
     storage: localStorage,
+    autoAck: false,  // direct messages are acked when read (onMessage, markRead)
     clientKey: `herald.demo.${name}`,  // a device per user name in this browser: offline DMs follow it
   });
   state.client = client;
