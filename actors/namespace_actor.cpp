@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/namespace_home.hpp"
+#include "actors/namespace_queries.hpp"
 #include "actors/webhook_actor.hpp"
 #include "actors/webhooks.hpp"
 #include "storage/store.hpp"
@@ -14,69 +15,17 @@ namespace herald {
 
 namespace {
 using namespace ns_home;
+using namespace ns_queries;
 
-// The devices of a prune, read from the store's reader thread.
-struct prune_read {
-  uint64_t token = 0;
-  std::vector<std::pair<std::string, std::string>> devices;  // (user, device)
-  std::string failure;
-};
-// A receipt read from the store's reader thread.
-struct receipt_read {
-  uint64_t token = 0;
-  receipt_counts counts;
-  std::string failure;
-};
 // A deleted namespace's actor has answered errors long enough.
 struct retired {};
 }  // namespace
 }  // namespace herald
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::receipt_read)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::prune_read)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::retired)
 
 namespace herald {
 namespace {
-
-// Gathers the uint64 outcomes of several requests into one answer: their
-// sum, or the first failure.
-struct gather {
-  answer_ptr ans;
-  size_t remaining = 0;
-  uint64_t total = 0;
-  std::optional<error> failed;
-
-  void add(uint64_t n) {
-    total += n;
-    finish_one();
-  }
-  void fail(error e) {
-    if (!failed) failed = std::move(e);
-    finish_one();
-  }
-  void finish_one() {
-    if (--remaining > 0) return;
-    if (failed) ans->give(*failed);
-    else ans->give(total);
-  }
-};
-using gather_ptr = std::shared_ptr<gather>;
-
-gather_ptr make_gather(size_t n, answer_ptr ans) {
-  auto g = std::make_shared<gather>();
-  g->ans = std::move(ans);
-  g->remaining = n;
-  if (n == 0) g->ans->give(uint64_t{0});
-  return g;
-}
-
-// Asks `dest` for a uint64 and feeds the outcome into `g`.
-template <class I, class T>
-void ask_into(self_ptr self, const gather_ptr& g, const handle<I>& dest, T m) {
-  ask(self, dest, self->state.ctx->ask_timeout, std::move(m))
-    .then([g](uint64_t n) { g->add(n); }, [g](caf::error& e) { g->fail(from_caf(e)); });
-}
 
 // Queues the receipt counts of n live deliveries of `id` and answers n at
 // once, as a live-only push to a user does (actors/user_actor.cpp): a
@@ -230,112 +179,6 @@ void drop_session(self_ptr self, const caf::actor_addr& who, const std::string& 
     return session_fields(s->info, node) + R"(,"code":)" + std::to_string(code) + R"(,"reason":)" +
            wire::quote(close_reason(code));
   });
-}
-
-// Asks the namespace actor of every node (this one too) and gives `ans`
-// the sum; a node that does not answer fails the whole (its share would be
-// missing).
-template <class T, class Req, class Add>
-void ask_everywhere(self_ptr self, const Req& req, answer_of<T> ans, Add add) {
-  auto nodes = as_namespaces(self->state.ctx->dir->everywhere(self->state.ns));
-  struct acc {
-    T sum;
-    size_t left;
-    std::optional<error> failed;
-  };
-  auto a = std::make_shared<acc>(acc{{}, nodes.size(), {}});
-  if (nodes.empty()) return void(ans->give(a->sum));
-  auto finish = [a, ans] {
-    if (--a->left > 0) return;
-    if (a->failed) ans->give(*a->failed);
-    else ans->give(a->sum);
-  };
-  for (auto& n : nodes)
-    ask(self, n, self->state.ctx->ask_timeout, req)
-      .then(
-        [a, add, finish](T& v) {
-          add(a->sum, v);
-          finish();
-        },
-        [a, finish](caf::error& e) {
-          if (!a->failed) a->failed = error{errc::unavailable, "a node did not answer: " + from_caf(e).message};
-          finish();
-        });
-}
-
-// This node's share of the namespace's numbers.
-ns_stats share(self_ptr self) {
-  auto& st = self->state;
-  auto now = now_ms();
-  return ns_stats{st.hub.size(), st.home.users_online(), st.home.rooms_active(),
-                  st.hub.published(now), st.hub.delivered(now), st.hub.acked(now)};
-}
-
-void add_receipt(receipt_counts& x, const receipt_counts& y) {
-  x.found |= y.found;
-  x.sent += y.sent;
-  x.acked += y.acked;
-}
-
-void read_receipt(self_ptr self, const std::string& id) {
-  auto& st = self->state;
-  auto token = ++st.next_read;
-  st.reading.emplace(token, self->make_response_promise<receipt_counts>());
-  auto* store = st.ctx->store;
-  caf::actor me{self};
-  // Behind the writes queued so far: a live-only push answers before its
-  // receipt counts are written (actors/user_actor.cpp), and a receipt
-  // asked for after that answer must count it.
-  store->read_after_writes([store, me, token, ns = st.ns, id] {
-    auto r = store->receipt(ns, id);
-    receipt_counts out;
-    if (r && r.value()) out = {true, r.value()->sent, r.value()->acked};
-    caf::anon_send(me, receipt_read{token, out, r ? std::string{} : r.err().message});
-  });
-}
-
-void finish_read(self_ptr self, receipt_read& r) {
-  auto& reading = self->state.reading;
-  auto i = reading.find(r.token);
-  if (i == reading.end()) return;
-  if (r.failure.empty()) i->second.deliver(r.counts);
-  else i->second.deliver(to_caf(from_store(storage::failure{storage::fault::io, r.failure})));
-  reading.erase(i);
-}
-
-// This node's share of a prune: the idle devices of users homed here, each
-// forgotten by its user's actor (which keeps a connected one).
-void start_prune(self_ptr self, const prune_request& m) {
-  auto& st = self->state;
-  auto token = ++st.next_read;
-  st.reading.emplace(token, self->make_response_promise<uint64_t>());
-  auto* store = st.ctx->store;
-  caf::actor me{self};
-  store->read_after_writes([store, me, token, ns = st.ns, before = m.before_ms] {
-    auto r = store->idle_devices(ns, before);
-    prune_read out{token, {}, {}};
-    if (r) out.devices = std::move(r.value());
-    else out.failure = r.err().message;
-    caf::anon_send(me, std::move(out));
-  });
-}
-
-void finish_prune(self_ptr self, prune_read& r) {
-  auto& st = self->state;
-  auto i = st.reading.find(r.token);
-  if (i == st.reading.end()) return;
-  auto rp = i->second;
-  st.reading.erase(i);
-  if (!r.failure.empty()) return void(rp.deliver(to_caf(from_store(storage::failure{storage::fault::io, r.failure}))));
-  std::vector<std::pair<std::string, std::string>> mine;
-  for (auto& d : r.devices)
-    if (!owner_elsewhere(self, key_kind::user, d.first)) mine.push_back(std::move(d));
-  auto g = make_gather(mine.size(), std::make_shared<answer>([rp](result<uint64_t> n) mutable {
-    if (n) rp.deliver(n.value());
-    else rp.deliver(to_caf(n.err()));
-  }));
-  for (auto& [user, device] : mine)
-    ask_into(self, g, activate<key_kind::user>(self, user), u_forget_device{user, device, true, {}});
 }
 
 // The namespace was deleted: its sessions are closed and its user and room
