@@ -3,12 +3,20 @@
 # herald in build-asan/: any report fails the run. Usage:
 #   scripts/sanitize.sh            # address + undefined
 #   SAN=thread scripts/sanitize.sh [ctest -R regex]   # TSan, e.g. the socket/actor bridge tests
+# TSan builds against a CAF built with TSan from Debian's own source of
+# libcaf-dev (scripts/tsan-caf.sh): an uninstrumented CAF makes every
+# message hand-over look like a race.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --with-test-tools
 san=${SAN:-address,undefined}
 dir=build-${san//,/-}
-cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+caf=()
+if [ "$san" = thread ]; then
+  prefix=$(bash scripts/tsan-caf.sh)
+  caf=(-DCAF_INCLUDE_DIR="$prefix/include" -DCAF_CORE="$prefix/lib/libcaf_core.so" -DCAF_IO="$prefix/lib/libcaf_io.so")
+fi
+cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${caf[@]}" \
   -DCMAKE_CXX_FLAGS="-fsanitize=$san -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=$san" >/dev/null
 cmake --build "$dir" -j"$(nproc)"
