@@ -27,7 +27,7 @@ cmake --build "$dir" -j"$(nproc)"
 # tests that bound server RSS would read as a leak.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leaks=1:quarantine_size_mb=16}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp}
 cd "$dir"
 if [ $# -gt 0 ]; then ctest --output-on-failure -j"$(nproc)" --timeout 600 -R "$1"
 else ctest --output-on-failure -j"$(nproc)" --timeout 600; fi
