@@ -223,8 +223,15 @@ test('after a node restart the client reconnects by itself and gets what it had 
   try {
     const p1 = await push(n, { to: { users: ['phoenix'] }, data: { n: 1 }, ttl: 600 });
     await sioNext(s, 'message', (m) => m.data?.n === 1);  // received, not acked
-    const back = new Promise((ok) => s.io.once('reconnect', ok));
+    const back = new Promise((ok, fail) => {
+      const t = setTimeout(() => fail(new Error('no reconnect within 20 s')), 20000);
+      s.io.once('reconnect', () => { clearTimeout(t); ok(); });
+    });
+    // Down long enough that the client's first attempt fails: it must keep
+    // trying (a connect_error handler left by lib/sio.mjs closed it here).
+    const failed = new Promise((ok) => s.io.once('reconnect_error', ok));
     await n.stop();
+    await Promise.race([failed, new Promise((ok) => setTimeout(ok, 10000))]);
     n = await start({ port, dataDir, keepData: true, name: 'restart' });
     await back;
     const again = await sioNext(s, 'message', (m) => m.data?.n === 1, 10000);

@@ -11,10 +11,16 @@ export function sioConnect(node, { ns = 'demo', user = 'u1', client, token, auth
   const s = io(`${url ?? node.base}/${ns}`, { path, auth: a, query, transports, upgrade, reconnection, forceNew, timeout });
   s.got = [];
   s.onAny((event, ...args) => s.got.push({ event, args }));
+  // Each handler goes with the other: a connect_error handler left behind
+  // would close the socket at a later reconnection's first failed attempt
+  // (the Manager's errors reach a disconnected socket as connect_error).
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => { s.close(); reject(new Error('no connect within ' + timeout + ' ms')); }, timeout + 500);
-    s.once('connect', () => { clearTimeout(t); resolve(s); });
-    s.once('connect_error', (e) => { clearTimeout(t); s.close(); reject(e); });
+    const t = setTimeout(() => { done(); s.close(); reject(new Error('no connect within ' + timeout + ' ms')); }, timeout + 500);
+    const ok = () => { done(); resolve(s); };
+    const fail = (e) => { done(); s.close(); reject(e); };
+    const done = () => { clearTimeout(t); s.off('connect', ok); s.off('connect_error', fail); };
+    s.once('connect', ok);
+    s.once('connect_error', fail);
   });
 }
 
