@@ -179,6 +179,7 @@ for run in $(seq "$runs"); do
         done ;;
       p2p)
         for srv in herald socketio nchan nats; do
+          case " $servers " in *" $srv "*) ;; *) continue ;; esac  # SERVERS picks here too
           port=$((port + 1)); on_server $srv $port
           measure p2p $srv "$run" --port $port $(peer_args $srv $port) --conns 10000 --mode users --rate 0 --duration 10 --publishers 64
           if [ $srv = herald ]; then
