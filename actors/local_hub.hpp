@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "actors/connection.hpp"
+#include "actors/room_set.hpp"
 #include "actors/types.hpp"
 #include "actors/window_counter.hpp"
 
@@ -27,7 +28,7 @@ class local_hub {
     session_info info;
     handle<session_interface> actor;
     connection_ptr conn;
-    std::unordered_set<std::string> rooms;
+    room_set rooms;
   };
 
   // `stats` may be null (tests).

@@ -22,13 +22,13 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "actors/answer.hpp"
 #include "actors/context.hpp"
 #include "actors/inline_actor.hpp"
 #include "actors/protocol.hpp"
+#include "actors/room_set.hpp"
 
 namespace herald {
 
@@ -69,7 +69,7 @@ class session_actor final : public inline_actor {
   connection_ptr conn_;
   ns_handle local_ns_;
   context_ptr ctx_;
-  std::unordered_set<std::string> rooms_;
+  room_set rooms_;
   bool attached_ = false;
   token_grant grant_;
   // Frames before the attach answer, or while a join waits for its checks.
