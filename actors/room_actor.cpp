@@ -58,9 +58,9 @@ void remove_member(self_ptr self, const std::string& session) {
   auto& s = self->state;
   auto i = s.members.find(session);
   if (i == s.members.end()) return;
-  auto user = i->second.info.user;
+  auto user = i->second.user;
   auto n = s.nodes.find(i->second.node_ns);
-  if (n != s.nodes.end() && --n->second == 0) {
+  if (n != s.nodes.end() && --n->second.members == 0) {
     if (watched(self, n->first)) self->demonitor(n->first.raw());
     s.nodes.erase(n);
   }
@@ -195,9 +195,14 @@ caf::behavior running(self_ptr self) {
       auto id = m.ref.info.session;
       auto node_ns = m.ref.node_ns;
       if (!s.members.count(id)) {
-        if (s.nodes[node_ns]++ == 0 && watched(self, node_ns)) self->monitor(node_ns.raw());
+        auto& node = s.nodes[node_ns];
+        if (node.members++ == 0) {
+          node.name = m.ref.info.node;
+          if (watched(self, node_ns)) self->monitor(node_ns.raw());
+        }
         auto user = m.ref.info.user;
-        s.members.emplace(id, std::move(m.ref));
+        s.members.emplace(id, room_member{std::move(m.ref.info.user), std::move(m.ref.info.client), m.ref.info.since,
+                                          node_ns});
         tell_presence(self, "join", user, id);
         if (s.members.size() == 1) tell(self, s.parent, key_online{key_kind::room, s.room, true});
       }
@@ -218,8 +223,14 @@ caf::behavior running(self_ptr self) {
     [self](r_publish& m) { return publish_here(self, m); },
     [self](r_info& m) {
       ++self->state.seen;
+      auto& s = self->state;
       std::vector<session_info> out;
-      for (auto& kv : self->state.members) out.push_back(kv.second.info);
+      out.reserve(s.members.size());
+      for (auto& [id, mem] : s.members) {
+        auto n = s.nodes.find(mem.node_ns);
+        out.push_back(session_info{id, mem.user, mem.client, n == s.nodes.end() ? std::string{} : n->second.name,
+                                   mem.since});
+      }
       return respond(m, std::move(out));
     },
     [self](r_history& m) {
@@ -290,8 +301,8 @@ caf::behavior room_actor(self_ptr self, std::string ns, std::string room, handle
   // A node's namespace actor going away takes its members with it.
   self->set_down_handler([self](caf::down_msg& dm) {
     std::vector<std::string> gone;
-    for (auto& [id, ref] : self->state.members)
-      if (ref.node_ns.address() == dm.source) gone.push_back(id);
+    for (auto& [id, mem] : self->state.members)
+      if (mem.node_ns.address() == dm.source) gone.push_back(id);
     for (auto& id : gone) remove_member(self, id);
   });
   self->set_default_handler(caf::skip);

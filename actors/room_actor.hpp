@@ -23,12 +23,26 @@
 
 namespace herald {
 
+// A member as the room needs it: who (presence, GET /v1/rooms/{room})
+// and the node whose namespace actor writes its frames. Not the whole
+// session_ref: its session actor is never addressed from here, and its
+// node's name is kept once per node.
+struct room_member {
+  std::string user, client;
+  int64_t since = 0;
+  handle<fanout_interface> node_ns;
+};
+struct room_node {
+  size_t members = 0;
+  std::string name;
+};
+
 struct room_state {
   std::string ns, room;
   handle<parent_interface> parent;
   context_ptr ctx;
-  std::unordered_map<std::string, session_ref> members;  // by session id
-  std::map<handle<fanout_interface>, size_t> nodes;                    // node namespace actor -> members there
+  std::unordered_map<std::string, room_member> members;  // by session id
+  std::map<handle<fanout_interface>, room_node> nodes;     // node namespace actor -> its members here
   std::deque<std::pair<uint64_t, message>> history;  // (seq, message), oldest first
   uint64_t last_seq = 0;
   pending_commits waiting;  // publish answers waiting for the history write

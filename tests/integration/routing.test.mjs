@@ -81,6 +81,10 @@ test('a room with members on all three nodes: each gets each message once, one f
   assert.equal((await sum(/^herald_room_fanout_messages_total (\d+)/m)) - fanBefore, 15);
   assert.equal((await sum(/^herald_internode_messages_total\{kind="room"\} (\d+)/m)) - interBefore, 10);
   for (const n of nodes) assert.equal((await api(n, 'GET', `/v1/rooms/${room}`)).json.members, 3);
+  // Each member as the room lists it: its session, user and node.
+  const listed = (await api(nodes[2], 'GET', `/v1/rooms/${room}`)).json.sessions
+    .map((s) => `${s.session} ${s.user} ${s.node}`).sort();
+  assert.deepEqual(listed, members.map((m, i) => `${m.welcome.session} tri-${i} ${NAMES[i]}`).sort());
   // Client publish across nodes: no echo to the sender, once to the others.
   const rep = await members[1].request({ type: 'publish', to: { rooms: [room] }, data: 'hi' });
   assert.equal(rep.ok, true);
