@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNode, freePort, Client, push, api, until, jwt, metric } from './lib/herald.mjs';
+import { startNode, freePort, Client, push, api, until, jwt, metric, namespacesAnnounced } from './lib/herald.mjs';
 import { userHomedOn, roomHomedOn } from './lib/ring.mjs';
 
 const NAMES = ['ra', 'rb', 'rc'];
@@ -21,6 +21,7 @@ before(async () => {
   const c = await startNode({ name: 'rc', cluster: { port: ports[2], seeds: [ports[1]] } });
   nodes = [a, b, c];
   for (const n of nodes) await until(async () => (await clusterNames(n)) === 'ra,rb,rc', { timeout: 10000, what: 'membership' });
+  await namespacesAnnounced(nodes, NAMES);
 });
 after(async () => {
   await Promise.all(nodes.map((n) => n.stop()));

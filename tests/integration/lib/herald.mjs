@@ -92,8 +92,22 @@ export async function startNode({ extra = '', args = [], dataDir, name = 'n1', k
   return ready ? node.ready() : node;
 }
 
+// /v1/cluster lists a member before its namespace actors are announced,
+// and until they are a node serves that member's keys itself
+// (cluster_directory::home). Waits until every node reaches namespace `ns`
+// on all of `names` (GET /v1/stats?nodes=1 asks each node's actor).
+export async function namespacesAnnounced(nodes, names, { ns = 'demo', timeout = 10000 } = {}) {
+  const want = [...names].sort().join(',');
+  for (const n of nodes)
+    await until(async () => {
+      const r = await api(n, 'GET', '/v1/stats?nodes=1', { auth: ns });
+      return r.status === 200 && r.json.nodes.map((x) => x.node).sort().join(',') === want;
+    }, { timeout, what: `${n.name} to reach ${ns} on ${want}` });
+}
+
 // A cluster of nodes named `names` on 127.0.0.1 (each seeded with the
-// first), returned once every node sees all of them.
+// first), returned once every node sees all of them and their namespace
+// actors.
 export async function startCluster(names, { extra = '', args = [] } = {}) {
   const ports = [];
   for (const _ of names) ports.push(await freePort());
@@ -106,6 +120,7 @@ export async function startCluster(names, { extra = '', args = [] } = {}) {
         const r = await fetch(`${n.base}/v1/cluster`, { headers: { authorization: 'Bearer admin-token' } });
         return r.ok && (await r.json()).nodes.length === names.length;
       }, { timeout: 10000, what: `${n.name} to see ${names.length} nodes` });
+    await namespacesAnnounced(nodes, names);
   } catch (e) {
     await Promise.all(nodes.map((n) => n.stop()));
     throw e;
