@@ -30,6 +30,23 @@ char* read_buffer() {
 }
 constexpr size_t read_buffer_size = 64 * 1024;
 
+// A write's vectors (frames, headers, buffers) belong to a session only
+// while its write waits for room; a write that completes gives them back
+// to its thread's spare set, which the next session's write takes. So an
+// idle connection, or one whose writes complete at once, holds none, and
+// a fan-out reuses one set per thread without allocating.
+struct write_vectors {
+  std::vector<send_queue::frame> batch;
+  std::vector<uint8_t> headers;
+  std::vector<net::const_buffer> bufs;
+};
+write_vectors& spare_vectors() {
+  thread_local write_vectors v;
+  return v;
+}
+// A session's own grew large in one stuck write: freed, not kept.
+constexpr size_t max_spare_frames = 64;
+
 // The unwritten buffers [from, to) as a buffer sequence for write_some.
 struct buffer_range {
   const net::const_buffer* from;
@@ -233,10 +250,32 @@ void ws_session::flush() {
   if (!writing_) write_batch();
 }
 
+void ws_session::borrow_vectors() {
+  auto& v = spare_vectors();
+  if (batch_.capacity() == 0) batch_.swap(v.batch);
+  if (headers_.capacity() == 0) headers_.swap(v.headers);
+  if (bufs_.capacity() == 0) bufs_.swap(v.bufs);
+}
+
+void ws_session::return_vectors() {
+  batch_.clear();
+  bufs_.clear();
+  auto& v = spare_vectors();
+  if (batch_.capacity() <= max_spare_frames && v.batch.capacity() < batch_.capacity()) {
+    v.batch.swap(batch_);
+    v.headers.swap(headers_);
+    v.bufs.swap(bufs_);
+  }
+  std::vector<out_frame>().swap(batch_);
+  std::vector<uint8_t>().swap(headers_);
+  std::vector<net::const_buffer>().swap(bufs_);
+}
+
 void ws_session::write_batch() {
   if (closed_ || close_sent_) return;
+  borrow_vectors();
   queue_.take(max_batch, batch_);
-  if (batch_.empty()) return;
+  if (batch_.empty()) return return_vectors();
   headers_.resize(batch_.size() * ws::max_header);
   bufs_.clear();
   bufs_.reserve(batch_.size() * 2);
@@ -284,12 +323,7 @@ void ws_session::written() {
   writing_ = false;
   bool had_close = false;
   for (auto& f : batch_) had_close |= f.op == ws::op_close;
-  batch_.clear();
-  if (batch_.capacity() > 64) {
-    std::vector<out_frame>().swap(batch_);
-    std::vector<uint8_t>().swap(headers_);
-    std::vector<net::const_buffer>().swap(bufs_);
-  }
+  return_vectors();
   if (had_close) {
     close_sent_ = true;
     // Answering the peer's close: done. After a protocol error (a frame

@@ -113,6 +113,10 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   send_queue queue_;
 
   // Executor-only.
+  // A write's vectors: borrowed from the thread's spare set for a write
+  // and given back when it completes (net/ws_session.cpp).
+  void borrow_vectors();
+  void return_vectors();
   std::vector<out_frame> batch_;                  // being written
   std::vector<uint8_t> headers_;                  // their headers
   std::vector<boost::asio::const_buffer> bufs_;   // what is left to write
