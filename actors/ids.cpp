@@ -51,20 +51,14 @@ std::string format_session_id(uint32_t tag, uint64_t ms, uint64_t seq) {
   static const char abc[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-";
   constexpr uint64_t epoch = 1704067200000;  // 2024-01-01 in ms
   const uint64_t t = (ms - epoch) & ((uint64_t{1} << 40) - 1);
-  // 84 bits as 64 + 20: hi = tag(24) | t's top 40 bits, lo = seq(20).
-  const uint64_t hi = (uint64_t{tag & 0xffffffu} << 40) | t;
-  const uint64_t lo = seq & 0xfffff;
+  // The 84 bits tag(24) | t(40) | seq(20), cut where the digits fall:
+  // the first 60 bits are 10 digits, the last 24 four.
+  const uint64_t hi = (uint64_t{tag & 0xffffffu} << 36) | (t >> 4);
+  const uint64_t lo = ((t & 0xf) << 20) | (seq & 0xfffff);
   char out[15];
   out[0] = 's';
-  // 14 digits of 6 bits, most significant first: hi gives 64 bits, lo 20.
-  for (int i = 0; i < 14; ++i) {
-    const int bit = 83 - 6 * i;  // the digit's top bit in the 84-bit value
-    uint64_t v;
-    if (bit - 5 >= 20) v = hi >> (bit - 5 - 20);
-    else if (bit < 20) v = lo >> (bit - 5);
-    else v = (hi << (20 - (bit - 5))) | (lo >> (bit - 5));
-    out[1 + i] = abc[v & 63];
-  }
+  for (int i = 0; i < 10; ++i) out[1 + i] = abc[(hi >> (54 - 6 * i)) & 63];
+  for (int i = 0; i < 4; ++i) out[11 + i] = abc[(lo >> (18 - 6 * i)) & 63];
   return std::string(out, sizeof out);
 }
 

@@ -30,6 +30,7 @@ class id_source {
   explicit id_source(std::string_view node_name);
   // A message (or event) id, ordered by time.
   std::string next();
+  // A session id (format_session_id).
   std::string next_session();
   const std::string& tag() const { return tag_; }
 
