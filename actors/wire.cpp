@@ -190,6 +190,14 @@ std::string welcome(std::string_view session, std::string_view user, std::string
   return s;
 }
 
+client_frame granted_join(std::vector<std::string> rooms) {
+  client_frame f;
+  f.type = kind::join;
+  f.rooms = std::move(rooms);
+  f.granted = true;
+  return f;
+}
+
 std::string pong() { return R"({"type":"pong"})"; }
 
 std::string presence(std::string_view room, std::string_view event, std::string_view user, std::string_view session) {

@@ -43,6 +43,11 @@ struct parsed {
 // max_list bounds every array in a frame (rooms, users, ids).
 parsed parse_client_frame(std::string_view text, size_t max_list);
 
+// The join of the connect callback's rooms, which a session makes before
+// any frame of its client (native or Socket.IO), without the room policy's
+// check: the callback allowed them.
+client_frame granted_join(std::vector<std::string> rooms);
+
 std::string welcome(std::string_view session, std::string_view user, std::string_view node,
                     int heartbeat);
 std::string pong();

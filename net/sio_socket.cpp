@@ -55,14 +55,7 @@ bool sio_socket::start(const std::string& ns, session_info info, token_grant gra
     std::lock_guard lock(mtx_);
     actor_ = actor;
   }
-  if (!rooms.empty()) {
-    // The connect callback's rooms: joined before any event of the client.
-    wire::client_frame f;
-    f.type = wire::kind::join;
-    f.rooms = std::move(rooms);
-    f.granted = true;
-    tell(actor, std::move(f));
-  }
+  if (!rooms.empty()) tell(actor, wire::granted_join(std::move(rooms)));
   if (expires) expire_at(expires);
   return true;
 }

@@ -72,14 +72,7 @@ void ws_session::start(const std::string& ns, session_info info, const std::stri
   auto expires_ms = grant.expires_ms;
   actor_ = srv_.n.spawn_session(ns, std::move(info), shared_from_this(), std::move(grant), std::move(device));
   if (!actor_) return begin_close(close_code::going_away, "namespace is gone");
-  if (!join_rooms.empty()) {
-    // The connect callback's rooms: joined before any frame of the client.
-    wire::client_frame f;
-    f.type = wire::kind::join;
-    f.rooms = std::move(join_rooms);
-    f.granted = true;
-    tell(actor_, std::move(f));
-  }
+  if (!join_rooms.empty()) tell(actor_, wire::granted_join(std::move(join_rooms)));
   arm_expiry(expires_ms);
   last_seen_ = clock::now();
   {

@@ -137,3 +137,11 @@ TEST_CASE("refresh frames carry their token and need one") {
   auto big = std::string(R"({"type":"refresh","token":")") + std::string(9000, 'a') + R"(","id":1})";
   CHECK(wire::parse_client_frame(big, 100).failure);
 }
+
+TEST_CASE("granted_join is a join of the callback's rooms that skips the room policy") {
+  auto f = wire::granted_join({"a", "b"});
+  CHECK(f.type == wire::kind::join);
+  CHECK(f.rooms == std::vector<std::string>{"a", "b"});
+  CHECK(f.granted);
+  CHECK(f.req_id.empty());  // no reply is asked for
+}
