@@ -31,8 +31,8 @@ EOF
     -o APT::Get::List-Cleanup=0 >&2
   command -v dpkg-source >/dev/null || apt-get install -y --no-install-recommends dpkg-dev >&2
   # Only the upstream tarball is needed (Debian's patches touch packaging
-# and one header, patched below):
-  # a missing debian.tar.xz on the mirror does not stop the build.
+  # and one header, patched below): a missing debian.tar.xz on the mirror
+  # does not stop the build.
   (cd "$root/src" && apt-get source --download-only "actor-framework=$version-2.1" >&2) || true
   [ -f "$tarball" ] || { echo "tsan-caf: could not fetch $tarball from Debian's source archive" >&2; exit 1; }
   want=$(awk '/^Checksums-Sha256:/{f=1;next} f&&/orig.tar.gz/{print $1; exit}' "$root/src"/actor-framework_*.dsc)

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startNode, freePort, api, until } from './lib/herald.mjs';
+import { startNode, freePort, api, until, namespacesAnnounced } from './lib/herald.mjs';
 import { userHomedOn } from './lib/ring.mjs';
 
 const names = async (node) => {
@@ -101,12 +101,10 @@ test('a push to a user whose home node froze is answered with an error at the de
   const b = await startNode({ name: 'fb', cluster: { port: cb, seeds: [ca] } });
   try {
     for (const n of [a, b]) await until(async () => (await names(n)) === 'fa,fb', { timeout: 10000, what: `${n.name} to see both` });
-    // A member is listed before its namespace actors are announced, and
-    // until then fa serves fb's users itself (cluster_directory::home): wait
-    // until fa reaches fb's namespace actor, or the push below is answered
-    // by fa (it was, 200 with 0 sessions, in one CI run).
-    const share = async () => (await api(a, 'GET', '/v1/stats?nodes=1')).json?.nodes?.map((x) => x.node).sort().join(',');
-    await until(async () => (await share()) === 'fa,fb', { timeout: 10000, what: "fa to know fb's namespace actor" });
+    // Until fa reaches fb's namespace actor it serves fb's users itself, and
+    // the push below would be answered by fa (it was, 200 with 0 sessions,
+    // in one CI run).
+    await namespacesAnnounced([a, b], ['fa', 'fb']);
     const user = userHomedOn(['fa', 'fb'], 'fb', 'frozen-');
     assert.equal((await api(a, 'POST', '/v1/push', { body: { to: { users: [user] }, data: 'warm' } })).status, 200);
     b.proc.kill('SIGSTOP');
