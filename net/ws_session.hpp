@@ -92,6 +92,9 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   void teardown(uint16_t code);
   void send_text(std::string text);
   void overflowed();
+  // For the log: the session actor's id, or "eio" for an Engine.IO
+  // transport (no copy of the session id per connection).
+  std::string log_name() const;
   // One more frame from the peer: false beyond limits.frame_rate a second.
   bool frame_allowed();
 
@@ -104,7 +107,6 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   boost::asio::ip::tcp::socket socket_;
   ssl_ptr ssl_;
   server_state& srv_;
-  std::string session_id_;  // for the log
   herald::handle<session_interface> actor_;  // herald::, since handle() is a member
   std::shared_ptr<eio_link> eio_;  // an Engine.IO transport's session (or bridge), until the end
   ws::reader reader_;

@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 #include <caf/all.hpp>
+#include <spdlog/spdlog.h>
 
 #include "net/eio_session.hpp"
 
@@ -32,7 +33,6 @@ void ws_session::answer_upgrade(const boost::beast::http::request<boost::beast::
 void ws_session::run(const boost::beast::http::request<boost::beast::http::string_body>& req, std::string ns,
                      session_info info, std::string early, std::atomic<uint32_t>* ns_slot, token_grant grant,
                      std::vector<std::string> join_rooms, storage::device_record device) {
-  session_id_ = info.session;
   ns_slot_ = ns_slot;
   srv_.sessions.fetch_add(1);
   // The namespace and the session's info go to its actor; held here only
@@ -49,7 +49,7 @@ void ws_session::run_eio(const boost::beast::http::request<boost::beast::http::s
                          std::shared_ptr<eio_link> eio, const std::string& id, std::string early,
                          std::string first) {
   eio_ = std::move(eio);
-  session_id_ = "eio:" + id;
+  spdlog::debug("eio {}: WebSocket transport", id);
   answer_upgrade(req, [self = shared_from_this(), early = std::move(early), first = std::move(first)](bool ok) mutable {
     if (!ok) return self->teardown(1006);
     boost::system::error_code ec;
