@@ -33,42 +33,55 @@ std::optional<bool> home_registry::ended(key_kind kind, const std::string& key, 
 }
 
 size_t home_registry::park(const std::string& user, session_ref ref) {
-  auto& list = dormant_[user];
-  for (auto& r : list)
-    if (r.info.session == ref.info.session) return list.size();
-  list.push_back(std::move(ref));
-  if (online_users_.insert(user).second && on_presence) on_presence(user, true);
-  return list.size();
+  auto id = ref.info.session;
+  return park(user, std::move(id), std::make_unique<session_ref>(std::move(ref)));
 }
 
-std::vector<session_ref> home_registry::unpark(const std::string& user) {
-  auto d = dormant_.find(user);
-  if (d == dormant_.end()) return {};
-  auto out = std::move(d->second);
-  dormant_.erase(d);
+size_t home_registry::park_local(const std::string& user, std::string session) {
+  return park(user, std::move(session), nullptr);
+}
+
+size_t home_registry::park(const std::string& user, std::string session, std::unique_ptr<session_ref> remote) {
+  auto& u = homed_users_[user];
+  for (auto& p : u.parked)
+    if (p.session == session) return u.parked.size();
+  u.parked.push_back(parked_entry{std::move(session), std::move(remote)});
+  if (!u.online) set_user_online(user, true, false);
+  return u.parked.size();
+}
+
+home_registry::parked_sessions home_registry::unpark(const std::string& user) {
+  parked_sessions out;
+  auto u = homed_users_.find(user);
+  if (u == homed_users_.end()) return out;
+  for (auto& p : u->second.parked) {
+    if (p.remote) out.remote.push_back(std::move(*p.remote));
+    else out.local.push_back(std::move(p.session));
+  }
+  // Online still: the user's actor reports its presence from now on.
+  std::vector<parked_entry>().swap(u->second.parked);
+  if (!u->second.online) homed_users_.erase(u);
   return out;
 }
 
 void home_registry::forget(const std::string& user, const std::string& session) {
-  auto d = dormant_.find(user);
-  if (d == dormant_.end()) return;
-  auto& list = d->second;
-  list.erase(std::remove_if(list.begin(), list.end(), [&](const session_ref& r) { return r.info.session == session; }),
+  auto u = homed_users_.find(user);
+  if (u == homed_users_.end() || u->second.parked.empty()) return;
+  auto& list = u->second.parked;
+  list.erase(std::remove_if(list.begin(), list.end(), [&](const parked_entry& p) { return p.session == session; }),
              list.end());
-  if (!list.empty()) return;
-  dormant_.erase(d);
-  if (online_users_.erase(user) && on_presence) on_presence(user, false);
+  if (list.empty()) set_user_online(user, false, false);
 }
 
 size_t home_registry::parked(const std::string& user) const {
-  auto d = dormant_.find(user);
-  return d == dormant_.end() ? 0 : d->second.size();
+  auto u = homed_users_.find(user);
+  return u == homed_users_.end() ? 0 : u->second.parked.size();
 }
 
 std::vector<std::string> home_registry::dormant_users() const {
   std::vector<std::string> out;
-  out.reserve(dormant_.size());
-  for (auto& kv : dormant_) out.push_back(kv.first);
+  for (auto& [user, u] : homed_users_)
+    if (!u.parked.empty()) out.push_back(user);
   return out;
 }
 
@@ -87,9 +100,19 @@ std::optional<home_registry::pending_attach> home_registry::checked(uint64_t tok
 }
 
 void home_registry::set_online(key_kind kind, const std::string& key, bool on, bool moved) {
-  auto& set = kind == key_kind::user ? online_users_ : active_rooms_;
-  bool changed = on ? set.insert(key).second : set.erase(key) > 0;
-  if (changed && kind == key_kind::user && !moved && on_presence) on_presence(key, on);
+  if (kind == key_kind::user) return set_user_online(key, on, moved);
+  if (on) active_rooms_.insert(key);
+  else active_rooms_.erase(key);
+}
+
+void home_registry::set_user_online(const std::string& user, bool on, bool moved) {
+  auto u = on ? homed_users_.try_emplace(user).first : homed_users_.find(user);
+  if (u == homed_users_.end()) return;
+  bool changed = u->second.online != on;
+  u->second.online = on;
+  if (changed) on ? ++users_online_ : --users_online_;
+  if (!on && u->second.parked.empty()) homed_users_.erase(u);
+  if (changed && !moved && on_presence) on_presence(user, on);
 }
 
 }  // namespace herald

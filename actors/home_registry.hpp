@@ -10,6 +10,7 @@
 // namespace actor spawns, monitors and stops.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -59,10 +60,17 @@ class home_registry {
 
   // -- dormant users --------------------------------------------------------------
   // Keeps a live session of a user without an actor; returns how many the
-  // user has (a session parked twice counts once).
+  // user has (a session parked twice counts once). Another node's session
+  // is kept whole; this node's by its id only, since the local hub holds
+  // the rest (a whole copy was ~150 B per idle connection).
   size_t park(const std::string& user, session_ref ref);
+  size_t park_local(const std::string& user, std::string session);
   // The user's parked sessions, for its actor being activated.
-  std::vector<session_ref> unpark(const std::string& user);
+  struct parked_sessions {
+    std::vector<std::string> local;  // ids: the local hub has them
+    std::vector<session_ref> remote;
+  };
+  parked_sessions unpark(const std::string& user);
   size_t parked(const std::string& user) const;
   // A parked session ended.
   void forget(const std::string& user, const std::string& session);
@@ -80,17 +88,32 @@ class home_registry {
   // anywhere) or goes offline (its last one ended); not when it moves to
   // another home. The namespace actor emits the webhook events.
   std::function<void(const std::string& user, bool online)> on_presence;
-  size_t users_online() const { return online_users_.size(); }
+  size_t users_online() const { return users_online_; }
   size_t rooms_active() const { return active_rooms_.size(); }
 
  private:
   std::unordered_map<std::string, child>& table(key_kind k) { return k == key_kind::user ? users_ : rooms_; }
 
   std::unordered_map<std::string, child> users_, rooms_;
-  std::unordered_map<std::string, std::vector<session_ref>> dormant_;  // by user
+  struct parked_entry {
+    std::string session;
+    std::unique_ptr<session_ref> remote;  // null: this node's
+  };
+  size_t park(const std::string& user, std::string session, std::unique_ptr<session_ref> remote);
+
+  // A user homed here that is online or has parked sessions: one entry
+  // for both (a dormant user's presence cost a second node per user).
+  struct homed_user {
+    std::vector<parked_entry> parked;  // non-empty: dormant
+    bool online = false;
+  };
+  void set_user_online(const std::string& user, bool on, bool moved);
+
+  std::unordered_map<std::string, homed_user> homed_users_;  // by user
+  size_t users_online_ = 0;
   std::unordered_map<uint64_t, pending_attach> checking_;             // by token
   uint64_t next_check_ = 0;
-  std::unordered_set<std::string> online_users_, active_rooms_;
+  std::unordered_set<std::string> active_rooms_;
 };
 
 }  // namespace herald

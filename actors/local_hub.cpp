@@ -9,9 +9,10 @@
 
 namespace herald {
 
-void local_hub::add(session s) {
-  auto id = s.info.session;
-  if (!sessions_.emplace(std::move(id), std::move(s)).second) return;
+void local_hub::add(const session_info& info, handle<session_interface> actor, connection_ptr conn) {
+  if (!sessions_.emplace(info.session, session{info.user, info.client, info.since, std::move(actor), std::move(conn), {}})
+         .second)
+    return;
   if (stats_) {
     stats_->connections.Increment();
     stats_->connections_total.Increment();
@@ -137,9 +138,9 @@ uint64_t local_hub::to_clients(const message& m, const std::vector<std::string>&
   for (size_t i = 0; i < device_users.size() && i < device_clients.size(); ++i)
     mine.emplace(device_users[i], device_clients[i]);
   return fan_out(m, sessions_, [&](const auto& kv) -> const connection_ptr* {
-    auto& info = kv.second.info;
-    if (info.client.empty()) return nullptr;  // a session without a device is no device's
-    bool hit = any.count(info.client) || mine.count({std::string_view(info.user), std::string_view(info.client)});
+    auto& s = kv.second;
+    if (s.client.empty()) return nullptr;  // a session without a device is no device's
+    bool hit = any.count(s.client) || mine.count({std::string_view(s.user), std::string_view(s.client)});
     return hit ? &kv.second.conn : nullptr;
   });
 }

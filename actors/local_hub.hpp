@@ -24,18 +24,24 @@ class metrics;
 
 class local_hub {
  public:
+  // What the hub keeps of a session: its id is the key and its node is
+  // this one, so neither is stored again (info() gives them back).
   struct session {
-    session_info info;
+    std::string user;
+    std::string client;  // device id, empty when the client gave none
+    int64_t since = 0;
     handle<session_interface> actor;
     connection_ptr conn;
     room_set rooms;
   };
 
-  // `stats` may be null (tests).
-  explicit local_hub(metrics* stats) : stats_(stats) {}
+  // `stats` may be null (tests); `node`: this node's name.
+  explicit local_hub(metrics* stats, std::string node = {}) : stats_(stats), node_(std::move(node)) {}
 
   // A session whose attach is settled: it gets messages from now on.
-  void add(session s);
+  void add(const session_info& info, handle<session_interface> actor, connection_ptr conn);
+  // The session as it connected.
+  session_info info(const std::string& id, const session& s) const { return {id, s.user, s.client, node_, s.since}; }
   // Takes a session out (it ended), with the rooms it was in.
   std::optional<session> remove(const std::string& id);
   const session* find(const std::string& id) const;
@@ -82,6 +88,7 @@ class local_hub {
   void count_delivered(uint64_t n);
 
   metrics* stats_;
+  std::string node_;
   std::unordered_map<std::string, session> sessions_;                                    // by id
   std::unordered_map<std::string, std::unordered_map<std::string, connection_ptr>> rooms_;  // room -> id -> conn
   // Closed by a drain step, not gone yet: a set used only while a node

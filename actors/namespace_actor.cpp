@@ -95,13 +95,12 @@ void attach(self_ptr self, attach_session& m) {
     d.node = st.ctx->node_name;
     note_device(self, ref.info.user, ref.info.client, std::move(d));
   }
-  self->monitor(ref.actor.raw());
-  st.session_by_addr[ref.actor.address()] = ref.info.session;
+  st.attaching.insert(ref.info.session);
   ref.node_ns = self_handle(self);
   auto epoch = st.place.epoch();
   auto done = [self, ans = std::move(m.ans), ref, conn = std::move(m.conn), epoch](bool answered) mutable {
     auto& st = self->state;
-    if (!st.session_by_addr.count(ref.actor.address())) return;  // gone meanwhile
+    if (!st.attaching.erase(ref.info.session)) return;  // gone meanwhile
     // Placement changed while we asked (the re-attach pass did not see
     // this session yet), or the home did not answer: attach to the home
     // as it is now.
@@ -110,7 +109,7 @@ void attach(self_ptr self, attach_session& m) {
                     epoch, st.place.epoch());
       attach_to_home(self, ref);
     }
-    st.hub.add(local_hub::session{ref.info, ref.actor, conn, {}});
+    st.hub.add(ref.info, ref.actor, conn);
     emit_hook(*st.ctx, st.ns, hook_kind::connect, ref.info.user, [&] { return session_fields(ref.info, st.ctx->node_name); });
     conn->send(std::make_shared<const std::string>(
       wire::welcome(ref.info.session, ref.info.user, st.ctx->node_name, st.ctx->lim.heartbeat)));
@@ -134,11 +133,11 @@ void join(self_ptr self, join_rooms& m) {
   auto* s = st.hub.find(m.session);
   auto g = make_gather(s ? m.rooms.size() : 0, std::move(m.ans));
   if (!s) return;
-  session_ref ref{s->info, s->actor, self_handle(self)};
+  session_ref ref{st.hub.info(m.session, *s), s->actor, self_handle(self)};
   for (size_t k = 0; k < m.rooms.size(); ++k) {
     auto& room = m.rooms[k];
     st.hub.join(m.session, room);
-    emit_hook(*st.ctx, st.ns, hook_kind::join, s->info.user, [&] { return room_fields(room, s->info, st.ctx->node_name); });
+    emit_hook(*st.ctx, st.ns, hook_kind::join, s->user, [&] { return room_fields(room, ref.info, st.ctx->node_name); });
     ask_into(self, g, target<key_kind::room>(self, room), r_join{room, ref, k < m.since.size() ? m.since[k] : ""});
   }
 }
@@ -150,33 +149,34 @@ void leave(self_ptr self, leave_rooms& m) {
   if (!s) return;
   for (auto& room : m.rooms) {
     st.hub.leave(m.session, room);
-    emit_hook(*st.ctx, st.ns, hook_kind::leave, s->info.user,
-              [&] { return room_fields(room, s->info, st.ctx->node_name, "left"); });
+    emit_hook(*st.ctx, st.ns, hook_kind::leave, s->user,
+              [&] { return room_fields(room, st.hub.info(m.session, *s), st.ctx->node_name, "left"); });
     ask_into(self, g, target<key_kind::room>(self, room), r_leave{room, m.session});
   }
 }
 
 // A session of this node ended: it leaves its rooms.
-void drop_session(self_ptr self, const caf::actor_addr& who, const std::string& id) {
+void drop_session(self_ptr self, const std::string& id) {
   auto& st = self->state;
-  st.session_by_addr.erase(who);
+  if (st.attaching.erase(id)) return;  // ended before its attach completed
   auto s = st.hub.remove(id);
-  if (!s) return;  // ended before its attach completed
-  st.home.forget(s->info.user, id);
+  if (!s) return;
+  auto info = st.hub.info(id, *s);
+  st.home.forget(info.user, id);
   auto& node = st.ctx->node_name;
   auto leaves = hook_sink(*st.ctx, st.ns, hook_kind::leave);
   for (auto& room : s->rooms) {
     tell(self, target<key_kind::room>(self, room), r_leave{room, id});
-    if (leaves) send_hook(leaves, hook_kind::leave, s->info.user, room_fields(room, s->info, node, "disconnect"));
+    if (leaves) send_hook(leaves, hook_kind::leave, info.user, room_fields(room, info, node, "disconnect"));
   }
-  if (!s->info.client.empty()) {
+  if (!info.client.empty()) {
     storage::device_record d;
     d.last_disconnect = now_ms();
-    note_device(self, s->info.user, s->info.client, std::move(d));
+    note_device(self, info.user, info.client, std::move(d));
   }
   auto code = s->conn ? s->conn->closed_with() : uint16_t{0};
-  emit_hook(*st.ctx, st.ns, hook_kind::disconnect, s->info.user, [&] {
-    return session_fields(s->info, node) + R"(,"code":)" + std::to_string(code) + R"(,"reason":)" +
+  emit_hook(*st.ctx, st.ns, hook_kind::disconnect, info.user, [&] {
+    return session_fields(info, node) + R"(,"code":)" + std::to_string(code) + R"(,"reason":)" +
            wire::quote(close_reason(code));
   });
 }
@@ -210,6 +210,7 @@ void retire(self_ptr self) {
 caf::message_handler local_side(self_ptr self) {
   return handlers_of<node_local_interface>(
     [self](attach_session& m) { attach(self, m); },
+    [self](const session_gone& m) { drop_session(self, m.session); },
     [self](join_rooms& m) { join(self, m); },
     [self](leave_rooms& m) { leave(self, m); },
     [self](publish_call& m) { publish_to(self, m.req, std::move(m.ans)); },
@@ -335,7 +336,7 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
   auto& st = self->state;
   st.ns = std::move(ns);
   st.ctx = std::move(ctx);
-  st.hub = local_hub{st.ctx->stats.get()};
+  st.hub = local_hub{st.ctx->stats.get(), st.ctx->node_name};
   // Online / offline once per user: at its home, on its first live session
   // anywhere and after its last.
   st.home.on_presence = [self](const std::string& user, bool online) {
@@ -352,8 +353,6 @@ caf::behavior namespace_actor(self_ptr self, std::string ns, context_ptr ctx) {
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     if (st.children.count(dm.source)) return child_ended(self, dm.source);
-    if (auto i = st.session_by_addr.find(dm.source); i != st.session_by_addr.end())
-      return drop_session(self, dm.source, std::string(i->second));
     forget_parked(self, dm.source);
   });
   // An exit (node stopping) ends us and our user and room actors.

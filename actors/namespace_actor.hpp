@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include <caf/response_promise.hpp>
@@ -33,9 +34,12 @@ struct namespace_state {
   local_hub hub{nullptr};
   home_registry home;
   placement place;
-  // Whose down message is it: this node's sessions (id), other nodes'
-  // sessions parked here (user, id), and every child spawned and not ended.
-  std::unordered_map<caf::actor_addr, std::string> session_by_addr;
+  // This node's sessions whose attach is under way (after it, the hub has
+  // them). A session says when it ends (session_gone): no monitor and no
+  // map by address per connection.
+  std::unordered_set<std::string> attaching;
+  // Whose down message is it: other nodes' sessions parked here (user, id),
+  // and every child spawned and not ended.
   std::unordered_map<caf::actor_addr, std::pair<std::string, std::string>> parked_by_addr;
   std::unordered_map<caf::actor_addr, std::pair<key_kind, std::string>> children;
   std::unordered_map<uint64_t, caf::response_promise> reading;  // receipt reads, by token

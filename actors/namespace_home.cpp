@@ -14,9 +14,14 @@ bool is_self(self_ptr self, const ns_handle& a) { return a && a.address() == sel
 // The parked sessions of `user`, for its actor being activated: it watches
 // them from now on.
 std::vector<session_ref> unpark(self_ptr self, const std::string& user) {
-  auto out = self->state.home.unpark(user);
+  auto& st = self->state;
+  auto parked = st.home.unpark(user);
+  auto out = std::move(parked.remote);
   for (auto& ref : out)
-    if (self->state.parked_by_addr.erase(ref.actor.address())) self->demonitor(ref.actor.raw());
+    if (st.parked_by_addr.erase(ref.actor.address())) self->demonitor(ref.actor.raw());
+  // A local id the hub does not have is a session that ended meanwhile.
+  for (auto& id : parked.local)
+    if (auto* s = st.hub.find(id)) out.push_back(session_ref{st.hub.info(id, *s), s->actor, self_handle(self)});
   return out;
 }
 
@@ -71,8 +76,8 @@ void drop_moved_parked(self_ptr self) {
 void reattach_all(self_ptr self) {
   auto& st = self->state;
   for (auto& [id, s] : st.hub.sessions()) {
-    session_ref ref{s.info, s.actor, self_handle(self)};
-    spdlog::debug("ring {}: re-attach {} ({})", st.place.epoch(), id, s.info.user);
+    session_ref ref{st.hub.info(id, s), s.actor, self_handle(self)};
+    spdlog::debug("ring {}: re-attach {} ({})", st.place.epoch(), id, s.user);
     attach_to_home(self, ref);
     for (auto& room : s.rooms) tell(self, target<key_kind::room>(self, room), r_join{room, ref, {}});
   }
@@ -118,14 +123,15 @@ void schedule_sweep(self_ptr self) {
 size_t park(self_ptr self, const std::string& user, session_ref ref) {
   auto& st = self->state;
   if (ref.node_ns.node() != self->node()) {
-    // This node's sessions are watched already (session_by_addr); another
+    // This node's sessions say when they end (session_gone); another
     // node's are watched here until the user's actor takes them.
     if (st.parked_by_addr.emplace(ref.actor.address(), std::make_pair(user, ref.info.session)).second)
       self->monitor(ref.actor.raw());
-  } else if (!st.session_by_addr.count(ref.actor.address())) {
-    return st.home.parked(user);  // ended already
+    return st.home.park(user, std::move(ref));
   }
-  return st.home.park(user, std::move(ref));
+  if (!st.attaching.count(ref.info.session) && !st.hub.find(ref.info.session))
+    return st.home.parked(user);  // ended already
+  return st.home.park_local(user, std::move(ref.info.session));
 }
 
 void forget_parked(self_ptr self, const caf::actor_addr& who) {

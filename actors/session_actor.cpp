@@ -39,7 +39,10 @@ bool session_actor::handle(caf::mailbox_element& x, caf::execution_unit* host) {
   if (c.match_elements<wire::client_frame>()) {
     auto& f = c.get_mutable_as<wire::client_frame>(0);
     if (attached_ && !checking_) on_frame(f, host);
-    else if (early_.size() < max_waiting_frames) early_.push_back(std::move(f));
+    else if (!early_ || early_->size() < max_waiting_frames) {
+      if (!early_) early_ = std::make_unique<std::vector<wire::client_frame>>();
+      early_->push_back(std::move(f));
+    }
     else reply_error(f.req_id, errc::rate_limited, "too many frames while a join is being checked");
   } else if (c.match_elements<room_checked>()) {
     on_room_checked(c.get_as<room_checked>(0), host);
@@ -63,8 +66,12 @@ bool session_actor::handle(caf::mailbox_element& x, caf::execution_unit* host) {
 }
 
 void session_actor::on_cleanup(const caf::error&) {
-  // Under the actor's lock: only hand the close to the socket's thread.
+  // Under the actor's lock: only hand the close to the socket's thread,
+  // and tell the namespace actor (instead of its monitoring every session).
+  // Anonymously: this may run in on_destroy, when no new reference to this
+  // actor (a sender) may be made.
   conn_->close(close_code::normal, "session ended");
+  herald::tell(local_ns_, session_gone{info_.session});
 }
 
 void session_actor::on_frame(wire::client_frame& f, caf::execution_unit* host) {
@@ -178,9 +185,11 @@ void session_actor::on_room_checked(const room_checked& c, caf::execution_unit* 
 // Frames that waited (for the attach, or behind a join's checks), in
 // order, until one of them is a join that waits in its turn.
 void session_actor::run_waiting(caf::execution_unit* host) {
+  if (!early_) return;
   size_t i = 0;
-  while (i < early_.size() && !checking_) on_frame(early_[i++], host);
-  early_.erase(early_.begin(), early_.begin() + static_cast<std::ptrdiff_t>(i));
+  while (i < early_->size() && !checking_) on_frame((*early_)[i++], host);
+  early_->erase(early_->begin(), early_->begin() + static_cast<std::ptrdiff_t>(i));
+  if (early_->empty()) early_.reset();
 }
 
 void session_actor::join_now(wire::client_frame& f, caf::execution_unit* host) {

@@ -72,8 +72,9 @@ class session_actor final : public inline_actor {
   room_set rooms_;
   bool attached_ = false;
   token_grant grant_;
-  // Frames before the attach answer, or while a join waits for its checks.
-  std::vector<wire::client_frame> early_;
+  // Frames before the attach answer, or while a join waits for its checks;
+  // on the heap only while there are some (a vector kept its capacity).
+  std::unique_ptr<std::vector<wire::client_frame>> early_;
   // The join whose rooms the subscribe callback is asked about; on the
   // heap: most sessions never have one (~300 B inline).
   struct pending_join {

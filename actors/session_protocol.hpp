@@ -69,6 +69,9 @@ struct publish_call {  // answer: sessions reached
   publish_request req;
   answer_ptr ans;
 };
+struct session_gone {  // no answer: the session actor ended (its last message)
+  std::string session;
+};
 struct client_ack {  // no answer
   std::string user;
   std::string client;
@@ -95,7 +98,7 @@ struct gather_node_stats {  // answer: each node's share of the namespace's numb
   answer_of<std::vector<node_stats>> ans;
 };
 
-struct node_local_interface : interface<attach_session, join_rooms, leave_rooms, publish_call, client_ack,
+struct node_local_interface : interface<attach_session, session_gone, join_rooms, leave_rooms, publish_call, client_ack,
                                         gather_stats, gather_receipt, gather_prune, gather_webhooks,
                                         gather_node_stats> {};
 
@@ -108,6 +111,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::attach_session)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::join_rooms)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::leave_rooms)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::publish_call)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::session_gone)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::client_ack)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::gather_stats)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::gather_receipt)

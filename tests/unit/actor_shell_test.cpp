@@ -206,6 +206,35 @@ TEST_CASE_METHOD(fixture, "shell: a push activates a dormant user with its sessi
   CHECK(conn->count("\"type\":\"message\"") == 2);
 }
 
+TEST_CASE_METHOD(fixture, "shell: a session that ends leaves the hub and its dormant user, also mid-attach",
+                 "[shell]") {
+  test_node a(sys, "a");
+  auto conn = std::make_shared<recording_conn>();
+  auto s = connect(a, "u1", conn);
+  run();
+  REQUIRE(a.state().hub.size() == 1);
+  REQUIRE(a.state().home.parked("u1") == 1);
+  REQUIRE(a.state().home.users_online() == 1);
+  caf::anon_send(s, session_closed{});  // its socket went
+  run();
+  CHECK(a.state().hub.size() == 0);
+  CHECK(a.state().home.parked("u1") == 0);
+  CHECK(a.state().home.users_online() == 0);
+  // Ended before the namespace actor saw its attach: never added.
+  auto conn2 = std::make_shared<recording_conn>();
+  auto s2 = connect(a, "u2", conn2, "phone");  // a device: its attach waits for a store check
+  caf::anon_send(s2, session_closed{});
+  run();
+  CHECK(a.state().hub.size() == 0);
+  CHECK(a.state().attaching.empty());
+  CHECK(a.state().home.parked("u2") == 0);
+  // A push finds nobody.
+  auto out = push(a, "u2", 0);
+  run();
+  REQUIRE(*out);
+  CHECK(out->value().value() == 0);
+}
+
 TEST_CASE_METHOD(fixture, "shell: a message forwarded after a child offered to stop keeps it running", "[shell]") {
   test_node a(sys, "a");
   auto conn = std::make_shared<recording_conn>();

@@ -25,9 +25,9 @@ struct fake_conn : connection {
   void wake_all(std::vector<connection_ptr>&&) override {}
 };
 
-local_hub::session sess(const std::string& id, const std::string& user, const std::string& client,
-                        std::shared_ptr<fake_conn> c) {
-  return local_hub::session{session_info{id, user, client, "n1", 0}, {}, c, {}};
+void add(local_hub& hub, const std::string& id, const std::string& user, const std::string& client,
+         std::shared_ptr<fake_conn> c) {
+  hub.add(session_info{id, user, client, "n1", 0}, {}, std::move(c));
 }
 
 message msg(const std::string& id) { return message{id, 1, "api", "", "1"}; }
@@ -38,9 +38,9 @@ session_ref ref(const std::string& id, const std::string& user) { return session
 TEST_CASE("local_hub: a (user, device) target reaches that user's device, a plain id every user's", "[local_hub]") {
   local_hub hub{nullptr};
   auto ann = std::make_shared<fake_conn>(), ben = std::make_shared<fake_conn>(), bare = std::make_shared<fake_conn>();
-  hub.add(sess("s1", "ann", "phone", ann));
-  hub.add(sess("s2", "ben", "phone", ben));
-  hub.add(sess("s3", "ann", "", bare));
+  add(hub, "s1", "ann", "phone", ann);
+  add(hub, "s2", "ben", "phone", ben);
+  add(hub, "s3", "ann", "", bare);
   CHECK(hub.to_clients(msg("m1"), {}, {"ann"}, {"phone"}) == 1);
   CHECK(ann->frames.size() == 1);
   CHECK(ben->frames.empty());
@@ -54,9 +54,9 @@ TEST_CASE("local_hub: a (user, device) target reaches that user's device, a plai
 TEST_CASE("local_hub: one encoded frame shared by every recipient, rooms skip the publisher", "[local_hub]") {
   local_hub hub{nullptr};
   auto a = std::make_shared<fake_conn>(), b = std::make_shared<fake_conn>(), c = std::make_shared<fake_conn>();
-  hub.add(sess("s1", "u1", "phone", a));
-  hub.add(sess("s2", "u2", "", b));
-  hub.add(sess("s3", "u1", "laptop", c));
+  add(hub, "s1", "u1", "phone", a);
+  add(hub, "s2", "u2", "", b);
+  add(hub, "s3", "u1", "laptop", c);
   REQUIRE(hub.size() == 3);
   REQUIRE(hub.join("s1", "r"));
   REQUIRE(hub.join("s2", "r"));
@@ -82,7 +82,7 @@ TEST_CASE("local_hub: one encoded frame shared by every recipient, rooms skip th
 TEST_CASE("local_hub: a removed session leaves its rooms and says which they were", "[local_hub]") {
   local_hub hub{nullptr};
   auto a = std::make_shared<fake_conn>();
-  hub.add(sess("s1", "u1", "", a));
+  add(hub, "s1", "u1", "", a);
   hub.join("s1", "r1");
   hub.join("s1", "r2");
   hub.leave("s1", "r2");
@@ -97,8 +97,8 @@ TEST_CASE("local_hub: a removed session leaves its rooms and says which they wer
 TEST_CASE("local_hub: close_all closes every connection, clear forgets them", "[local_hub]") {
   local_hub hub{nullptr};
   auto a = std::make_shared<fake_conn>(), b = std::make_shared<fake_conn>();
-  hub.add(sess("s1", "u1", "", a));
-  hub.add(sess("s2", "u2", "", b));
+  add(hub, "s1", "u1", "", a);
+  add(hub, "s2", "u2", "", b);
   CHECK(hub.close_all(4000, "bye") == 2);
   CHECK(a->closes == std::vector<uint16_t>{4000});
   hub.clear();
@@ -110,7 +110,7 @@ TEST_CASE("local_hub: a drain closes its sessions spread over the steps, each on
   std::vector<std::shared_ptr<fake_conn>> conns;
   for (int i = 0; i < 4; ++i) {
     conns.push_back(std::make_shared<fake_conn>());
-    hub.add(sess("s" + std::to_string(i), "u", "", conns.back()));
+    add(hub, "s" + std::to_string(i), "u", "", conns.back());
   }
   // 4 sessions over 20 steps: one at each of 4 steps spread over the
   // second half, not all in the first four (rounded up, that was the case).
@@ -124,7 +124,7 @@ TEST_CASE("local_hub: a drain closes its sessions spread over the steps, each on
   CHECK(hub.close_share(1001, "bye", 1) == 0);
   // Many sessions: each step closes its share, the last one the rest.
   local_hub big{nullptr};
-  for (int i = 0; i < 1000; ++i) big.add(sess("b" + std::to_string(i), "u", "", std::make_shared<fake_conn>()));
+  for (int i = 0; i < 1000; ++i) add(big, "b" + std::to_string(i), "u", "", std::make_shared<fake_conn>());
   uint64_t total = 0;
   for (uint32_t left = 20; left > 1; --left) {
     auto n = big.close_share(1001, "bye", left);
@@ -175,9 +175,12 @@ TEST_CASE("home_registry: parked sessions of a dormant user, once each, online w
   CHECK(home.users_online() == 0);
   CHECK(home.dormant_users().empty());
   home.park("u2", ref("s3", "u2"));
+  CHECK(home.park_local("u2", "s4") == 2);
+  CHECK(home.park_local("u2", "s4") == 2);  // a local one twice
   auto taken = home.unpark("u2");
-  REQUIRE(taken.size() == 1);
-  CHECK(taken[0].info.session == "s3");
+  REQUIRE(taken.remote.size() == 1);
+  CHECK(taken.remote[0].info.session == "s3");
+  CHECK(taken.local == std::vector<std::string>{"s4"});
   CHECK(home.parked("u2") == 0);
   // The user's actor reports presence from now on.
   CHECK(home.users_online() == 1);
