@@ -22,15 +22,16 @@ void local_hub::add(const session_info& info, handle<session_interface> actor, c
 std::optional<local_hub::session> local_hub::remove(const std::string& id) {
   auto i = sessions_.find(id);
   if (i == sessions_.end()) return std::nullopt;
-  auto s = std::move(i->second);
-  sessions_.erase(i);
-  closing_.erase(id);
-  for (auto& room : s.rooms) {
+  // Out of its rooms first: their entries view the key erased below.
+  for (auto& room : i->second.rooms) {
     auto r = rooms_.find(room);
     if (r == rooms_.end()) continue;
     r->second.erase(id);
     if (r->second.empty()) rooms_.erase(r);
   }
+  auto s = std::move(i->second);
+  sessions_.erase(i);
+  closing_.erase(id);
   if (stats_) stats_->connections.Decrement();
   return s;
 }
@@ -44,7 +45,7 @@ bool local_hub::join(const std::string& id, const std::string& room) {
   auto s = sessions_.find(id);
   if (s == sessions_.end()) return false;
   s->second.rooms.insert(room);
-  rooms_[room][id] = s->second.conn;
+  rooms_[room][std::string_view(s->first)] = s->second.conn.get();
   return true;
 }
 
@@ -83,10 +84,10 @@ uint64_t local_hub::fan_out(const message& m, const Range& range, Pick pick) {
   uint64_t n = 0;
   send_batch batch;
   for (auto& x : range) {
-    const connection_ptr* conn = pick(x);
+    connection* conn = pick(x);
     if (!conn) continue;
     if (!frame) frame = wire::encode(m);
-    (*conn)->send(frame);
+    conn->send(frame);
     ++n;
   }
   count_delivered(n);
@@ -94,9 +95,9 @@ uint64_t local_hub::fan_out(const message& m, const Range& range, Pick pick) {
 }
 
 uint64_t local_hub::to_sessions(const message& m, const std::vector<std::string>& ids) {
-  return fan_out(m, ids, [&](const std::string& id) -> const connection_ptr* {
+  return fan_out(m, ids, [&](const std::string& id) -> connection* {
     auto i = sessions_.find(id);
-    return i == sessions_.end() ? nullptr : &i->second.conn;
+    return i == sessions_.end() ? nullptr : i->second.conn.get();
   });
 }
 
@@ -111,8 +112,8 @@ uint64_t local_hub::replay(const std::string& id, const std::vector<message>& ms
 uint64_t local_hub::to_room(const std::string& room, const message& m, const std::string& exclude) {
   auto r = rooms_.find(room);
   if (r == rooms_.end()) return 0;
-  return fan_out(m, r->second, [&](const auto& kv) -> const connection_ptr* {
-    return kv.first == exclude ? nullptr : &kv.second;
+  return fan_out(m, r->second, [&](const auto& kv) -> connection* {
+    return kv.first == exclude ? nullptr : kv.second;
   });
 }
 
@@ -127,7 +128,7 @@ uint64_t local_hub::to_room_frame(const std::string& room, const frame_ptr& f, c
 }
 
 uint64_t local_hub::to_all(const message& m) {
-  return fan_out(m, sessions_, [](const auto& kv) -> const connection_ptr* { return &kv.second.conn; });
+  return fan_out(m, sessions_, [](const auto& kv) -> connection* { return kv.second.conn.get(); });
 }
 
 uint64_t local_hub::to_clients(const message& m, const std::vector<std::string>& clients,
@@ -137,11 +138,11 @@ uint64_t local_hub::to_clients(const message& m, const std::vector<std::string>&
   std::set<std::pair<std::string_view, std::string_view>> mine;
   for (size_t i = 0; i < device_users.size() && i < device_clients.size(); ++i)
     mine.emplace(device_users[i], device_clients[i]);
-  return fan_out(m, sessions_, [&](const auto& kv) -> const connection_ptr* {
+  return fan_out(m, sessions_, [&](const auto& kv) -> connection* {
     auto& s = kv.second;
     if (s.client.empty()) return nullptr;  // a session without a device is no device's
     bool hit = any.count(s.client) || mine.count({std::string_view(s.user), std::string_view(s.client)});
-    return hit ? &kv.second.conn : nullptr;
+    return hit ? kv.second.conn.get() : nullptr;
   });
 }
 

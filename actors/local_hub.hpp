@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -90,7 +91,9 @@ class local_hub {
   metrics* stats_;
   std::string node_;
   std::unordered_map<std::string, session> sessions_;                                    // by id
-  std::unordered_map<std::string, std::unordered_map<std::string, connection_ptr>> rooms_;  // room -> id -> conn
+  // room -> session id (a view of sessions_' key) -> its connection (held
+  // by sessions_): a membership costs no copy of either.
+  std::unordered_map<std::string, std::unordered_map<std::string_view, connection*>> rooms_;
   // Closed by a drain step, not gone yet: a set used only while a node
   // drains, not a flag that every session would carry.
   std::unordered_set<std::string> closing_;
