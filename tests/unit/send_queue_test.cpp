@@ -102,3 +102,15 @@ TEST_CASE("send_queue: a wrapped frame counts its head and tail in the bound", "
   CHECK(small.push(data, ws::op_text, 2 * send_queue::entry_cost + 200, head) == send_queue::pushed::wake);
   CHECK(small.push(data, ws::op_text, 2 * send_queue::entry_cost + 200, head) == send_queue::pushed::full);
 }
+
+TEST_CASE("send_queue: a drained queue holds no storage, however little it held", "[send_queue]") {
+  send_queue q;
+  q.push(bytes(10), ws::op_text, 1 << 20);
+  std::vector<send_queue::frame> out;
+  q.take(256, out);
+  CHECK(out.size() == 1);
+  CHECK(q.capacity() == 0);
+  // And takes frames again.
+  CHECK(q.push(bytes(10), ws::op_text, 1 << 20) == send_queue::pushed::wake);
+  CHECK(q.size() == 1);
+}
