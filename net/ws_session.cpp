@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/admission.hpp"
+#include "net/exact_allocator.hpp"
 #include "net/eio_session.hpp"
 
 namespace herald {
@@ -23,24 +24,6 @@ constexpr auto close_grace = std::chrono::seconds(3);
 constexpr size_t max_batch = 256;
 // Reads per readiness before yielding to other connections.
 constexpr int max_reads = 16;
-
-// The allocator of a readiness wait: exactly its size from the heap. With
-// Asio's default (a per-thread recycling cache) an idle connection's wait
-// sat in a reused block sized for the largest operation the thread had
-// freed (the upgrade's HTTP read), ~430 B for an operation of ~100.
-template <class T>
-struct exact_allocator {
-  using value_type = T;
-  exact_allocator() = default;
-  template <class U>
-  exact_allocator(const exact_allocator<U>&) {}
-  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T))); }
-  void deallocate(T* p, size_t) { ::operator delete(p); }
-  template <class U>
-  bool operator==(const exact_allocator<U>&) const { return true; }
-  template <class U>
-  bool operator!=(const exact_allocator<U>&) const { return false; }
-};
 
 // One read buffer per Asio thread: idle connections hold none.
 char* read_buffer() {
