@@ -5,7 +5,9 @@
 # SERVER=floor measures apps/bench/fanout_floor.cpp instead of herald: one
 # frame per publish, one send() per member, nothing else (what the machine
 # allows any server). Loopback only; every process started here is stopped by pid.
-# Usage: [SERVER=herald|floor] [HERALD_IO=n] [MEMBERS=n] [HERALD_BIN=path] scripts/bench/fanout-cpu.sh [rate ...]
+# FLOOR_ARGS=--uring: the floor writes with io_uring (liburing-dev, installed
+# here when missing) instead of one send() per member.
+# Usage: [SERVER=herald|floor] [HERALD_IO=n] [MEMBERS=n] [HERALD_BIN=path] [FLOOR_ARGS=--uring] scripts/bench/fanout-cpu.sh [rate ...]
 #   HERALD_IO: herald's io_threads, default: the binary's own; MEMBERS: room size, default 10000;
 #   HERALD_BIN: the herald binary (default build/apps/herald; scripts/bench/ab.sh
 #   passes two builds in turn); rate 0: publish as fast as accepted
@@ -15,6 +17,10 @@ rates=${*:-5 20 50}
 server=${SERVER:-herald}
 case $server in herald|floor) ;; *) echo "SERVER must be herald or floor" >&2; exit 2 ;; esac
 [ -x build/apps/herald ] && [ -x build/apps/herald-bench ] && [ -x build/apps/fanout-floor ] || bash scripts/build.sh
+if [[ "${FLOOR_ARGS:-}" == *--uring* ]] && ! pkg-config --exists liburing; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y liburing-dev > /dev/null
+  cmake build -U 'URING*' -U '__pkg_config_checked_URING' > /dev/null && cmake --build build --target fanout-floor > /dev/null
+fi
 port=18940
 work=$(mktemp -d)
 trap 'kill $(cat "$work"/pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -26,7 +32,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 for rate in $rates; do
   rm -rf "$work/data"
   if [ "$server" = floor ]; then
-    ./build/apps/fanout-floor --port $port --seconds 120 > "$work/log" 2>&1 &
+    ./build/apps/fanout-floor --port $port --seconds 120 ${FLOOR_ARGS:-} > "$work/log" 2>&1 &
     dialect=nchan
   else
     "${HERALD_BIN:-./build/apps/herald}" --config "$work/h.ini" ${HERALD_IO:+--node.io_threads=$HERALD_IO} > "$work/log" 2>&1 &
