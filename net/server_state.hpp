@@ -29,6 +29,12 @@ struct server_state {
   // One Asio thread: every socket's handlers run on it, so sockets need no
   // strand and a session's writer can be started inline from another's task.
   bool one_thread = true;
+  unsigned io_threads = 1;  // the event loop's threads
+  // Fan-out write tasks posted and not finished, and when the last one
+  // finished (steady clock, ns): ws_session::wake_all shares a fan-out out
+  // over the threads only when the loop is quiet.
+  std::atomic<int> wakes_in_flight{0};
+  std::atomic<int64_t> last_wake_done{0};
   // Sessions the heartbeat visits: one timer for the node, not one per
   // connection (a timer and its pending wait cost ~0.5 KB each).
   std::mutex heartbeat_mtx;

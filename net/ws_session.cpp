@@ -24,6 +24,8 @@ constexpr auto close_grace = std::chrono::seconds(3);
 constexpr size_t max_batch = 256;
 // Reads per readiness before yielding to other connections.
 constexpr int max_reads = 16;
+// The least share of a fan-out's writes worth a task of its own.
+constexpr size_t min_wake_part = 64;
 
 // One read buffer per Asio thread: idle connections hold none.
 char* read_buffer() {
@@ -231,7 +233,37 @@ void ws_session::overflowed() {
 }
 
 void ws_session::wake_all(std::vector<connection_ptr>&& conns) {
-  net::post(socket_.get_executor(), [conns = std::move(conns), one_thread = srv_.one_thread] {
+  // A big fan-out's writes are shared out over the loop's threads, one task
+  // per thread, when no other fan-out's writes are under way: then every
+  // core writes (one thread writing all 10k made a message's last member
+  // wait for the whole pass). Fan-outs back to back (saturation) keep one
+  // task each, so a thread stays free for the publishes: shared out there,
+  // the publishes waited behind writes on both threads and the rate halved.
+  // Quiet: no fan-out's writes under way, none finished in the last 20 ms.
+  auto now = clock::now().time_since_epoch().count();
+  bool quiet = srv_.wakes_in_flight.load(std::memory_order_relaxed) == 0 &&
+               now - srv_.last_wake_done.load(std::memory_order_relaxed) > 20'000'000;
+  unsigned parts = srv_.one_thread || !quiet
+                     ? 1
+                     : std::min<unsigned>(srv_.io_threads, static_cast<unsigned>(conns.size() / min_wake_part));
+  for (unsigned k = 1; k < parts; ++k) {
+    auto from = conns.size() * k / parts, to = conns.size() * (k + 1) / parts;
+    std::vector<connection_ptr> share(std::make_move_iterator(conns.begin() + static_cast<std::ptrdiff_t>(from)),
+                                      std::make_move_iterator(conns.begin() + static_cast<std::ptrdiff_t>(to)));
+    wake_part(std::move(share), true);
+  }
+  if (parts > 1) conns.resize(conns.size() / parts);
+  if (!conns.empty()) wake_part(std::move(conns), parts > 1);
+}
+
+void ws_session::wake_part(std::vector<connection_ptr>&& conns, bool shared_out) {
+  // A share goes to the loop, so the shares run side by side; a whole
+  // fan-out to this session's strand, as before: consecutive fan-outs
+  // (their first member is mostly the same) then write one after the
+  // other and leave a thread to the publishes. On the loop, saturated
+  // fan-outs wrote on both threads at once and delivered a third less.
+  srv_.wakes_in_flight.fetch_add(1, std::memory_order_relaxed);
+  auto task = [conns = std::move(conns), one_thread = srv_.one_thread, &srv = srv_] {
     for (auto& c : conns) {
       auto* s = static_cast<ws_session*>(c.get());  // a batch holds one kind
       // With one Asio thread this is every socket's thread: flush here (no
@@ -240,7 +272,14 @@ void ws_session::wake_all(std::vector<connection_ptr>&& conns) {
       if (one_thread) s->flush();
       else net::dispatch(s->socket_.get_executor(), [s = std::static_pointer_cast<ws_session>(c)] { s->flush(); });
     }
-  });
+    srv.last_wake_done.store(clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    srv.wakes_in_flight.fetch_sub(1, std::memory_order_relaxed);
+  };
+  if (shared_out)
+    net::post(static_cast<net::io_context&>(net::query(socket_.get_executor(), net::execution::context)),
+              std::move(task));
+  else
+    net::post(socket_.get_executor(), std::move(task));
 }
 
 // Control frames count in the same bound: pongs for a peer that pings and
