@@ -32,7 +32,7 @@ fi
 [ -f /run/nginx.pid ] && kill "$(cat /run/nginx.pid)" 2>/dev/null || true
 [ -d scripts/bench/peers/node_modules/socket.io ] || (cd scripts/bench/peers && npm ci --no-audit --no-fund --silent)
 [ -x build/apps/herald-bench ] && [ -x build/apps/herald ] || bash scripts/build.sh
-herald=$root/build/apps/herald
+herald=${HERALD_BIN:-$root/build/apps/herald}  # HERALD_BIN: another build, for an A/B
 bench=$root/build/apps/herald-bench
 
 mkdir -p bench-results
