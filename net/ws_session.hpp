@@ -1,7 +1,8 @@
 #pragma once
 // One WebSocket connection: owns its socket and one bounded write queue,
 // nothing else. Implements `connection` for its session actor. Framing is
-// net/ws_codec (see there why not Beast's stream). Internal to net/.
+// net/ws_codec (see there why not Beast's stream). Internal to net/. The
+// upgrade is in ws_session_open.cpp, the write side in ws_session_write.cpp.
 //
 // Reads wait for readability and read into a buffer shared by the thread,
 // so an idle connection holds no read buffer. Writes take every frame
