@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNode, freePort, Client, push, api, until } from './lib/herald.mjs';
+import { startNode, freePort, Client, push, api, until, namespacesAnnounced } from './lib/herald.mjs';
 import { owner, userKey, roomKey } from './lib/ring.mjs';
 
 const clusterNames = async (node) => (await api(node, 'GET', '/v1/cluster')).json.nodes.map((n) => n.name).sort().join(',');
@@ -67,6 +67,11 @@ test('a fourth node joins under a stream of durable pushes: nothing is lost, not
   const devices = [];
   try {
     for (const n of nodes) await until(async () => (await clusterNames(n)) === 'ha,hb,hc', { timeout: 10000, what: 'membership' });
+    // Members are listed before their namespace actors are announced, and
+    // until then a node serves their keys itself; pushes in that window meet
+    // the placement pass's handoffs (a clean-clone CI run got a 503,
+    // request_receiver_down, on an early push). The case is hd's join.
+    await namespacesAnnounced(nodes, base);
     const users = pickUsers(base, 'hd', 'join-', 6, 4);
     const all = [...users.moving, ...users.staying];
     const room = roomOwnedBy([...base, 'hd'], 'hd', 'join-room-');
