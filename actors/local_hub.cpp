@@ -142,7 +142,7 @@ uint64_t local_hub::to_clients(const message& m, const std::vector<std::string>&
     auto& s = kv.second;
     if (s.client.empty()) return nullptr;  // a session without a device is no device's
     bool hit = any.count(s.client) || mine.count({std::string_view(s.user), std::string_view(s.client)});
-    return hit ? kv.second.conn.get() : nullptr;
+    return hit ? s.conn.get() : nullptr;
   });
 }
 

@@ -80,7 +80,7 @@ struct server::impl {
     // With one Asio thread, handlers never run concurrently: no strand
     // (saves its wrapper in every pending operation, and ~240 B per
     // connection).
-    auto ex = state.one_thread ? net::any_io_executor(ioc.get_executor()) : net::any_io_executor(net::make_strand(ioc));
+    auto ex = state.one_thread() ? net::any_io_executor(ioc.get_executor()) : net::any_io_executor(net::make_strand(ioc));
     acceptor.async_accept(ex, [this](boost::system::error_code ec, tcp::socket s) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
       if (ec) {
@@ -165,7 +165,6 @@ result<std::unique_ptr<server>> server::start(node& n, listener_options o, event
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(4096, ec);  // somaxconn here
   if (ec) return error{errc::unavailable, "cannot listen on " + listen + ": " + ec.message()};
-  p->state.one_thread = loop.threads() <= 1;
   p->state.io_threads = static_cast<unsigned>(loop.threads());
   p->state.ws_origins = std::move(o.ws_origins);
   p->state.cors = cors_policy(std::move(o.cors_origins));

@@ -28,7 +28,7 @@ struct server_state {
   std::atomic<bool> stopping{false};
   // One Asio thread: every socket's handlers run on it, so sockets need no
   // strand and a session's writer can be started inline from another's task.
-  bool one_thread = true;
+  bool one_thread() const { return io_threads <= 1; }
   unsigned io_threads = 1;  // the event loop's threads
   // Fan-out write tasks posted and not finished, and when the last one
   // finished (steady clock, ns): ws_session::wake_all shares a fan-out out

@@ -118,7 +118,7 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
 
   // Executor-only.
   // A write's vectors: borrowed from the thread's spare set for a write
-  // and given back when it completes (net/ws_session.cpp).
+  // and given back when it completes (net/ws_session_write.cpp).
   void borrow_vectors();
   void return_vectors();
   std::vector<out_frame> batch_;                  // being written

@@ -97,7 +97,7 @@ void ws_session::wake_all(std::vector<connection_ptr>&& conns) {
   auto now = clock::now().time_since_epoch().count();
   bool quiet = srv_.wakes_in_flight.load(std::memory_order_relaxed) == 0 &&
                now - srv_.last_wake_done.load(std::memory_order_relaxed) > 20'000'000;
-  unsigned parts = srv_.one_thread || !quiet
+  unsigned parts = srv_.one_thread() || !quiet
                      ? 1
                      : std::min<unsigned>(srv_.io_threads, static_cast<unsigned>(conns.size() / min_wake_part));
   for (unsigned k = 1; k < parts; ++k) {
@@ -117,7 +117,7 @@ void ws_session::wake_part(std::vector<connection_ptr>&& conns, bool shared_out)
   // other and leave a thread to the publishes. On the loop, saturated
   // fan-outs wrote on both threads at once and delivered a third less.
   srv_.wakes_in_flight.fetch_add(1, std::memory_order_relaxed);
-  auto task = [conns = std::move(conns), one_thread = srv_.one_thread, &srv = srv_] {
+  auto task = [conns = std::move(conns), one_thread = srv_.one_thread(), &srv = srv_] {
     for (auto& c : conns) {
       auto* s = static_cast<ws_session*>(c.get());  // a batch holds one kind
       // With one Asio thread this is every socket's thread: flush here (no
