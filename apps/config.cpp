@@ -128,6 +128,7 @@ result<node_config> build_config(const ini_map& m) {
       else if (k == "data_dir") c.data_dir = v;
       else if (k == "io_threads") st = int_into(c.io_threads, 1, 64);
       else if (k == "workers") st = int_into(c.workers, 0, 64);
+      else if (k == "write_delay") st = int_into(c.write_delay_ms, 0, 1000);
       else if (k == "passivate_after") st = int_into(c.passivate_after_ms, 100, int64_t{24} * 3600 * 1000);
       else if (k == "drain_time") {
         int64_t secs = 0;

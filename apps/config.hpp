@@ -55,6 +55,7 @@ struct node_config {
   int64_t socketio_ping_interval_ms = 25000;
   int64_t socketio_ping_timeout_ms = 20000;
   int io_threads = 2;
+  int64_t write_delay_ms = 50;  // node.write_delay (net/ws_session_write.cpp)
   int workers = 0;  // 0: actors run on the io threads (net/loop_scheduler.hpp)
   std::string log_level = "info";
   bool log_json = false;  // [log] format = json: one JSON object per line

@@ -54,7 +54,7 @@ Usage:
       This text.
 
 Config sections: [node] name, listen, cluster_listen, data_dir, io_threads,
-workers, log_level, passivate_after, drain_time, ws_origins, cors_origins, hook_hosts, hook_ca, tls_cert, tls_key,
+workers, write_delay, log_level, passivate_after, drain_time, ws_origins, cors_origins, hook_hosts, hook_ca, tls_cert, tls_key,
 socketio_path, socketio_ping_interval, socketio_ping_timeout, demo_ns; [cluster] seeds,
 tls_cert, tls_key, tls_ca; [admin] token; [limits] max_frame,
 max_body, max_rooms, max_targets, send_queue, max_connections, heartbeat;
@@ -361,7 +361,7 @@ int server_main(const std::vector<std::string>& args) {
     auto started = server::start(n,
                                {cfg.listen, cfg.admin_token, cfg.ws_origins, cfg.cors_origins, cfg.tls_cert, cfg.tls_key,
                                 eio_settings{cfg.socketio_path, cfg.socketio_ping_interval_ms, cfg.socketio_ping_timeout_ms},
-                                cfg.demo_ns},
+                                cfg.demo_ns, cfg.write_delay_ms},
                                loop);
     if (!started) {
       spdlog::error("{}", started.err().message);

@@ -166,6 +166,7 @@ result<std::unique_ptr<server>> server::start(node& n, listener_options o, event
   if (!ec) a.listen(4096, ec);  // somaxconn here
   if (ec) return error{errc::unavailable, "cannot listen on " + listen + ": " + ec.message()};
   p->state.io_threads = static_cast<unsigned>(loop.threads());
+  p->state.write_delay_ms = o.write_delay_ms;
   p->state.ws_origins = std::move(o.ws_origins);
   p->state.cors = cors_policy(std::move(o.cors_origins));
   p->state.routes.set_demo_ns(o.demo_ns);

@@ -25,6 +25,7 @@ struct listener_options {
   std::string tls_key;
   eio_settings socketio;  // the Socket.IO endpoint
   std::string demo_ns;    // [node] demo_ns
+  int64_t write_delay_ms = 50;  // [node] write_delay
 };
 
 class server {

@@ -35,6 +35,9 @@ struct server_state {
   // over the threads only when the loop is quiet.
   std::atomic<int> wakes_in_flight{0};
   std::atomic<int64_t> last_wake_done{0};
+  // [node] write_delay: how long a big fan-out's writes wait while others
+  // are being written (ws_session::wake_all); 0: never.
+  int64_t write_delay_ms = 50;
   // Sessions the heartbeat visits: one timer for the node, not one per
   // connection (a timer and its pending wait cost ~0.5 KB each).
   std::mutex heartbeat_mtx;

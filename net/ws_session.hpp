@@ -62,7 +62,8 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   void expire_at(int64_t ms) override;
   uint16_t closed_with() const override { return ended_code_.load(std::memory_order_acquire); }
   void wake_all(std::vector<connection_ptr>&& conns) override;
-  void wake_part(std::vector<connection_ptr>&& conns, bool shared_out);
+  void wake_part(std::vector<connection_ptr>&& conns, bool shared_out,
+                 std::chrono::milliseconds delay = std::chrono::milliseconds{0});
   // From the server's heartbeat sweep, any thread: ping, or drop a peer
   // silent for 3 heartbeats.
   void heartbeat();

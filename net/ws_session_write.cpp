@@ -7,6 +7,9 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "actors/metrics.hpp"
 
 namespace herald {
 
@@ -20,6 +23,11 @@ constexpr size_t max_batch = 256;
 // of writes. Smaller fan-outs (a room's 3.3k members on each of 3 local
 // nodes) lost a seventh of their rate to the extra thread's wake-ups.
 constexpr size_t min_wake_part = 2048;
+// The least fan-out whose writes wait node.write_delay while the node is
+// busy writing others: a room's members get its messages back to back, so
+// waiting lets several leave in one write; a push to one user's sessions
+// would only wait, with nothing to gather.
+constexpr size_t min_delayed_wake = 256;
 
 // A write's vectors (frames, headers, buffers) belong to a session only
 // while its write waits for room; a write that completes gives them back
@@ -97,6 +105,14 @@ void ws_session::wake_all(std::vector<connection_ptr>&& conns) {
   auto now = clock::now().time_since_epoch().count();
   bool quiet = srv_.wakes_in_flight.load(std::memory_order_relaxed) == 0 &&
                now - srv_.last_wake_done.load(std::memory_order_relaxed) > 20'000'000;
+  // Busy (fan-outs back to back): a big fan-out's writes wait write_delay,
+  // so each socket's next messages join them and leave in the same write.
+  // Sends are what a busy node spends its CPU on (one sendmsg per socket
+  // per wake): the wait raised saturated delivery 1.5-3x on one node and
+  // 1.6-2x on three, and lowered p50/p99 at 20 and 50 publishes/s, since
+  // the loop keeps up (docs/benchmarks.md, "The write delay").
+  if (!quiet && srv_.write_delay_ms > 0 && conns.size() >= min_delayed_wake)
+    return wake_part(std::move(conns), false, std::chrono::milliseconds(srv_.write_delay_ms));
   unsigned parts = srv_.one_thread() || !quiet
                      ? 1
                      : std::min<unsigned>(srv_.io_threads, static_cast<unsigned>(conns.size() / min_wake_part));
@@ -110,7 +126,7 @@ void ws_session::wake_all(std::vector<connection_ptr>&& conns) {
   if (!conns.empty()) wake_part(std::move(conns), parts > 1);
 }
 
-void ws_session::wake_part(std::vector<connection_ptr>&& conns, bool shared_out) {
+void ws_session::wake_part(std::vector<connection_ptr>&& conns, bool shared_out, std::chrono::milliseconds delay) {
   // A share goes to the loop, so the shares run side by side; a whole
   // fan-out to this session's strand, as before: consecutive fan-outs
   // (their first member is mostly the same) then write one after the
@@ -129,7 +145,12 @@ void ws_session::wake_part(std::vector<connection_ptr>&& conns, bool shared_out)
     srv.last_wake_done.store(clock::now().time_since_epoch().count(), std::memory_order_relaxed);
     srv.wakes_in_flight.fetch_sub(1, std::memory_order_relaxed);
   };
-  if (shared_out)
+  if (delay.count() > 0) {
+    srv_.n.context()->stats->fanout_delayed.Increment();
+    // On the session's strand, as an undelayed whole fan-out's task.
+    auto timer = std::make_shared<net::steady_timer>(socket_.get_executor(), delay);
+    timer->async_wait([timer, task = std::move(task)](const boost::system::error_code&) mutable { task(); });
+  } else if (shared_out)
     net::post(static_cast<net::io_context&>(net::query(socket_.get_executor(), net::execution::context)),
               std::move(task));
   else

@@ -9,6 +9,7 @@
 #     all; herald-sio is herald's Socket.IO endpoint, docs/socketio.md)
 #   HERALD_WORKERS=n sets herald's node.workers (default: the config's, 0: actors on the io threads)
 #   HERALD_IO=n sets herald's node.io_threads (default: the config's)
+#   HERALD_ARGS="--section.key=value ..." more settings for every herald node (an A/B)
 #
 # Results: one JSON line per run in bench-results/<date>.jsonl, then a
 # table of medians (min-max) and ratios by scripts/bench/summarize.mjs.
@@ -59,7 +60,7 @@ start_herald() { # $1 = port, $2 = name, then extra --key=value args
   local port=$1 name=$2; shift 2
   rm -rf "$work/$name"; mkdir -p "$work/$name"
   sed -e "s|@NAME@|$name|; s|@PORT@|$port|; s|@DATA@|$work/$name/data|" scripts/bench/peers/herald.ini > "$work/$name.ini"
-  "$herald" --config "$work/$name.ini" ${HERALD_WORKERS:+--node.workers=$HERALD_WORKERS} ${HERALD_IO:+--node.io_threads=$HERALD_IO} "$@" > "$work/$name.log" 2>&1 &
+  "$herald" --config "$work/$name.ini" ${HERALD_WORKERS:+--node.workers=$HERALD_WORKERS} ${HERALD_IO:+--node.io_threads=$HERALD_IO} ${HERALD_ARGS:-} "$@" > "$work/$name.log" 2>&1 &
   srv_pid=$!; rss_pids=$srv_pid; pids+=("$srv_pid")
   wait_port "$port"
 }

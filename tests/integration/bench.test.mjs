@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
-import { startNode, freePort, until, sleep, BIN } from './lib/herald.mjs';
+import { startNode, freePort, until, sleep, metric, BIN } from './lib/herald.mjs';
 
 const BENCH = join(dirname(BIN), 'herald-bench');
 const FLOOR = join(dirname(BIN), 'fanout-floor');
@@ -34,14 +34,30 @@ function assertCounted(res, conns = 300) {
 // writers through them; with one, inline. 4,200 members at 5/s on two
 // threads: each fan-out's writes are shared out over both threads (the
 // loop is quiet between publishes and the room is over 2 x 2,048:
-// ws_session::wake_all); at rate 0 fan-outs come back to back and each is
-// written by one task.
-for (const [io, rate, conns, secs] of [[1, '20', 300, '1'], [2, '20', 300, '1'], [2, '5', 4200, '3'], [2, '0', 300, '1']]) {
-  test(`herald-bench counts every delivery of a room fan-out on herald (io_threads ${io}, rate ${rate}, ${conns} members)`, async () => {
-    const node = await startNode({ args: [`--node.io_threads=${io}`] });
+// ws_session::wake_all); at rate 0 fan-outs come back to back, each is
+// written by one task, and (300 members >= 256) waits node.write_delay
+// first unless that is 0: the metric tells which path the writes took
+// (at 20/s it depends on timing: a burst of publishes makes the node busy).
+const cases = [
+  { io: 1, rate: '20', conns: 300, secs: '1' },
+  { io: 2, rate: '20', conns: 300, secs: '1' },
+  { io: 2, rate: '5', conns: 4200, secs: '3' },
+  { io: 2, rate: '0', conns: 300, secs: '1', delayed: true },
+  { io: 1, rate: '0', conns: 300, secs: '1', delayed: true },
+  { io: 2, rate: '0', conns: 300, secs: '1', delay: 0 },
+];
+for (const { io, rate, conns, secs, delayed = false, delay } of cases) {
+  const label = `io_threads ${io}, rate ${rate}, ${conns} members${delay === undefined ? '' : `, write_delay ${delay}`}`;
+  test(`herald-bench counts every delivery of a room fan-out on herald (${label})`, async () => {
+    const args = [`--node.io_threads=${io}`];
+    if (delay !== undefined) args.push(`--node.write_delay=${delay}`);
+    const node = await startNode({ args });
     try {
       assertCounted(runBench(['--server', 'herald', '--port', String(node.port), '--ns', 'demo', '--secret', 'demo-secret'],
         rate, conns, secs), conns);
+      const n = await metric(node, /^herald_fanout_writes_delayed_total (\d+)/m);
+      if (delayed) assert.ok(n > 0, 'no fan-out took the delayed path');
+      if (delay === 0) assert.equal(n, 0);
     } finally { await node.stop(); }
   });
 }

@@ -95,6 +95,10 @@ TEST_CASE("node.ws_origins and the threading defaults") {
     CHECK_THAT(r.err().message, Catch::Contains("node.ws_origins"));
   }
   CHECK_FALSE(build_config({{"node.workers", "-1"}}));
+  CHECK(build_config({})->write_delay_ms == 50);
+  CHECK(build_config({{"node.write_delay", "0"}})->write_delay_ms == 0);
+  CHECK(build_config({{"node.write_delay", "1000"}})->write_delay_ms == 1000);
+  for (auto bad : {"-1", "1001", "20ms"}) CHECK_FALSE(build_config({{"node.write_delay", bad}}));
   CHECK_FALSE(build_config({})->log_json);
   CHECK(build_config({{"log.format", "json"}})->log_json);
   CHECK_FALSE(build_config({{"log.format", "xml"}}));
