@@ -58,7 +58,7 @@ void remove_member(self_ptr self, const std::string& session) {
   auto& s = self->state;
   auto i = s.members.find(session);
   if (i == s.members.end()) return;
-  auto user = i->second.user;
+  auto user = std::string(i->second.user());
   auto n = s.nodes.find(i->second.node_ns);
   if (n != s.nodes.end() && --n->second.members == 0) {
     if (watched(self, n->first)) self->demonitor(n->first.raw());
@@ -200,10 +200,8 @@ caf::behavior running(self_ptr self) {
           node.name = m.ref.info.node;
           if (watched(self, node_ns)) self->monitor(node_ns.raw());
         }
-        auto user = m.ref.info.user;
-        s.members.emplace(id, room_member{std::move(m.ref.info.user), std::move(m.ref.info.client), m.ref.info.since,
-                                          node_ns});
-        tell_presence(self, "join", user, id);
+        s.members.emplace(id, room_member{m.ref.info.user, m.ref.info.client, m.ref.info.since, node_ns});
+        tell_presence(self, "join", m.ref.info.user, id);
         if (s.members.size() == 1) tell(self, s.parent, key_online{key_kind::room, s.room, true});
       }
       if (!m.since.empty()) {
@@ -228,7 +226,7 @@ caf::behavior running(self_ptr self) {
       out.reserve(s.members.size());
       for (auto& [id, mem] : s.members) {
         auto n = s.nodes.find(mem.node_ns);
-        out.push_back(session_info{id, mem.user, mem.client, n == s.nodes.end() ? std::string{} : n->second.name,
+        out.push_back(session_info{id, std::string(mem.user()), std::string(mem.client()), n == s.nodes.end() ? std::string{} : n->second.name,
                                    mem.since});
       }
       return respond(m, std::move(out));

@@ -12,6 +12,7 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include <caf/response_promise.hpp>
@@ -26,9 +27,23 @@ namespace herald {
 // A member as the room needs it: who (presence, GET /v1/rooms/{room})
 // and the node whose namespace actor writes its frames. Not the whole
 // session_ref: its session actor is never addressed from here, and its
-// node's name is kept once per node.
-struct room_member {
-  std::string user, client;
+// node's name is kept once per node. User and device id share one string
+// ("user\0client"; neither may hold a NUL): one std::string less per
+// member, an entry of 112 B of heap instead of 144.
+class room_member {
+ public:
+  room_member(std::string_view user, std::string_view client, int64_t since, handle<fanout_interface> node_ns)
+    : ids_(user), since(since), node_ns(std::move(node_ns)) {
+    ids_ += '\0';
+    ids_ += client;
+  }
+  std::string_view user() const { return std::string_view(ids_).substr(0, ids_.find('\0')); }
+  std::string_view client() const { return std::string_view(ids_).substr(ids_.find('\0') + 1); }
+
+ private:
+  std::string ids_;
+
+ public:
   int64_t since = 0;
   handle<fanout_interface> node_ns;
 };

@@ -36,11 +36,17 @@ test('user ids with any UTF-8 work in paths', async () => {
 
 test('GET /v1/rooms/{room} counts members', async () => {
   const a = await Client.open(node, { user: 'm1' });
-  const b = await Client.open(node, { user: 'm2' });
+  const b = await Client.open(node, { user: 'member-two-with-a-long-id', client: 'tab-7' });
   await a.join('hall'); await b.join('hall');
   const r = await api(node, 'GET', '/v1/rooms/hall');
   assert.equal(r.json.members, 2);
   assert.deepEqual(r.json.sessions.map((s) => s.session).sort(), [a.welcome.session, b.welcome.session].sort());
+  // The room keeps user and device in one string: each comes back whole.
+  const bySession = Object.fromEntries(r.json.sessions.map((s) => [s.session, s]));
+  assert.equal(bySession[a.welcome.session].user, 'm1');
+  assert.equal(bySession[a.welcome.session].client, null);
+  assert.equal(bySession[b.welcome.session].user, 'member-two-with-a-long-id');
+  assert.equal(bySession[b.welcome.session].client, 'tab-7');
   assert.deepEqual((await api(node, 'GET', '/v1/rooms/empty-room')).json, { members: 0, sessions: [] });
   await a.close(); await b.close();
 });

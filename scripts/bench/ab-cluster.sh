@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Two herald settings on the saturated room fan-out, on one node and on a
+# 3-node local cluster, alternating, for an A/B that also shows the
+# cluster's ratio to one node: each run starts fresh nodes on the bench
+# template (scripts/bench/peers/herald.ini, data in a temp dir), runs
+# herald-bench as run.sh's saturation / cluster-saturation scenarios do
+# (10k members of one room, rate 0, 4 publishers on the first node), and
+# stops them by pid. Then the medians of each setting and size.
+# Usage: scripts/bench/ab-cluster.sh ROUNDS "A_ARGS" "B_ARGS"
+#   e.g. ... 3 "--node.write_delay=0" "--node.write_delay=50"
+#   HERALD_BIN=path: another build (default build/apps/herald)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds=$1; a_args=$2; b_args=$3
+herald=$(realpath "${HERALD_BIN:-build/apps/herald}")
+bench=build/apps/herald-bench
+[ -x "$bench" ] && [ -x "$herald" ] || bash scripts/build.sh
+work=$(mktemp -d /tmp/herald-abc.XXXXXX)
+lines=$work/lines
+pids=()
+stop_all() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  pids=()
+}
+cleanup() { stop_all; rm -rf "$work"; }
+trap cleanup EXIT
+port=18700
+one() {  # label, nodes, herald args (one word list)
+  local label=$1 n=$2 args=$3 ports=() i p seeds
+  for i in $(seq "$n"); do
+    port=$((port + 1)); ports+=($port)
+    rm -rf "$work/n$i"; mkdir -p "$work/n$i"
+    sed -e "s|@NAME@|ab$i|; s|@PORT@|$port|; s|@DATA@|$work/n$i/data|" scripts/bench/peers/herald.ini > "$work/n$i.ini"
+    seeds=""
+    if [ "$n" -gt 1 ]; then
+      seeds="--node.cluster_listen=127.0.0.1:$((port + 1000))"
+      [ "$i" -gt 1 ] && seeds="$seeds --cluster.seeds=127.0.0.1:$((ports[0] + 1000))"
+    fi
+    # shellcheck disable=SC2086  # the settings are separate words
+    "$herald" --config "$work/n$i.ini" $seeds $args > "$work/n$i.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
+  done
+  if [ "$n" -gt 1 ]; then  # every node sees every member
+    for p in "${ports[@]}"; do
+      for _ in $(seq 100); do
+        [ "$(curl -s "http://127.0.0.1:$p/v1/cluster" | grep -o '"name"' | wc -l)" = "$n" ] && break
+        sleep 0.1
+      done
+    done
+    sleep 1
+  fi
+  local line
+  line=$("$bench" --server herald --port "${ports[0]}" --ports "$(IFS=,; echo "${ports[*]}")" \
+    --pids "$(IFS=,; echo "${pids[*]}")" --conns 10000 --rooms 1 --rate 0 --duration 10 --drain 10 2> "$work/bench.err" | tail -1)
+  [ -n "$line" ] || { echo "bench failed: $(tail -3 "$work/bench.err")" >&2; exit 1; }
+  echo "$label$n $line" >> "$lines"
+  echo "$label$n: $(echo "$line" | grep -oE '"(deliveries_per_s|lat_p99_us|lost|duplicates)":[0-9.]*' | tr '\n' ' ')"
+  stop_all
+}
+echo "A = $a_args; B = $b_args; herald = $herald"
+for i in $(seq "$rounds"); do
+  for n in 1 3; do
+    if [ $((i % 2)) = 1 ]; then one A "$n" "$a_args"; one B "$n" "$b_args"
+    else one B "$n" "$b_args"; one A "$n" "$a_args"; fi
+  done
+done
+python3 - "$lines" <<'PY'
+import json, statistics, sys
+rows = [(l.split(" ", 1)[0], json.loads(l.split(" ", 1)[1])) for l in open(sys.argv[1]) if l.strip()]
+keys = ["deliveries_per_s", "publish_rate", "api_p50_us", "lat_p50_us", "lat_p99_us", "lost", "duplicates"]
+med = {}
+for label in ("A1", "B1", "A3", "B3"):
+    r = [x for l, x in rows if l == label]
+    med[label] = {k: statistics.median(x.get(k, 0) for x in r) for k in keys}
+    print(f"median {label} ({len(r)} runs): " + "  ".join(f"{k} {med[label][k]:.0f}" for k in keys))
+for s in ("A", "B"):
+    print(f"{s}: 3 nodes / 1 node = {med[s + '3']['deliveries_per_s'] / med[s + '1']['deliveries_per_s']:.2f}")
+print(f"B / A: 1 node {med['B1']['deliveries_per_s'] / med['A1']['deliveries_per_s']:.2f}, "
+      f"3 nodes {med['B3']['deliveries_per_s'] / med['A3']['deliveries_per_s']:.2f}")
+PY
