@@ -9,6 +9,8 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
+#include <caf/send.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include "actors/directory.hpp"
@@ -37,7 +39,21 @@ struct key_online {  // a user has live sessions / a room has members, or no lon
   bool moved = false;
 };
 
-struct parent_interface : interface<user_idle, room_idle, key_online> {};
+// A child handing off is done (its state merged at the new owner, or the
+// attempt failed and the next pass repeats it). It forwards what still
+// reaches it until its parent's child_stop, which follows everything the
+// parent routed to it: ending on its own, it bounced pushes still on
+// their way (503 request_receiver_down in a clean-clone CI run).
+struct handoff_done {
+  caf::actor_addr child;  // sent from store callbacks too: not the sender
+};
+
+struct parent_interface : interface<user_idle, room_idle, key_online, handoff_done> {};
+
+// Tells `parent` that `child` is done handing off (any thread).
+inline void tell_handoff_done(const caf::actor& parent, const caf::actor& child) {
+  caf::anon_send(parent, handoff_done{child.address()});
+}
 
 // -- parent -> child ----------------------------------------------------------------
 
@@ -103,6 +119,7 @@ typename Inspector::result_type inspect(Inspector& f, receipt_request& x) {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::user_idle)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::room_idle)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::key_online)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::handoff_done)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::child_stop)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::hand_off)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::placement_changed)

@@ -294,7 +294,14 @@ caf::message_handler home_side(self_ptr self) {
         for (auto& ref : m.sessions) park(self, m.user, std::move(ref));
       },
       [self](const room_idle& m) { stop_if_idle(self, key_kind::room, m.room, m.seen); },
-      [self](const key_online& m) { self->state.home.set_online(m.kind, m.key, m.on, m.moved); }),
+      [self](const key_online& m) { self->state.home.set_online(m.kind, m.key, m.on, m.moved); },
+      // Out of the tables first, so nothing more is routed to it; then a
+      // stop that follows what was (it forwards that to the new owner).
+      [self](const handoff_done& m) {
+        if (!self->state.children.count(m.child)) return;
+        child_ended(self, m.child);
+        if (auto a = caf::actor_cast<caf::actor>(m.child)) tell(self, handle<child_interface>::assume(a), child_stop{});
+      }),
     [self](const backlog_checked& c) { finish_check(self, c); });
 }
 

@@ -311,3 +311,31 @@ TEST_CASE_METHOD(fixture, "shell: when a user's key moves, its durable state goe
   CHECK(b.stored("stored") == 2);
   CHECK(a.stored("stored") == 0);
 }
+
+TEST_CASE_METHOD(fixture, "shell: a push reaching a user actor as it finishes handing off is forwarded, not bounced",
+                 "[shell]") {
+  test_node a(sys, "a"), b(sys, "b");
+  push(a, "mover", 3600);
+  run();
+  REQUIRE(a.state().home.find(key_kind::user, "mover"));
+  caf::actor child = a.state().home.find(key_kind::user, "mover")->actor;
+  a.where->moved = {{"mover", b.ns}};
+  caf::anon_send(a.ns, placement_changed{});
+  // Step until the old owner's copy is deleted: the child's handoff is done.
+  while (a.stored("mover") != 0) REQUIRE(sched.try_run_once());
+  REQUIRE(b.stored("mover") == 1);
+  // A push routed to it just then (by a node whose view still had the key
+  // here while a membership change settles). It ended on its own before,
+  // and the push was dropped: "the recipient ended without answering".
+  auto out = std::make_shared<std::optional<result<uint64_t>>>();
+  auto ans = std::make_shared<answer>([out](result<uint64_t> r) { *out = std::move(r); });
+  caf::anon_send(child, u_push{"mover", message{a.ctx->ids->next(), now_ms(), "api", "", "\"late\""}, 3'600'000, ans});
+  ans.reset();
+  run();
+  REQUIRE(*out);
+  CHECK(out->value().ok());
+  CHECK(b.stored("mover") == 2);
+  CHECK(a.stored("mover") == 0);
+  CHECK(a.state().children.empty());
+  CHECK(a.state().place.running() == 0);
+}
