@@ -9,6 +9,8 @@
 # Usage: scripts/bench/ab-cluster.sh ROUNDS "A_ARGS" "B_ARGS"
 #   e.g. ... 3 "--node.write_delay=0" "--node.write_delay=50"
 #   HERALD_BIN=path: another build (default build/apps/herald)
+#   RATE=n: publishes per second instead of as fast as accepted (latency at
+#     equal load); DRAIN=s: seconds to wait for the last deliveries (10)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=$1; a_args=$2; b_args=$3
@@ -53,7 +55,7 @@ one() {  # label, nodes, herald args (one word list)
   fi
   local line
   line=$("$bench" --server herald --port "${ports[0]}" --ports "$(IFS=,; echo "${ports[*]}")" \
-    --pids "$(IFS=,; echo "${pids[*]}")" --conns 10000 --rooms 1 --rate 0 --duration 10 --drain 10 2> "$work/bench.err" | tail -1)
+    --pids "$(IFS=,; echo "${pids[*]}")" --conns 10000 --rooms 1 --rate "${RATE:-0}" --duration 10 --drain "${DRAIN:-10}" 2> "$work/bench.err" | tail -1)
   [ -n "$line" ] || { echo "bench failed: $(tail -3 "$work/bench.err")" >&2; exit 1; }
   echo "$label$n $line" >> "$lines"
   echo "$label$n: $(echo "$line" | grep -oE '"(deliveries_per_s|lat_p99_us|lost|duplicates)":[0-9.]*' | tr '\n' ' ')"
