@@ -50,9 +50,17 @@ struct handoff_done {
 
 struct parent_interface : interface<user_idle, room_idle, key_online, handoff_done> {};
 
-// Tells `parent` that `child` is done handing off (any thread).
-inline void tell_handoff_done(const caf::actor& parent, const caf::actor& child) {
-  caf::anon_send(parent, handoff_done{child.address()});
+// A user or room actor tells its parent it is done handing off: now, or
+// once a store commit is through (the callback runs on the store's thread).
+template <class Self>
+void tell_handoff_done(Self* self) {
+  caf::anon_send(self->state.parent.raw(), handoff_done{self->address()});
+}
+template <class Self>
+auto handoff_done_on_commit(Self* self) {
+  return [parent = self->state.parent.raw(), child = self->address()](const auto&) {
+    caf::anon_send(parent, handoff_done{child});
+  };
 }
 
 // -- parent -> child ----------------------------------------------------------------

@@ -113,7 +113,7 @@ void start_handoff(self_ptr self, caf::actor new_owner) {
   s.nodes.clear();
   auto out = export_history(history_records(s));
   self->become(handing_off(self, to));
-  if (out.empty()) return tell_handoff_done(s.parent.raw(), caf::actor{self});
+  if (out.empty()) return tell_handoff_done(self);
   s.ctx->stats->handoff("room", "sent").Increment();
   ask(self, to, std::chrono::seconds(10), r_merge{s.room, std::move(out)})
     .then(
@@ -122,14 +122,12 @@ void start_handoff(self_ptr self, caf::actor new_owner) {
         auto& s = self->state;
         auto b = s.ctx->store->make_batch();
         b.trim_history(s.ns, s.room, s.last_seq + 1);
-        s.ctx->store->commit(std::move(b), [parent = s.parent.raw(), me = caf::actor{self}](storage::status) {
-          tell_handoff_done(parent, me);
-        });
+        s.ctx->store->commit(std::move(b), handoff_done_on_commit(self));
       },
       [self](caf::error& e) {
         spdlog::warn("handing room {}/{} to its new owner failed ({}); kept here for the next pass",
                      self->state.ns, self->state.room, caf::to_string(e));
-        tell_handoff_done(self->state.parent.raw(), caf::actor{self});
+        tell_handoff_done(self);
       });
 }
 

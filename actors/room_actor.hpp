@@ -33,19 +33,18 @@ namespace herald {
 class room_member {
  public:
   room_member(std::string_view user, std::string_view client, int64_t since, handle<fanout_interface> node_ns)
-    : ids_(user), since(since), node_ns(std::move(node_ns)) {
+    : since(since), node_ns(std::move(node_ns)), ids_(user) {
     ids_ += '\0';
     ids_ += client;
   }
   std::string_view user() const { return std::string_view(ids_).substr(0, ids_.find('\0')); }
   std::string_view client() const { return std::string_view(ids_).substr(ids_.find('\0') + 1); }
 
- private:
-  std::string ids_;
-
- public:
   int64_t since = 0;
   handle<fanout_interface> node_ns;
+
+ private:
+  std::string ids_;
 };
 struct room_node {
   size_t members = 0;

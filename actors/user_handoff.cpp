@@ -6,13 +6,6 @@
 namespace herald::user_parts {
 
 namespace {
-// Done handing off: the parent stops this actor once nothing it routed
-// here is on its way (actors/home_protocol.hpp, handoff_done).
-void done(self_ptr self) { tell_handoff_done(self->state.parent.raw(), caf::actor{self}); }
-auto done_after_commit(self_ptr self) {
-  return [parent = self->state.parent.raw(), me = caf::actor{self}](storage::status) { tell_handoff_done(parent, me); };
-}
-
 // The old owner's side: everything goes to the new owner from now on; once
 // it has merged this user's records and cursors, they are deleted here.
 // When it does not answer, the data stays and the next placement pass
@@ -25,7 +18,7 @@ caf::behavior handing_off(self_ptr self, handle<user_interface> to) {
       auto& d = l.data;
       if (auto e = d->failure()) {
         spdlog::error("cannot read {}/{} to hand it off: {}", s.ns, s.user, e->message);
-        done(self);
+        tell_handoff_done(self);
         return;
       }
       // The device records go first, as patches (they merge in any order);
@@ -37,10 +30,10 @@ caf::behavior handing_off(self_ptr self, handle<user_interface> to) {
         if (d->devices && !d->devices.value().empty()) {
           auto b = s.ctx->store->make_batch();
           for (auto& kv : d->devices.value()) b.delete_device(s.ns, s.user, kv.first);
-          s.ctx->store->commit(std::move(b), done_after_commit(self));
+          s.ctx->store->commit(std::move(b), handoff_done_on_commit(self));
           return;
         }
-        done(self);
+        tell_handoff_done(self);
         return;
       }
       s.ctx->stats->handoff("user", "sent").Increment();
@@ -54,12 +47,12 @@ caf::behavior handing_off(self_ptr self, handle<user_interface> to) {
             for (auto& [device, c] : d->cursors.value()) b.delete_cursor(s.ns, s.user, device);
             if (d->devices)
               for (auto& kv : d->devices.value()) b.delete_device(s.ns, s.user, kv.first);
-            s.ctx->store->commit(std::move(b), done_after_commit(self));
+            s.ctx->store->commit(std::move(b), handoff_done_on_commit(self));
           },
           [self](caf::error& e) {
             spdlog::warn("handing {}/{} to its new owner failed ({}); kept here for the next pass",
                          self->state.ns, self->state.user, caf::to_string(e));
-            done(self);
+            tell_handoff_done(self);
           });
     },
     [self](commit_done& d) { self->state.waiting.finish(d); },
