@@ -58,8 +58,10 @@ test('the demo chat: rooms, typing, direct messages, read state, offline deliver
   await alice.click('#dm-form button');
   await send(alice, 'just for you');
   await bob.waitForFunction(() => window.demo.conversations.get('dm:alice')?.unread === 1, { timeout: 10000 });
+  // As in the room, alice shows her message only once the publish is answered.
+  await alice.waitForFunction(() => (window.demo.conversations.get('dm:bob')?.messages || []).some((m) => m.text === 'just for you'), { timeout: 10000 });
   // Read state is the ack: delivered but unread, the receipt counts no ack.
-  const dmId = await alice.evaluate(() => window.demo.conversations.get('dm:bob').messages.at(-1).id);
+  const dmId = await alice.evaluate(() => window.demo.conversations.get('dm:bob').messages.find((m) => m.text === 'just for you').id);
   const receipt = async () => (await api(node, 'GET', `/v1/messages/${dmId}`)).json;
   assert.equal((await receipt()).acked, 0);
   await bob.evaluate(() => document.querySelector('#dm-list li').click());
