@@ -82,9 +82,10 @@ class batch {
   void patch_device(const std::string& ns, const std::string& user, const std::string& device, const device_record& d);
   void delete_device(const std::string& ns, const std::string& user, const std::string& device);
   bool empty() const;
-  // Written to the WAL without waiting for its sync: visible to reads at
-  // once and kept if the process dies, lost only if the machine does.
-  // For counts (receipts), not for messages.
+  // Written to the WAL without waiting for its sync. For counts
+  // (receipts) and device visits, not for messages. Committed without a
+  // callback it may wait up to 2 ms for company (storage/store_io.cpp):
+  // read_after_writes sees it, and a crash of the process may lose it.
   void relax() { relaxed_ = true; }
   bool relaxed() const { return relaxed_; }
 

@@ -17,12 +17,19 @@ namespace herald::storage {
 struct store::job {
   batch b;
   std::function<void(status)> done;
+  // A relaxed batch nobody waits for (receipt counts, device visits): it
+  // may wait for company instead of waking the writer by itself.
+  bool lazy() const { return !done && b.relaxed(); }
 };
 
 struct store::threads {
   std::mutex mtx;
   std::condition_variable cv;
   std::deque<store::job> writes;
+  // How many queued jobs want the writer now; while none does, lazy ones
+  // wait until lazy_due (or until lazy_max of them are queued).
+  size_t eager = 0;
+  std::chrono::steady_clock::time_point lazy_due;
   size_t in_progress = 0;
   std::condition_variable drained;
   bool stopping = false;

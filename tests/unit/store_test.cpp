@@ -7,6 +7,7 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <thread>
 #include <unistd.h>
 
 #include <spdlog/sinks/ostream_sink.h>
@@ -370,6 +371,42 @@ TEST_CASE("a read after writes sees every write queued before it whether or not 
     s.reset();
     std::filesystem::remove_all(dir);
   }
+}
+
+// Counts nobody waits for do not wake the writer one by one: they wait
+// for company. Nothing else may be needed to get them written, and
+// closing the store writes them too.
+TEST_CASE("relaxed batches nobody waits for are written by themselves and on close") {
+  auto dir = temp_dir("lazy");
+  {
+    auto opened = store::open(dir);
+    REQUIRE(opened);
+    auto& s = opened.value();
+    auto b = s->make_batch();
+    b.add_counts("ns", "alone", {1, 0});
+    b.relax();
+    s->commit(std::move(b), nullptr);
+    uint64_t sent = 0;
+    for (int i = 0; i < 1000 && sent == 0; ++i) {  // at most ~10 s
+      if (auto r = s->receipt("ns", "alone"); r && r.value()) sent = r.value()->sent;
+      if (sent == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(sent == 1);
+    for (int i = 0; i < 300; ++i) {  // past the count that wakes the writer at once
+      auto c = s->make_batch();
+      c.add_counts("ns", "closing", {1, 0});
+      c.relax();
+      s->commit(std::move(c), nullptr);
+    }
+  }
+  auto again = store::open(dir);
+  REQUIRE(again);
+  auto r = again.value()->receipt("ns", "closing");
+  REQUIRE(r);
+  REQUIRE(r.value());
+  CHECK(r.value()->sent == 300);
+  again.value().reset();
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("webhook events: stored in order per namespace, deleted one by one, kept over a reopen") {
