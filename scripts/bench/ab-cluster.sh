@@ -9,12 +9,14 @@
 # Usage: scripts/bench/ab-cluster.sh ROUNDS "A_ARGS" "B_ARGS"
 #   e.g. ... 3 "--node.write_delay=0" "--node.write_delay=50"
 #   HERALD_BIN=path: another build (default build/apps/herald)
+#   HERALD_BIN_B=path: B's build when it differs from A's (an A/B of a change)
 #   RATE=n: publishes per second instead of as fast as accepted (latency at
 #     equal load); DRAIN=s: seconds to wait for the last deliveries (10)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=$1; a_args=$2; b_args=$3
 herald=$(realpath "${HERALD_BIN:-build/apps/herald}")
+herald_b=$(realpath "${HERALD_BIN_B:-$herald}")
 bench=build/apps/herald-bench
 [ -x "$bench" ] && [ -x "$herald" ] || bash scripts/build.sh
 work=$(mktemp -d /tmp/herald-abc.XXXXXX)
@@ -29,7 +31,8 @@ cleanup() { stop_all; rm -rf "$work"; }
 trap cleanup EXIT
 port=18700
 one() {  # label, nodes, herald args (one word list)
-  local label=$1 n=$2 args=$3 ports=() i p seeds
+  local label=$1 n=$2 args=$3 ports=() i p seeds bin=$herald
+  [ "$label" = B ] && bin=$herald_b
   for i in $(seq "$n"); do
     port=$((port + 1)); ports+=($port)
     rm -rf "$work/n$i"; mkdir -p "$work/n$i"
@@ -40,7 +43,7 @@ one() {  # label, nodes, herald args (one word list)
       [ "$i" -gt 1 ] && seeds="$seeds --cluster.seeds=127.0.0.1:$((ports[0] + 1000))"
     fi
     # shellcheck disable=SC2086  # the settings are separate words
-    "$herald" --config "$work/n$i.ini" $seeds $args > "$work/n$i.log" 2>&1 &
+    "$bin" --config "$work/n$i.ini" $seeds $args > "$work/n$i.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
   done
@@ -61,7 +64,7 @@ one() {  # label, nodes, herald args (one word list)
   echo "$label$n: $(echo "$line" | grep -oE '"(deliveries_per_s|lat_p99_us|lost|duplicates)":[0-9.]*' | tr '\n' ' ')"
   stop_all
 }
-echo "A = $a_args; B = $b_args; herald = $herald"
+echo "A = $herald $a_args; B = $herald_b $b_args"
 for i in $(seq "$rounds"); do
   for n in 1 3; do
     if [ $((i % 2)) = 1 ]; then one A "$n" "$a_args"; one B "$n" "$b_args"
