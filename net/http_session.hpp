@@ -64,6 +64,7 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
   void discard();
 
   void start_reading();
+  const std::string& peer_address();
 
   Stream stream_;
   boost::beast::flat_buffer buffer_;
@@ -71,6 +72,8 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
   server_state& srv_;
   unsigned version_ = 11;
   std::string out_;  // the answer being written
+  std::string peer_;  // the peer's address, once asked (peer_address)
+  bool peer_known_ = false;
   std::unique_ptr<char[]> scrap_;  // only while lingering: what is read to be dropped
 };
 
