@@ -204,7 +204,8 @@ void store::writer_loop() {
         next_sweep = clock::now() + std::chrono::milliseconds(opts_.sweep_interval_ms);
         continue;
       }
-      if (!ready()) continue;  // lazy jobs not due yet: a sweep or resume woke us
+      // Lazy jobs not due yet go now when a sweep or a resume woke us:
+      // early is harmless, and waiting here would spin until they are due.
       jobs.swap(t.writes);
       t.eager = 0;
       t.in_progress = jobs.size();
