@@ -9,6 +9,7 @@
 #        ... 3 --conns 10000 --mode idle --hold 5
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/lib.sh
 a=$(realpath "$1"); b=$(realpath "$2"); pairs=$3; shift 3
 bench=build/apps/herald-bench
 [ -x "$bench" ] || bash scripts/build.sh
@@ -25,10 +26,10 @@ one() {  # binary label, then herald-bench args
   local bin=$1 label=$2; shift 2
   port=$((port + 1))
   rm -rf "$work/node"; mkdir -p "$work/node"
-  sed -e "s|@NAME@|ab|; s|@PORT@|$port|; s|@DATA@|$work/node/data|" scripts/bench/peers/herald.ini > "$work/node.ini"
+  herald_ini ab "$port" "$work/node/data" > "$work/node.ini"
   "$bin" --config "$work/node.ini" > "$work/node.log" 2>&1 &
   pid=$!
-  for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
+  wait_port "$port"
   local line
   line=$("$bench" --server herald --port "$port" --pids "$pid" "$@" | tail -1)
   echo "$label $line" | tee -a "$lines"

@@ -14,6 +14,7 @@
 #     equal load); DRAIN=s: seconds to wait for the last deliveries (10)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/lib.sh
 rounds=$1; a_args=$2; b_args=$3
 herald=$(realpath "${HERALD_BIN:-build/apps/herald}")
 herald_b=$(realpath "${HERALD_BIN_B:-$herald}")
@@ -36,26 +37,15 @@ one() {  # label, nodes, herald args (one word list)
   for i in $(seq "$n"); do
     port=$((port + 1)); ports+=($port)
     rm -rf "$work/n$i"; mkdir -p "$work/n$i"
-    sed -e "s|@NAME@|ab$i|; s|@PORT@|$port|; s|@DATA@|$work/n$i/data|" scripts/bench/peers/herald.ini > "$work/n$i.ini"
+    herald_ini "ab$i" "$port" "$work/n$i/data" > "$work/n$i.ini"
     seeds=""
-    if [ "$n" -gt 1 ]; then
-      seeds="--node.cluster_listen=127.0.0.1:$((port + 1000))"
-      [ "$i" -gt 1 ] && seeds="$seeds --cluster.seeds=127.0.0.1:$((ports[0] + 1000))"
-    fi
+    [ "$n" -gt 1 ] && seeds=$(cluster_args "$i" "$port" "${ports[0]}")
     # shellcheck disable=SC2086  # the settings are separate words
     "$bin" --config "$work/n$i.ini" $seeds $args > "$work/n$i.log" 2>&1 &
     pids+=($!)
-    for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
+    wait_port "$port"
   done
-  if [ "$n" -gt 1 ]; then  # every node sees every member
-    for p in "${ports[@]}"; do
-      for _ in $(seq 100); do
-        [ "$(curl -s "http://127.0.0.1:$p/v1/cluster" | grep -o '"name"' | wc -l)" = "$n" ] && break
-        sleep 0.1
-      done
-    done
-    sleep 1
-  fi
+  [ "$n" -gt 1 ] && wait_members "$n" "${ports[@]}"  # every node sees every member
   local line
   line=$("$bench" --server herald --port "${ports[0]}" --ports "$(IFS=,; echo "${ports[*]}")" \
     --pids "$(IFS=,; echo "${pids[*]}")" --conns 10000 --rooms 1 --rate "${RATE:-0}" --duration 10 --drain "${DRAIN:-10}" 2> "$work/bench.err" | tail -1)

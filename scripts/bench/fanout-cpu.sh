@@ -13,6 +13,7 @@
 #   passes two builds in turn); rate 0: publish as fast as accepted
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/lib.sh
 rates=${*:-5 20 50}
 server=${SERVER:-herald}
 case $server in herald|floor) ;; *) echo "SERVER must be herald or floor" >&2; exit 2 ;; esac
@@ -24,7 +25,7 @@ fi
 port=18940
 work=$(mktemp -d)
 trap 'kill $(cat "$work"/pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
-sed -e "s|@NAME@|fancpu|; s|@PORT@|$port|; s|@DATA@|$work/data|" scripts/bench/peers/herald.ini > "$work/h.ini"
+herald_ini fancpu "$port" "$work/data" > "$work/h.ini"
 cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }  # user+system ticks
 idle() { awk '/^cpu /{print $5}' /proc/stat; }
 hz=$(getconf CLK_TCK)
@@ -39,7 +40,7 @@ for rate in $rates; do
     dialect=herald
   fi
   hp=$!; echo $hp > "$work/pid"
-  for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
+  wait_port "$port"
   ./build/apps/herald-bench --server $dialect --pids "$hp" --port $port --conns "${MEMBERS:-10000}" --mode room --rooms 1 \
     --rate "$rate" --duration 10 --publishers 4 > "$work/out" 2> "$work/err" &
   bp=$!

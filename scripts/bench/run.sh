@@ -16,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
+. scripts/bench/lib.sh
 runs=${1:-3}; shift || true
 scenarios=${*:-idle idle-cluster fanout saturation p2p cluster}
 servers=${SERVERS:-herald herald-sio socketio nchan nats}
@@ -47,19 +48,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_port() { # $1 = port
-  for _ in $(seq 200); do
-    (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "nothing listens on $1" >&2; return 1
-}
-
 # Each start_* sets $srv_pid (what to stop) and $rss_pids (whose RSS counts).
 start_herald() { # $1 = port, $2 = name, then extra --key=value args
   local port=$1 name=$2; shift 2
   rm -rf "$work/$name"; mkdir -p "$work/$name"
-  sed -e "s|@NAME@|$name|; s|@PORT@|$port|; s|@DATA@|$work/$name/data|" scripts/bench/peers/herald.ini > "$work/$name.ini"
+  herald_ini "$name" "$port" "$work/$name/data" > "$work/$name.ini"
   "$herald" --config "$work/$name.ini" ${HERALD_WORKERS:+--node.workers=$HERALD_WORKERS} ${HERALD_IO:+--node.io_threads=$HERALD_IO} ${HERALD_ARGS:-} "$@" > "$work/$name.log" 2>&1 &
   srv_pid=$!; rss_pids=$srv_pid; pids+=("$srv_pid")
   wait_port "$port"
@@ -138,8 +131,7 @@ for run in $(seq "$runs"); do
         ports=(); allpids=()
         for i in 1 2 3 4 5 6; do
           port=$((port + 1)); ports+=($port)
-          seeds=""; [ "$i" -gt 1 ] && seeds="--cluster.seeds=127.0.0.1:$((ports[0] + 1000))"
-          start_herald $port "c$i" --node.cluster_listen=127.0.0.1:$((port + 1000)) $seeds
+          start_herald $port "c$i" $(cluster_args $i $port "${ports[0]}")
           allpids+=("$srv_pid")
         done
         rss_pids=$(IFS=,; echo "${allpids[*]}")
@@ -192,18 +184,10 @@ for run in $(seq "$runs"); do
         ports=(); allpids=()
         for i in 1 2 3; do
           port=$((port + 1)); ports+=($port)
-          seeds=""; [ "$i" -gt 1 ] && seeds="--cluster.seeds=127.0.0.1:$((ports[0] + 1000))"
-          start_herald $port "k$i" --node.cluster_listen=127.0.0.1:$((port + 1000)) $seeds
+          start_herald $port "k$i" $(cluster_args $i $port "${ports[0]}")
           allpids+=("$srv_pid")
         done
-        # Wait until every node sees three members.
-        for p in "${ports[@]}"; do
-          for _ in $(seq 100); do
-            [ "$(curl -s "http://127.0.0.1:$p/v1/cluster" | grep -o '"name"' | wc -l)" = 3 ] && break
-            sleep 0.1
-          done
-        done
-        sleep 1
+        wait_members 3 "${ports[@]}"
         rss_pids=$(IFS=,; echo "${allpids[*]}")
         measure cluster-fanout herald "$run" --ports "$(IFS=,; echo "${ports[*]}")" --port "${ports[0]}" \
           --conns 10000 --rooms 1 --rate 50 --duration 10 --drain 5

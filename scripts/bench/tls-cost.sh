@@ -8,6 +8,7 @@
 # Usage: [RUNS=3] [CONNS=10000] scripts/bench/tls-cost.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/lib.sh
 runs=${RUNS:-3}
 conns=${CONNS:-10000}
 [ -x build/apps/herald ] && [ -x build/apps/herald-bench ] || bash scripts/build.sh
@@ -26,7 +27,7 @@ out=$work/results.jsonl
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r), $(openssl version)"
 start() { # $1 = plain|tls
   rm -rf "$work/data"
-  sed -e "s|@NAME@|tls|; s|@PORT@|$port|; s|@DATA@|$work/data|" scripts/bench/peers/herald.ini > "$work/h.ini"
+  herald_ini tls "$port" "$work/data" > "$work/h.ini"
   local extra=()
   [ "$1" = tls ] && extra=(--node.tls_cert="$work/node.crt" --node.tls_key="$work/node.key")
   ./build/apps/herald --config "$work/h.ini" "${extra[@]}" > "$work/log" 2>&1 &
