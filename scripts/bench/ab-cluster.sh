@@ -10,6 +10,8 @@
 #   e.g. ... 3 "--node.write_delay=0" "--node.write_delay=50"
 #   HERALD_BIN=path: another build (default build/apps/herald)
 #   HERALD_BIN_B=path: B's build when it differs from A's (an A/B of a change)
+#   PERF_STAT=1: each run also prints the nodes' CPU, sendmsg calls per
+#     second and frames per sendmsg (perf stat over 5 s of the publishing)
 #   RATE=n: publishes per second instead of as fast as accepted (latency at
 #     equal load); DRAIN=s: seconds to wait for the last deliveries (10)
 set -euo pipefail
@@ -46,12 +48,25 @@ one() {  # label, nodes, herald args (one word list)
     wait_port "$port"
   done
   [ "$n" -gt 1 ] && wait_members "$n" "${ports[@]}"  # every node sees every member
-  local line
+  local line stats=() cores=0 sends=0
+  if [ "${PERF_STAT:-0}" = 1 ]; then  # each node's CPU and sendmsg calls over 5 s of the publishing
+    for p in "${pids[@]}"; do
+      (sleep 6; perf stat -x, -e task-clock,syscalls:sys_enter_sendmsg -p "$p" -- sleep 5) > /dev/null 2> "$work/stat.$p" &
+      stats+=($!)
+    done
+  fi
   line=$("$bench" --server herald --port "${ports[0]}" --ports "$(IFS=,; echo "${ports[*]}")" \
     --pids "$(IFS=,; echo "${pids[*]}")" --conns 10000 --rooms 1 --rate "${RATE:-0}" --duration 10 --drain "${DRAIN:-10}" 2> "$work/bench.err" | tail -1)
   [ -n "$line" ] || { echo "bench failed: $(tail -3 "$work/bench.err")" >&2; exit 1; }
   echo "$label$n $line" >> "$lines"
   echo "$label$n: $(echo "$line" | grep -oE '"(deliveries_per_s|lat_p99_us|lost|duplicates)":[0-9.]*' | tr '\n' ' ')"
+  if [ ${#stats[@]} -gt 0 ]; then
+    wait "${stats[@]}"
+    cores=$(cat "$work"/stat.* | awk -F, '$3 == "task-clock" {ms += $1} END {printf "%.2f", ms / 5000}')
+    sends=$(cat "$work"/stat.* | awk -F, '$3 ~ /sendmsg/ {n += $1} END {printf "%.0f", n / 5}')
+    rm -f "$work"/stat.*
+    echo "$label$n: nodes' CPU $cores cores, $sends sendmsg/s, $(echo "$line" | python3 -c "import json,sys; print(f'{json.load(sys.stdin)[\"deliveries_per_s\"] / max(1, $sends):.1f}')") frames per sendmsg"
+  fi
   stop_all
 }
 echo "A = $herald $a_args; B = $herald_b $b_args"
