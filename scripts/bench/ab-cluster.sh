@@ -62,8 +62,8 @@ one() {  # label, nodes, herald args (one word list)
   echo "$label$n: $(echo "$line" | grep -oE '"(deliveries_per_s|lat_p99_us|lost|duplicates)":[0-9.]*' | tr '\n' ' ')"
   if [ ${#stats[@]} -gt 0 ]; then
     wait "${stats[@]}"
-    cores=$(cat "$work"/stat.* | awk -F, '$3 == "task-clock" {ms += $1} END {printf "%.2f", ms / 5000}')
-    sends=$(cat "$work"/stat.* | awk -F, '$3 ~ /sendmsg/ {n += $1} END {printf "%.0f", n / 5}')
+    cores=$(awk -F, '$3 == "task-clock" {ms += $1} END {printf "%.2f", ms / 5000}' "$work"/stat.*)
+    sends=$(awk -F, '$3 ~ /sendmsg/ {n += $1} END {printf "%.0f", n / 5}' "$work"/stat.*)
     rm -f "$work"/stat.*
     echo "$label$n: nodes' CPU $cores cores, $sends sendmsg/s, $(echo "$line" | python3 -c "import json,sys; print(f'{json.load(sys.stdin)[\"deliveries_per_s\"] / max(1, $sends):.1f}')") frames per sendmsg"
   fi

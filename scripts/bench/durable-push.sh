@@ -4,6 +4,7 @@
 # here is stopped by pid. Usage: scripts/bench/durable-push.sh [seconds] [runs]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/lib.sh
 secs=${1:-10}; runs=${2:-3}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 [ -x build/apps/herald ] || bash scripts/build.sh
@@ -15,7 +16,7 @@ run_one() { # $1 = group_commit true|false, $2 = ttl, $3 = connections
   ./build/apps/herald --config config.ini --node.listen=127.0.0.1:$port --node.data_dir="$work/data" \
     --node.log_level=warn --storage.group_commit="$1" > "$work/log" 2>&1 &
   echo $! > "$work/pid"
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+  wait_healthy "http://127.0.0.1:$port/healthz" || true
   TTL=$2 USERS=10000 wrk -t1 -c"$3" -d"${secs}s" -s scripts/bench/push.lua "http://127.0.0.1:$port" | grep RESULT
   kill "$(cat "$work/pid")"; wait "$(cat "$work/pid")" 2>/dev/null || true
 }

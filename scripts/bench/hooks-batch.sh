@@ -12,6 +12,7 @@
 # Usage: scripts/bench/hooks-batch.sh [seconds] [runs]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/lib.sh
 secs=${1:-10}; runs=${2:-3}; batch=${BATCH:-100}
 need=()
 command -v wrk >/dev/null || need+=(wrk)
@@ -41,7 +42,7 @@ NG
     node scripts/bench/hook-receiver.mjs $hport "$1" > "$work/rlog" 2>&1 &
   fi
   echo $! > "$work/rpid"
-  for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$hport) 2>/dev/null && break; sleep 0.1; done
+  wait_port "$hport" || true
 }
 stop_receiver() { kill "$(cat "$work/rpid")" 2>/dev/null || true; wait "$(cat "$work/rpid")" 2>/dev/null || true; rm -f "$work/rpid"; }
 run_one() { # $1 = hooks off|ok|hang, $2 = wrk script, $3 = connections
@@ -55,7 +56,7 @@ run_one() { # $1 = hooks off|ok|hang, $2 = wrk script, $3 = connections
   ./build/apps/herald --config config.ini --node.listen=127.0.0.1:$port --node.data_dir="$work/data" \
     --node.log_level=error "${hooks[@]}" > "$work/log" 2>&1 &
   echo $! > "$work/pid"
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+  wait_healthy "http://127.0.0.1:$port/healthz" || true
   local out
   out=$(TTL=3600 USERS=10000 BATCH=$batch wrk -t1 -c"$3" -d"${secs}s" -s "$2" "http://127.0.0.1:$port" | grep RESULT)
   local q

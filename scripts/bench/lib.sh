@@ -26,6 +26,18 @@ wait_port() {
   return 1
 }
 
+# wait_healthy URL [CURL_OPTION...]: until URL answers 2xx (10 s at most).
+wait_healthy() {
+  local url=$1
+  shift
+  for _ in $(seq 100); do
+    curl -sf "$@" "$url" >/dev/null && return 0
+    sleep 0.1
+  done
+  echo "nothing answers $url" >&2
+  return 1
+}
+
 # wait_members N PORT...: until each node's /v1/cluster lists N members
 # (10 s each at most), then a second for the ring to settle.
 wait_members() {

@@ -32,12 +32,9 @@ start() { # $1 = plain|tls
   [ "$1" = tls ] && extra=(--node.tls_cert="$work/node.crt" --node.tls_key="$work/node.key")
   ./build/apps/herald --config "$work/h.ini" "${extra[@]}" > "$work/log" 2>&1 &
   pid=$!
-  for _ in $(seq 100); do
-    if [ "$1" = tls ]; then curl -sf --cacert "$work/ca.crt" "https://127.0.0.1:$port/healthz" >/dev/null && return; 
-    else curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return; fi
-    sleep 0.1
-  done
-  echo "herald did not start: $(tail -3 "$work/log")" >&2; exit 1
+  local url=http://127.0.0.1:$port/healthz ca=()
+  [ "$1" = tls ] && url=https://127.0.0.1:$port/healthz ca=(--cacert "$work/ca.crt")
+  wait_healthy "$url" "${ca[@]}" || { echo "herald did not start: $(tail -3 "$work/log")" >&2; exit 1; }
 }
 stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=; }
 measure() { # $1 = scenario, $2 = plain|tls, $3 = run, then herald-bench args
