@@ -14,6 +14,7 @@
 #     second and frames per sendmsg (perf stat over 5 s of the publishing)
 #   RATE=n: publishes per second instead of as fast as accepted (latency at
 #     equal load); DRAIN=s: seconds to wait for the last deliveries (10)
+#   SIZES="3": only the 3-node runs (default "1 3")
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/bench/lib.sh
@@ -71,7 +72,7 @@ one() {  # label, nodes, herald args (one word list)
 }
 echo "A = $herald $a_args; B = $herald_b $b_args"
 for i in $(seq "$rounds"); do
-  for n in 1 3; do
+  for n in ${SIZES:-1 3}; do
     if [ $((i % 2)) = 1 ]; then one A "$n" "$a_args"; one B "$n" "$b_args"
     else one B "$n" "$b_args"; one A "$n" "$a_args"; fi
   done
@@ -83,10 +84,12 @@ keys = ["deliveries_per_s", "publish_rate", "api_p50_us", "lat_p50_us", "lat_p99
 med = {}
 for label in ("A1", "B1", "A3", "B3"):
     r = [x for l, x in rows if l == label]
+    if not r: continue
     med[label] = {k: statistics.median(x.get(k, 0) for x in r) for k in keys}
     print(f"median {label} ({len(r)} runs): " + "  ".join(f"{k} {med[label][k]:.0f}" for k in keys))
 for s in ("A", "B"):
-    print(f"{s}: 3 nodes / 1 node = {med[s + '3']['deliveries_per_s'] / med[s + '1']['deliveries_per_s']:.2f}")
-print(f"B / A: 1 node {med['B1']['deliveries_per_s'] / med['A1']['deliveries_per_s']:.2f}, "
-      f"3 nodes {med['B3']['deliveries_per_s'] / med['A3']['deliveries_per_s']:.2f}")
+    if s + "1" in med and s + "3" in med:
+        print(f"{s}: 3 nodes / 1 node = {med[s + '3']['deliveries_per_s'] / med[s + '1']['deliveries_per_s']:.2f}")
+print("B / A: " + ", ".join(f"{n} node{'s' if n == '3' else ''} {med['B' + n]['deliveries_per_s'] / med['A' + n]['deliveries_per_s']:.2f}"
+                            for n in ("1", "3") if "A" + n in med))
 PY
