@@ -81,12 +81,20 @@ export async function startNode({ extra = '', args = [], dataDir, name = 'n1', k
     },
   };
   node.ready = async (timeout = 10000) => {
+    let last = 'no answer yet';  // what the last /healthz gave: says where a slow start stood
     try {
       await until(async () => {
         if (proc.exitCode !== null) throw new Error(`herald exited early (${proc.exitCode}): ${log}`);
-        try { return (await fetch(`${node.base}/healthz`)).ok; } catch { return false; }
+        try {
+          const r = await fetch(`${node.base}/healthz`, { signal: AbortSignal.timeout(2000) });
+          last = `status ${r.status}`;
+          return r.ok;
+        } catch (e) { last = e.cause?.code || e.name || String(e); return false; }
       }, { timeout, what: 'herald /healthz' });
-    } catch (e) { proc.kill('SIGKILL'); throw e; }
+    } catch (e) {
+      proc.kill('SIGKILL');
+      throw new Error(`${e.message} (node ${name}, pid ${proc.pid}, last /healthz: ${last}; its log: ${log.slice(-2000) || 'empty'})`);
+    }
     return node;
   };
   return ready ? node.ready() : node;
