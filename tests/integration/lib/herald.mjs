@@ -92,7 +92,9 @@ export async function startNode({ extra = '', args = [], dataDir, name = 'n1', k
         } catch (e) { last = e.cause?.code || e.name || String(e); return false; }
       }, { timeout, what: 'herald /healthz' });
     } catch (e) {
+      const early = proc.exitCode !== null;  // its error already carries the log
       proc.kill('SIGKILL');
+      if (early) throw e;
       throw new Error(`${e.message} (node ${name}, pid ${proc.pid}, last /healthz: ${last}; its log: ${log.slice(-2000) || 'empty'})`);
     }
     return node;
