@@ -308,12 +308,23 @@ int server_main(const std::vector<std::string>& args) {
     caf::actor membership;  // cluster/membership_actor; none for a lone node
     caf::actor relay;       // net/eio_relay: Socket.IO sessions across members
     std::shared_ptr<cluster_tunnel> tunnel;  // [cluster] tls_*: mutual TLS in front of CAF
+    // The cluster's actors, stopped on the way out: the actor system's end
+    // waits for every actor, so a start that fails after spawning them
+    // would otherwise hang instead of exiting 1.
+    auto stop_cluster = [&] {
+      if (membership) caf::anon_send_exit(membership, caf::exit_reason::user_shutdown);
+      if (relay) caf::anon_send_exit(relay, caf::exit_reason::user_shutdown);
+      if (tunnel) tunnel->stop();
+    };
+    auto fail_start = [&](const std::string& why) {
+      spdlog::error("{}", why);
+      n.stop();
+      stop_cluster();
+      return 1;
+    };
     if (clustered) {
       auto hp = parse_host_port(cfg.cluster_listen);
-      if (!hp) {
-        spdlog::error("node.cluster_listen must be host:port, got {}", cfg.cluster_listen);
-        return 1;
-      }
+      if (!hp) return fail_start("node.cluster_listen must be host:port, got " + cfg.cluster_listen);
       bool tls = !cfg.cluster_tls_cert.empty();
       if (!tls && !is_loopback_host(hp->host))
         spdlog::warn("node.cluster_listen {} is not a loopback address and [cluster] tls_cert, tls_key, tls_ca are "
@@ -332,25 +343,18 @@ int server_main(const std::vector<std::string>& args) {
       auto agent = sys.spawn(cluster::membership_actor,
                              cluster::node_info{cfg.name, cfg.listen, cfg.cluster_listen, {}, {}, {}, {}, false, relay},
                              cfg.seeds, cdir, &n, via);
+      membership = agent;
       auto bound = tls ? sys.middleman().publish(agent, 0, "127.0.0.1", true)
                        : sys.middleman().publish(agent, hp->port, hp->host.c_str(), true);
-      if (!bound) {
-        spdlog::error("cannot listen for the cluster on {}: {}", cfg.cluster_listen, sys.render(bound.error()));
-        caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
-        return 1;
-      }
+      if (!bound)
+        return fail_start("cannot listen for the cluster on " + cfg.cluster_listen + ": " + sys.render(bound.error()));
       if (tls) {
         auto t = cluster_tunnel::start(loop.context(), hp->host, hp->port, *bound,
                                        {cfg.cluster_tls_cert, cfg.cluster_tls_key, cfg.cluster_tls_ca});
-        if (!t) {
-          spdlog::error("{}", t.err().message);
-          caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
-          return 1;
-        }
+        if (!t) return fail_start(t.err().message);
         *tunnel_slot = t.value();
         tunnel = t.value();
       }
-      membership = agent;
       ctx->announce_namespaces = [agent] { caf::anon_send(agent, cluster::announce_atom_v); };
       ctx->spread_delete = [agent](const std::string& name) {
         caf::anon_send(agent, cluster::ns_deleted_atom_v, name, true);
@@ -363,11 +367,7 @@ int server_main(const std::vector<std::string>& args) {
                                 eio_settings{cfg.socketio_path, cfg.socketio_ping_interval_ms, cfg.socketio_ping_timeout_ms},
                                 cfg.demo_ns, cfg.write_delay_ms},
                                loop);
-    if (!started) {
-      spdlog::error("{}", started.err().message);
-      n.stop();
-      return 1;
-    }
+    if (!started) return fail_start(started.err().message);
     srv = std::move(started.value());
     if (!cfg.demo_ns.empty())
       spdlog::warn("node.demo_ns = {}: /demo is on, and POST /demo/token mints a token of namespace {} for any user "
@@ -390,9 +390,7 @@ int server_main(const std::vector<std::string>& args) {
     n.stop();             // namespace actors close what they hold while Asio runs
     st.value()->drain();  // queued API work refers to the server
     srv->close();
-    if (membership) caf::anon_send_exit(membership, caf::exit_reason::user_shutdown);
-    if (relay) caf::anon_send_exit(relay, caf::exit_reason::user_shutdown);
-    if (tunnel) tunnel->stop();
+    stop_cluster();
     // Commit callbacks message actors: let them run while the system lives.
     st.value()->drain();
     sys.await_actors_before_shutdown(false);

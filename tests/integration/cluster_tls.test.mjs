@@ -5,7 +5,8 @@
 // accept reaches no session of the cluster.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startNode, freePort, api, until, Client, metric } from './lib/herald.mjs';
+import { createServer } from 'node:net';
+import { startNode, freePort, api, until, sleep, Client, metric } from './lib/herald.mjs';
 import { makeCA, makeCert } from './lib/pki.mjs';
 import { userHomedOn } from './lib/ring.mjs';
 
@@ -63,7 +64,7 @@ test('a cluster over mutual TLS routes; nodes without a certificate of its CA ca
   }
 });
 
-test('cluster TLS settings go together, and unreadable files stop the node', async () => {
+test('cluster TLS settings go together; unreadable files or a taken port stop the node', async () => {
   const half = await startNode({ name: 'h', args: ['--cluster.tls_cert=/tmp/x.crt'], ready: false });
   assert.notEqual((await half.exited).code, 0);
   assert.match(half.log(), /tls_cert, tls_key and tls_ca go together/);
@@ -74,4 +75,19 @@ test('cluster TLS settings go together, and unreadable files stop the node', asy
   assert.notEqual((await missing.exited).code, 0);
   assert.match(missing.log(), /cannot read \/nonexistent.crt/);
   await missing.stop();
+  // The tunnel cannot take cluster_listen: exit 1 with the reason (it hung
+  // with its cluster actors alive before).
+  const taken = createServer();
+  await new Promise((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const ca = makeCA('busy CA');
+  try {
+    const busy = await startNode({ name: 't', cluster: { port: taken.address().port }, ready: false, args: tlsArgs(ca, makeCert(ca, 't')) });
+    const r = await Promise.race([busy.exited, sleep(10000).then(() => null)]);
+    await busy.stop();
+    assert.ok(r, `still running 10 s after failing to start: ${busy.log()}`);
+    assert.equal(r.code, 1, busy.log());
+    assert.match(busy.log(), new RegExp(`cannot listen for the cluster on port ${taken.address().port}`));
+  } finally {
+    taken.close();
+  }
 });
