@@ -3,7 +3,7 @@
 // process started is stopped by pid when the test ends.
 import { spawn, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +14,45 @@ export const BIN = process.env.HERALD_BIN || new URL('../../../build/apps/herald
 const live = new Set();
 process.on('exit', () => { for (const p of live) try { p.kill('SIGKILL'); } catch {} });
 
+// A port for a node to listen on. Not from the kernel's ephemeral range
+// (port 0): between this check and the node's bind, an outgoing connection
+// of any process (ctest runs two tests at once, some with thousands of
+// clients) may take such a port, and the node then cannot listen. Below
+// that range only listeners bind, and a claim file per port keeps two
+// test processes from handing out the same one.
+const claims = join(tmpdir(), 'herald-it-ports');
+const claimed = new Set();
+process.on('exit', () => { for (const p of claimed) try { rmSync(join(claims, String(p))); } catch {} });
+const ephemeralStart = (() => {
+  try { return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]); } catch { return 32768; }
+})();
+const canListen = (port) => new Promise((resolve) => {
+  const s = createServer();
+  s.once('error', () => resolve(false));
+  s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+});
+function claim(port) {
+  const f = join(claims, String(port));
+  try {
+    writeFileSync(f, String(process.pid), { flag: 'wx' });
+  } catch {
+    // Claimed by another run: taken over only when that run is gone.
+    try { process.kill(Number(readFileSync(f, 'utf8')), 0); return false; } catch (e) { if (e.code !== 'ESRCH') return false; }
+    writeFileSync(f, String(process.pid));
+  }
+  claimed.add(port);
+  return true;
+}
+
 export async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-    s.on('error', reject);
-  });
+  mkdirSync(claims, { recursive: true });
+  const low = Math.max(1024, ephemeralStart - 12000), span = ephemeralStart - low;
+  for (let i = 0; i < 500; i++) {
+    const port = low + Math.floor(Math.random() * span);
+    if (claimed.has(port) || !claim(port)) continue;
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port in ${low}-${ephemeralStart - 1}`);
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
