@@ -7,8 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
-import { startNode, freePort, api, until, sleep, namespacesAnnounced } from './lib/herald.mjs';
+import { startNode, freePort, api, until, namespacesAnnounced, refusedStart, takenPort } from './lib/herald.mjs';
 import { userHomedOn } from './lib/ring.mjs';
 
 const names = async (node) => {
@@ -126,23 +125,18 @@ test('a push to a user whose home node froze is answered with an error at the de
 // exits 1 with the reason: it used to hang, its cluster actors alive, once
 // the HTTP or cluster listener failed after they had started.
 test('a member that cannot listen exits 1 with the reason instead of hanging', async () => {
-  const taken = createServer();
-  await new Promise((resolve) => taken.listen(0, '127.0.0.1', resolve));
-  const busy = taken.address().port;
+  const taken = await takenPort();
   const seed = await freePort();
   try {
     const cases = [
-      { port: busy, cluster: { port: await freePort(), seeds: [seed] }, want: new RegExp(`cannot listen on 127.0.0.1:${busy}`) },
-      { cluster: { port: busy, seeds: [seed] }, want: new RegExp(`cannot listen for the cluster on 127.0.0.1:${busy}`) },
+      { port: taken.port, cluster: { port: await freePort(), seeds: [seed] }, want: new RegExp(`cannot listen on 127.0.0.1:${taken.port}`) },
+      { cluster: { port: taken.port, seeds: [seed] }, want: new RegExp(`cannot listen for the cluster on 127.0.0.1:${taken.port}`) },
       { args: ['--node.cluster_listen=nowhere'], want: /node.cluster_listen must be host:port, got nowhere/ },
     ];
     for (const { want, ...o } of cases) {
-      const n = await startNode({ name: 'x', ready: false, ...o });
-      const r = await Promise.race([n.exited, sleep(10000).then(() => null)]);
-      await n.stop();
-      assert.ok(r, `still running 10 s after failing to start: ${n.log()}`);
-      assert.equal(r.code, 1, n.log());
-      assert.match(n.log(), want);
+      const r = await refusedStart({ name: 'x', ...o }, { within: 10000 });
+      assert.equal(r.code, 1, r.log);
+      assert.match(r.log, want);
     }
   } finally {
     taken.close();

@@ -5,8 +5,7 @@
 // accept reaches no session of the cluster.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import { startNode, freePort, api, until, sleep, Client, metric } from './lib/herald.mjs';
+import { startNode, freePort, api, until, Client, metric, refusedStart, takenPort } from './lib/herald.mjs';
 import { makeCA, makeCert } from './lib/pki.mjs';
 import { userHomedOn } from './lib/ring.mjs';
 
@@ -77,16 +76,12 @@ test('cluster TLS settings go together; unreadable files or a taken port stop th
   await missing.stop();
   // The tunnel cannot take cluster_listen: exit 1 with the reason (it hung
   // with its cluster actors alive before).
-  const taken = createServer();
-  await new Promise((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const taken = await takenPort();
   const ca = makeCA('busy CA');
   try {
-    const busy = await startNode({ name: 't', cluster: { port: taken.address().port }, ready: false, args: tlsArgs(ca, makeCert(ca, 't')) });
-    const r = await Promise.race([busy.exited, sleep(10000).then(() => null)]);
-    await busy.stop();
-    assert.ok(r, `still running 10 s after failing to start: ${busy.log()}`);
-    assert.equal(r.code, 1, busy.log());
-    assert.match(busy.log(), new RegExp(`cannot listen for the cluster on port ${taken.address().port}`));
+    const r = await refusedStart({ name: 't', cluster: { port: taken.port }, args: tlsArgs(ca, makeCert(ca, 't')) }, { within: 10000 });
+    assert.equal(r.code, 1, r.log);
+    assert.match(r.log, new RegExp(`cannot listen for the cluster on port ${taken.port}`));
   } finally {
     taken.close();
   }

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, readdirSync, statSync, truncateSync, openSync, wri
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { startNode, Client, push, api, until } from './lib/herald.mjs';
+import { startNode, Client, push, api, until, refusedStart } from './lib/herald.mjs';
 
 const dirs = [];
 const freshDir = () => { const d = mkdtempSync(join(tmpdir(), 'herald-faults-')); dirs.push(d); return d; };
@@ -28,12 +28,7 @@ function flipByte(path, at) {
 
 // Starts a node that is expected to refuse its data_dir: resolves with its
 // exit code and log.
-async function refusedStart(dir, args = []) {
-  const node = await startNode({ dataDir: dir, args, ready: false });
-  const r = await Promise.race([node.exited, new Promise((res) => setTimeout(() => res(null), 15000))]);
-  if (!r) { await node.stop(); assert.fail(`herald started on a damaged data_dir:\n${node.log()}`); }
-  return { code: r.code, log: node.log() };
-}
+const refusedOn = (dir, args = []) => refusedStart({ dataDir: dir, args }, { what: 'herald started on a damaged data_dir' });
 
 // Durable pushes to `user` (each answered 200); their ids.
 async function stored(node, user, n, data = (i) => i) {
@@ -81,12 +76,12 @@ test('a truncated write-ahead log is refused at start; accept_loss opens what is
   let node;
   truncateSync(wal, Math.floor(statSync(wal).size / 2));
 
-  const refused = await refusedStart(dir);
+  const refused = await refusedOn(dir);
   assert.notEqual(refused.code, 0);
   assert.match(refused.log, /writes are missing/);
   assert.match(refused.log, /storage.recovery=accept_loss/);
   // Refusing changed nothing: a second try is refused the same way.
-  assert.match((await refusedStart(dir)).log, /writes are missing/);
+  assert.match((await refusedOn(dir)).log, /writes are missing/);
 
   node = await startNode({ dataDir: dir, args: ['--storage.recovery=accept_loss'] });
   try {
@@ -108,7 +103,7 @@ test('a damaged write-ahead log is refused at start; accept_loss keeps what prec
   let node;
   flipByte(wal, Math.floor(statSync(wal).size / 2));
 
-  const refused = await refusedStart(dir);
+  const refused = await refusedOn(dir);
   assert.notEqual(refused.code, 0);
   assert.match(refused.log, /write-ahead log .* is damaged/);
   assert.match(refused.log, /storage.recovery=accept_loss/);
@@ -136,7 +131,7 @@ test('a damaged MANIFEST is refused at start instead of opening an empty store; 
   const manifest = files(dir, /^MANIFEST-/).sort().pop();
   truncateSync(manifest, Math.floor(statSync(manifest).size / 2));
 
-  const refused = await refusedStart(dir);
+  const refused = await refusedOn(dir);
   assert.notEqual(refused.code, 0);
   assert.match(refused.log, /MANIFEST/);
   assert.match(refused.log, /storage.recovery=repair/);

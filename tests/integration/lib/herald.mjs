@@ -21,6 +21,7 @@ process.on('exit', () => { for (const p of live) try { p.kill('SIGKILL'); } catc
 // that range only listeners bind, and a claim file per port keeps two
 // test processes from handing out the same one.
 const claims = join(tmpdir(), 'herald-it-ports');
+mkdirSync(claims, { recursive: true });
 const claimed = new Set();
 process.on('exit', () => { for (const p of claimed) try { rmSync(join(claims, String(p))); } catch {} });
 const ephemeralStart = (() => {
@@ -45,7 +46,6 @@ function claim(port) {
 }
 
 export async function freePort() {
-  mkdirSync(claims, { recursive: true });
   const low = Math.max(1024, ephemeralStart - 12000), span = ephemeralStart - low;
   for (let i = 0; i < 500; i++) {
     const port = low + Math.floor(Math.random() * span);
@@ -56,6 +56,14 @@ export async function freePort() {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// A port this process listens on, for a node that must find it taken;
+// close() frees it.
+export async function takenPort() {
+  const s = createServer();
+  await new Promise((resolve) => s.listen(0, '127.0.0.1', resolve));
+  return { port: s.address().port, close: () => s.close() };
+}
 
 // Polls fn until it returns a truthy value or the deadline passes.
 export async function until(fn, { timeout = 5000, every = 25, what = 'condition' } = {}) {
@@ -133,6 +141,17 @@ export async function startNode({ extra = '', args = [], dataDir, name = 'n1', k
     return node;
   };
   return ready ? node.ready() : node;
+}
+
+// Starts a node that must refuse to start: resolves with its exit code and
+// log once it exits. One still running `within` ms later is stopped and
+// fails the test (`what` says what that means).
+export async function refusedStart(options, { within = 15000, what = 'herald kept running' } = {}) {
+  const node = await startNode({ ...options, ready: false });
+  const r = await Promise.race([node.exited, sleep(within).then(() => null)]);
+  await node.stop();
+  if (!r) throw new Error(`${what}: still running ${within} ms after its start\n${node.log()}`);
+  return { code: r.code, log: node.log() };
 }
 
 // /v1/cluster lists a member before its namespace actors are announced,
