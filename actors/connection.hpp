@@ -47,7 +47,13 @@ class connection {
 // network thread one task instead of 10k (each a queue lock and a wakeup).
 class send_batch {
  public:
-  send_batch() : outer_(current_) { current_ = this; }
+  // A fan-out to this many sessions or more is big: its frames count in
+  // the node's delivery backlog (net/backlog_gate.hpp), and on a busy node
+  // its writes wait for company (ws_session::wake_all).
+  static constexpr size_t bulk_size = 256;
+
+  // `recipients`: how many sessions the fan-out may reach, if known.
+  explicit send_batch(size_t recipients = 0) : outer_(current_), bulk_(recipients >= bulk_size) { current_ = this; }
   ~send_batch() {
     current_ = outer_;
     if (!woken_.empty()) woken_.front()->wake_all(std::move(woken_));
@@ -58,10 +64,12 @@ class send_batch {
   // The batch open on this thread, if any.
   static send_batch* current() { return current_; }
   void defer(connection_ptr conn) { woken_.push_back(std::move(conn)); }
+  bool bulk() const { return bulk_; }
 
  private:
   std::vector<connection_ptr> woken_;
   send_batch* outer_;
+  bool bulk_;
   static inline thread_local send_batch* current_ = nullptr;
 };
 

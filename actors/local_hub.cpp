@@ -79,10 +79,10 @@ void local_hub::count_acked(int64_t now, uint64_t n) {
 
 // Encoded only once there is a recipient; delivered counted once per fan-out.
 template <class Range, class Pick>
-uint64_t local_hub::fan_out(const message& m, const Range& range, Pick pick) {
+uint64_t local_hub::fan_out(const message& m, const Range& range, Pick pick, size_t recipients) {
   frame_ptr frame;
   uint64_t n = 0;
-  send_batch batch;
+  send_batch batch(recipients);
   for (auto& x : range) {
     connection* conn = pick(x);
     if (!conn) continue;
@@ -98,7 +98,7 @@ uint64_t local_hub::to_sessions(const message& m, const std::vector<std::string>
   return fan_out(m, ids, [&](const std::string& id) -> connection* {
     auto i = sessions_.find(id);
     return i == sessions_.end() ? nullptr : i->second.conn.get();
-  });
+  }, ids.size());
 }
 
 uint64_t local_hub::replay(const std::string& id, const std::vector<message>& msgs) {
@@ -114,21 +114,21 @@ uint64_t local_hub::to_room(const std::string& room, const message& m, const std
   if (r == rooms_.end()) return 0;
   return fan_out(m, r->second, [&](const auto& kv) -> connection* {
     return kv.first == exclude ? nullptr : kv.second;
-  });
+  }, r->second.size());
 }
 
 uint64_t local_hub::to_room_frame(const std::string& room, const frame_ptr& f, const std::string& exclude) {
   auto r = rooms_.find(room);
   if (r == rooms_.end()) return 0;
   uint64_t n = 0;
-  send_batch batch;
+  send_batch batch(r->second.size());
   for (auto& [id, conn] : r->second)
     if (id != exclude) conn->send(f), ++n;
   return n;
 }
 
 uint64_t local_hub::to_all(const message& m) {
-  return fan_out(m, sessions_, [](const auto& kv) -> connection* { return kv.second.conn.get(); });
+  return fan_out(m, sessions_, [](const auto& kv) -> connection* { return kv.second.conn.get(); }, sessions_.size());
 }
 
 uint64_t local_hub::to_clients(const message& m, const std::vector<std::string>& clients,
@@ -143,7 +143,7 @@ uint64_t local_hub::to_clients(const message& m, const std::vector<std::string>&
     if (s.client.empty()) return nullptr;  // a session without a device is no device's
     bool hit = any.count(s.client) || mine.count({std::string_view(s.user), std::string_view(s.client)});
     return hit ? s.conn.get() : nullptr;
-  });
+  }, clients.size() + device_clients.size());
 }
 
 uint64_t local_hub::close_all(uint16_t code, const std::string& reason) {

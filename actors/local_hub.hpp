@@ -84,8 +84,10 @@ class local_hub {
   const std::unordered_map<std::string, session>& sessions() const { return sessions_; }
 
  private:
+  // `recipients`: how many it may reach (send_batch: a big fan-out's
+  // frames count in the node's delivery backlog).
   template <class Range, class Pick>
-  uint64_t fan_out(const message& m, const Range& range, Pick pick);
+  uint64_t fan_out(const message& m, const Range& range, Pick pick, size_t recipients);
   void count_delivered(uint64_t n);
 
   metrics* stats_;

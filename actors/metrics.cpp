@@ -21,6 +21,7 @@ metrics::metrics()
     acked(counter_family(*registry, "herald_messages_acked_total", "Message ids acked by devices").Add({})),
     slow_closed(counter_family(*registry, "herald_slow_sessions_closed_total", "Sessions closed with 1013 because their queue was full").Add({})),
     fanout_delayed(counter_family(*registry, "herald_fanout_writes_delayed_total", "Fan-outs whose writes waited node.write_delay because the node was busy writing others").Add({})),
+    api_held(counter_family(*registry, "herald_api_requests_held_total", "API requests read only once big fan-outs' queued frames were back under the bound").Add({})),
     room_fanout(counter_family(*registry, "herald_room_fanout_messages_total", "Room messages handed to a node with members: one per node, not per member").Add({})),
     store_writable(BuildGauge().Name("herald_store_writable").Help("1 while the store accepts writes, 0 during a write fault (full disk, I/O error)").Register(*registry).Add({})),
     store_write_errors(counter_family(*registry, "herald_store_write_errors_total", "Store writes that failed or were refused during a write fault").Add({})),

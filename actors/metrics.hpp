@@ -47,6 +47,7 @@ struct metrics {
   prometheus::Counter& acked;
   prometheus::Counter& slow_closed;
   prometheus::Counter& fanout_delayed;  // fan-outs whose writes waited node.write_delay
+  prometheus::Counter& api_held;        // API requests held by the delivery backlog (net/backlog_gate.hpp)
   prometheus::Counter& room_fanout;  // room messages sent to a node with members (one per node)
   prometheus::Gauge& store_writable;       // 0 while a write fault lasts
   prometheus::Counter& store_write_errors;  // batches that failed or were refused

@@ -16,23 +16,30 @@ namespace herald {
 namespace net = boost::asio;
 
 struct event_loop::impl {
-  impl() : work(ioc.get_executor()) {}
-  net::io_context ioc;
-  net::executor_work_guard<net::io_context::executor_type> work;
-  std::vector<std::thread> threads;
+  impl() : work(ioc.get_executor()), socket_work(sockets.get_executor()) {}
+  net::io_context ioc, sockets;
+  net::executor_work_guard<net::io_context::executor_type> work, socket_work;
+  std::vector<std::thread> threads, socket_threads;
 };
 
 event_loop::event_loop(int threads) : impl_(std::make_unique<impl>()) {
-  for (int i = 0; i < std::max(1, threads); ++i)
-    impl_->threads.emplace_back([io = &impl_->ioc] {
-      pthread_setname_np(pthread_self(), "herald.io");  // top -H, perf: which thread is busy
-      io->run();
+  auto start = [](std::vector<std::thread>& v, net::io_context& io, const char* name) {
+    v.emplace_back([&io, name] {
+      pthread_setname_np(pthread_self(), name);  // top -H, perf: which thread is busy
+      io.run();
     });
+  };
+  for (int i = 0; i < std::max(1, threads); ++i) {
+    start(impl_->threads, impl_->ioc, "herald.io");
+    start(impl_->socket_threads, impl_->sockets, "herald.ws");
+  }
 }
 
 event_loop::~event_loop() { stop(); }
 
 net::io_context& event_loop::context() { return impl_->ioc; }
+
+net::io_context& event_loop::sockets() { return impl_->sockets; }
 
 int event_loop::threads() const { return static_cast<int>(impl_->threads.size()); }
 
@@ -62,9 +69,12 @@ void event_loop::on_each_thread(const std::function<void()>& fn) {
 
 void event_loop::stop() {
   impl_->work.reset();
+  impl_->socket_work.reset();
   impl_->ioc.stop();
-  for (auto& t : impl_->threads)
-    if (t.joinable()) t.join();
+  impl_->sockets.stop();
+  for (auto* v : {&impl_->threads, &impl_->socket_threads})
+    for (auto& t : *v)
+      if (t.joinable()) t.join();
 }
 
 }  // namespace herald

@@ -5,6 +5,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
@@ -375,8 +376,30 @@ void http_session<Stream>::respond(api_response res, bool keep_alive) {
   net::async_write(stream_, net::buffer(out_), [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
     if (ec) return self->shutdown();
     if (!keep_alive) return self->linger();
-    self->do_read();
+    self->read_next();
   });
+}
+
+// The next request waits while the node's big fan-outs are behind on their
+// writes (net/backlog_gate.hpp), at most the gate's max_hold.
+template <class Stream>
+void http_session<Stream>::read_next() {
+  auto& gate = srv_.gate;
+  if (!gate.over(srv_.sessions)) return do_read();
+  srv_.n.context()->stats->api_held.Increment();
+  auto once = std::make_shared<std::atomic<bool>>(false);
+  auto timer = std::make_shared<net::steady_timer>(stream_.get_executor(), gate.max_hold());
+  auto resume = [self = this->shared_from_this(), once, timer] {
+    if (once->exchange(true)) return;
+    net::post(self->stream_.get_executor(), [self, timer] {
+      timer->cancel();
+      self->do_read();
+    });
+  };
+  timer->async_wait([resume](const boost::system::error_code& ec) {
+    if (!ec) resume();
+  });
+  if (!gate.hold(srv_.sessions, resume)) resume();
 }
 
 // An answer that ends the connection (413, 431, 400, a refused upgrade)

@@ -34,6 +34,7 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
 
  private:
   void do_read();
+  void read_next();  // do_read, once the node's delivery backlog allows
   void on_read(boost::beast::error_code ec, std::size_t n);
   void upgrade(boost::beast::http::request<boost::beast::http::string_body> req);
   void respond(api_response res, bool keep_alive);

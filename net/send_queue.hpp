@@ -25,6 +25,9 @@ class send_queue {
     // event around a message encoded once for every recipient (the head,
     // `4` + `2/ns,["message",`, is its socket's), so no recipient copies it.
     frame_ptr head = {};
+    // Part of a big fan-out: counted in the node's delivery backlog
+    // (net/backlog_gate.hpp) until taken.
+    bool bulk = false;
   };
   // The bytes of f's payload.
   static size_t payload_size(const frame& f) { return f.data->size() + (f.head ? f.head->size() + 1 : 0); }
@@ -43,7 +46,7 @@ class send_queue {
   // in, not kept, as every connection holds one queue). A frame larger
   // than the bound is taken while the queue is empty (the bound limits
   // backlog, not message size).
-  pushed push(frame_ptr data, uint8_t op, size_t bound, frame_ptr head = {}) {
+  pushed push(frame_ptr data, uint8_t op, size_t bound, frame_ptr head = {}, bool bulk = false) {
     std::lock_guard lock(mtx_);
     if (refusing_) return pushed::refused;
     auto cost = data->size() + entry_cost + (head ? head->size() + 1 : 0);
@@ -53,7 +56,8 @@ class send_queue {
       return pushed::full;
     }
     bytes_ += cost;
-    q_.push_back(frame{std::move(data), op, std::move(head)});
+    q_.push_back(frame{std::move(data), op, std::move(head), bulk});
+    bulk_ += bulk;
     if (wake_pending_) return pushed::queued;
     wake_pending_ = true;
     return pushed::wake;
@@ -74,17 +78,20 @@ class send_queue {
     q_.push_back(frame{std::move(data), op});
   }
 
-  // Moves up to `max` of the oldest frames to `out`. Frames queued after
-  // this need a wake of their own.
-  void take(size_t max, std::vector<frame>& out) {
+  // Moves up to `max` of the oldest frames to `out`; returns how many of
+  // them were bulk. Frames queued after this need a wake of their own.
+  size_t take(size_t max, std::vector<frame>& out) {
     std::lock_guard lock(mtx_);
     wake_pending_ = false;
     auto n = std::min(q_.size() - head_, max);
+    size_t bulk = 0;
     for (size_t i = 0; i < n; ++i) {
       auto& f = q_[head_++];
       bytes_ -= payload_size(f) + entry_cost;
+      bulk += f.bulk;
       out.push_back(std::move(f));
     }
+    bulk_ -= bulk;
     if (head_ == q_.size()) {
       // Drained. Storage for one frame goes (an idle connection held ~48 B
       // for good after its welcome); a connection that had several queued
@@ -97,8 +104,15 @@ class send_queue {
       q_.erase(q_.begin(), q_.begin() + static_cast<std::ptrdiff_t>(head_));
       head_ = 0;
     }
+    return bulk;
   }
 
+  // Bulk frames pushed and not taken, those dropped included: what the
+  // queue's owner still counts in the node's backlog.
+  size_t bulk() const {
+    std::lock_guard lock(mtx_);
+    return bulk_;
+  }
   size_t bytes() const {
     std::lock_guard lock(mtx_);
     return bytes_;
@@ -128,6 +142,7 @@ class send_queue {
   std::vector<frame> q_;
   size_t head_ = 0;
   size_t bytes_ = 0;
+  uint32_t bulk_ = 0;  // not reset by clear(): the owner settles it once, at its end
   bool wake_pending_ = false;
   bool refusing_ = false;
 };

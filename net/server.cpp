@@ -19,11 +19,14 @@
 
 #include "actors/names.hpp"
 #include "net/event_loop.hpp"
+#include "net/thread_priority.hpp"
 #include "net/http_session.hpp"
 #include "net/tls.hpp"
 #include "net/ws_session.hpp"
 
 namespace herald {
+
+int64_t server_state::gate_per_session() { return lowered_priority::available() ? 10 : 0; }
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
@@ -166,6 +169,13 @@ result<std::unique_ptr<server>> server::start(node& n, listener_options o, event
   if (!ec) a.listen(4096, ec);  // somaxconn here
   if (ec) return error{errc::unavailable, "cannot listen on " + listen + ": " + ec.message()};
   p->state.io_threads = static_cast<unsigned>(loop.threads());
+  p->state.sockets = &loop.sockets();
+  if (p->state.gate.enabled())
+    spdlog::info("big fan-outs' delayed writes run below the API; publishes wait while their backlog exceeds {} "
+                 "frames per session", p->state.gate.per_session());
+  else
+    spdlog::info("threads cannot restore their priority (no CAP_SYS_NICE, RLIMIT_NICE < 20): big fan-outs' writes "
+                 "run at the API's priority and publishes are not held by their backlog");
   p->state.write_delay_ms = o.write_delay_ms;
   p->state.ws_origins = std::move(o.ws_origins);
   p->state.cors = cors_policy(std::move(o.cors_origins));

@@ -11,7 +11,12 @@
 
 #include "actors/node.hpp"
 #include "net/api.hpp"
+#include "net/backlog_gate.hpp"
 #include "net/cors.hpp"
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace herald {
 
@@ -29,7 +34,12 @@ struct server_state {
   // One Asio thread: every socket's handlers run on it, so sockets need no
   // strand and a session's writer can be started inline from another's task.
   bool one_thread() const { return io_threads <= 1; }
-  unsigned io_threads = 1;  // the event loop's threads
+  unsigned io_threads = 1;  // the event loop's threads (per context)
+  // The context the WebSocket sessions move to on their upgrade
+  // (net/event_loop.hpp); null: they stay on the API's.
+  boost::asio::io_context* sockets = nullptr;
+  // The delivery backlog that API requests are admitted by.
+  backlog_gate gate;
   // Fan-out write tasks posted and not finished, and when the last one
   // finished (steady clock, ns): ws_session::wake_all shares a fan-out out
   // over the threads only when the loop is quiet.
@@ -51,7 +61,18 @@ struct server_state {
   // The Socket.IO endpoint's Engine.IO sessions ([node] socketio_path).
   std::shared_ptr<eio_registry> eio;
   server_state(node& nd, std::string admin_token)
-    : n(nd), routes(nd, std::move(admin_token)), lim(nd.context()->lim) {}
+    : n(nd), routes(nd, std::move(admin_token)), lim(nd.context()->lim), gate(gate_per_session(), gate_max_hold) {}
+
+ private:
+  // A big fan-out's frames queued per session before API requests wait:
+  // ~10 messages behind, ~100 ms at a saturated room's rate. Only when the
+  // delayed writes run below the publishes (net/thread_priority.hpp):
+  // at equal priority the gate only slowed the publishes (one node 0.76x,
+  // three 0.89x; docs/benchmarks.md, "Publishes before the writes").
+  static int64_t gate_per_session();
+  // The longest a request waits for the backlog (slow readers' frames
+  // count in it until their queues overflow).
+  static constexpr std::chrono::milliseconds gate_max_hold{500};
 };
 
 }  // namespace herald

@@ -2,7 +2,9 @@
 
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
@@ -31,15 +33,34 @@ char* read_buffer() {
 constexpr size_t read_buffer_size = 64 * 1024;
 }  // namespace
 
+namespace {
+// The upgraded connection moves to the sockets' context (net/event_loop.hpp):
+// its descriptor, and the TLS session on it, carry over.
+tcp::socket to_sockets_context(tcp::socket&& s, server_state& srv) {
+  if (!srv.sockets) return std::move(s);
+  boost::system::error_code ec;
+  auto protocol = s.local_endpoint(ec).protocol();
+  auto fd = s.release(ec);
+  if (ec) return std::move(s);  // not open: the session ends at its first read
+  auto ex = srv.one_thread() ? net::any_io_executor(srv.sockets->get_executor())
+                             : net::any_io_executor(net::make_strand(*srv.sockets));
+  return tcp::socket(ex, protocol, fd);
+}
+}  // namespace
+
 ws_session::ws_session(tcp::socket&& socket, server_state& srv, ssl_ptr ssl)
-  : socket_(std::move(socket)),
+  : socket_(to_sockets_context(std::move(socket), srv)),
     ssl_(std::move(ssl)),
     srv_(srv),
     reader_(srv.lim.max_frame) {
   srv_.session_objects.fetch_add(1);
 }
 
-ws_session::~ws_session() { srv_.session_objects.fetch_sub(1); }
+ws_session::~ws_session() {
+  // Its big fan-outs' frames never written (dropped with the connection).
+  if (auto left = queue_.bulk()) srv_.gate.taken(static_cast<int64_t>(left), srv_.sessions);
+  srv_.session_objects.fetch_sub(1);
+}
 
 std::string ws_session::log_name() const {
   if (eio_) return "eio";

@@ -9,7 +9,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <optional>
+
 #include "actors/metrics.hpp"
+#include "net/thread_priority.hpp"
 
 namespace herald {
 
@@ -27,7 +30,7 @@ constexpr size_t min_wake_part = 2048;
 // busy writing others: a room's members get its messages back to back, so
 // waiting lets several leave in one write; a push to one user's sessions
 // would only wait, with nothing to gather.
-constexpr size_t min_delayed_wake = 256;
+constexpr size_t min_delayed_wake = send_batch::bulk_size;
 
 // A write's vectors (frames, headers, buffers) belong to a session only
 // while its write waits for room; a write that completes gives them back
@@ -74,7 +77,11 @@ void ws_session::send_text(std::string text) { send(std::make_shared<const std::
 bool ws_session::send(frame_ptr frame) { return send_wrapped({}, std::move(frame)); }
 
 bool ws_session::send_wrapped(frame_ptr head, frame_ptr frame) {
-  switch (queue_.push(std::move(frame), ws::op_text, srv_.lim.send_queue, std::move(head))) {
+  auto* batch = send_batch::current();
+  bool bulk = batch && batch->bulk() && srv_.gate.enabled();
+  auto pushed = queue_.push(std::move(frame), ws::op_text, srv_.lim.send_queue, std::move(head), bulk);
+  if (bulk && (pushed == send_queue::pushed::queued || pushed == send_queue::pushed::wake)) srv_.gate.queued(1);
+  switch (pushed) {
     case send_queue::pushed::queued: return true;
     case send_queue::pushed::refused: return false;
     case send_queue::pushed::full:
@@ -82,7 +89,7 @@ bool ws_session::send_wrapped(frame_ptr head, frame_ptr frame) {
       return false;
     case send_queue::pushed::wake: break;
   }
-  if (auto* batch = send_batch::current()) batch->defer(shared_from_this());
+  if (batch) batch->defer(shared_from_this());
   else net::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
   return true;
 }
@@ -133,7 +140,12 @@ void ws_session::wake_part(std::vector<connection_ptr>&& conns, bool shared_out,
   // other and leave a thread to the publishes. On the loop, saturated
   // fan-outs wrote on both threads at once and delivered a third less.
   srv_.wakes_in_flight.fetch_add(1, std::memory_order_relaxed);
-  auto task = [conns = std::move(conns), one_thread = srv_.one_thread(), &srv = srv_] {
+  bool delayed = delay.count() > 0;
+  auto task = [conns = std::move(conns), one_thread = srv_.one_thread(), &srv = srv_, delayed] {
+    // A delayed pass is a big fan-out's writes on a busy node: below the
+    // API's threads, so that the publishes do not queue behind them.
+    std::optional<lowered_priority> low;
+    if (delayed) low.emplace();
     for (auto& c : conns) {
       auto* s = static_cast<ws_session*>(c.get());  // a batch holds one kind
       // With one Asio thread this is every socket's thread: flush here (no
@@ -145,7 +157,7 @@ void ws_session::wake_part(std::vector<connection_ptr>&& conns, bool shared_out,
     srv.last_wake_done.store(clock::now().time_since_epoch().count(), std::memory_order_relaxed);
     srv.wakes_in_flight.fetch_sub(1, std::memory_order_relaxed);
   };
-  if (delay.count() > 0) {
+  if (delayed) {
     srv_.n.context()->stats->fanout_delayed.Increment();
     // On the session's strand, as an undelayed whole fan-out's task.
     auto timer = std::make_shared<net::steady_timer>(socket_.get_executor(), delay);
@@ -196,7 +208,7 @@ void ws_session::return_vectors() {
 void ws_session::write_batch() {
   if (closed_ || close_sent_) return;
   borrow_vectors();
-  queue_.take(max_batch, batch_);
+  if (auto bulk = queue_.take(max_batch, batch_)) srv_.gate.taken(static_cast<int64_t>(bulk), srv_.sessions);
   if (batch_.empty()) return return_vectors();
   headers_.resize(batch_.size() * ws::max_header);
   bufs_.clear();

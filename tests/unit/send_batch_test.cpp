@@ -93,3 +93,14 @@ TEST_CASE("send_batch: an empty batch wakes nobody", "[send_batch]") {
   { send_batch batch; }
   REQUIRE(send_batch::current() == nullptr);
 }
+
+TEST_CASE("send_batch: a fan-out to bulk_size sessions or more is bulk", "[send_batch]") {
+  {
+    send_batch small(send_batch::bulk_size - 1);
+    CHECK_FALSE(send_batch::current()->bulk());
+  }
+  send_batch big(send_batch::bulk_size);
+  CHECK(send_batch::current()->bulk());
+  send_batch unknown;
+  CHECK_FALSE(send_batch::current()->bulk());
+}

@@ -114,3 +114,24 @@ TEST_CASE("send_queue: a drained queue holds no storage, however little it held"
   CHECK(q.push(bytes(10), ws::op_text, 1 << 20) == send_queue::pushed::wake);
   CHECK(q.size() == 1);
 }
+
+TEST_CASE("send_queue: bulk frames are counted until taken; dropped ones stay counted", "[send_queue]") {
+  send_queue q;
+  auto f = std::make_shared<const std::string>(10, 'x');
+  const size_t bound = 1 << 20;
+  q.push(f, ws::op_text, bound, {}, true);
+  q.push(f, ws::op_text, bound);
+  q.push(f, ws::op_text, bound, {}, true);
+  CHECK(q.bulk() == 2);
+  std::vector<send_queue::frame> out;
+  CHECK(q.take(2, out) == 1);  // the first two: one bulk
+  CHECK(q.bulk() == 1);
+  // Overflow drops what is queued; its owner settles the count at its end.
+  send_queue small;
+  const size_t tiny = 2 * (10 + send_queue::entry_cost);
+  small.push(f, ws::op_text, tiny, {}, true);
+  small.push(f, ws::op_text, tiny, {}, true);
+  CHECK(small.push(f, ws::op_text, tiny, {}, true) == send_queue::pushed::full);
+  CHECK(small.size() == 0);
+  CHECK(small.bulk() == 2);
+}
