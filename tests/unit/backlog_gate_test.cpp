@@ -37,7 +37,7 @@ TEST_CASE("backlog_gate: holds requests while big fan-outs' frames average over 
   CHECK(gate.frames() == 0);
 }
 
-TEST_CASE("backlog_gate: more sessions raise the bound; release lets everyone go", "[backlog_gate]") {
+TEST_CASE("backlog_gate: more sessions raise the bound, release lets everyone go", "[backlog_gate]") {
   backlog_gate gate(10, 500ms, 0);
   gate.queued(1000);
   CHECK(gate.over(99));

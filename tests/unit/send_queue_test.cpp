@@ -115,7 +115,7 @@ TEST_CASE("send_queue: a drained queue holds no storage, however little it held"
   CHECK(q.size() == 1);
 }
 
-TEST_CASE("send_queue: bulk frames are counted until taken; dropped ones stay counted", "[send_queue]") {
+TEST_CASE("send_queue: bulk frames are counted until taken, dropped ones too", "[send_queue]") {
   send_queue q;
   auto f = std::make_shared<const std::string>(10, 'x');
   const size_t bound = 1 << 20;
