@@ -28,6 +28,12 @@ namespace herald {
 
 int64_t server_state::gate_per_session() { return lowered_priority::available() ? 10 : 0; }
 
+// With one Asio thread, handlers never run concurrently: no strand needed.
+boost::asio::any_io_executor server_state::connection_executor(boost::asio::io_context& io) const {
+  if (one_thread()) return io.get_executor();
+  return boost::asio::make_strand(io);
+}
+
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
@@ -80,11 +86,7 @@ struct server::impl {
   }
 
   void do_accept() {
-    // With one Asio thread, handlers never run concurrently: no strand
-    // (saves its wrapper in every pending operation, and ~240 B per
-    // connection).
-    auto ex = state.one_thread() ? net::any_io_executor(ioc.get_executor()) : net::any_io_executor(net::make_strand(ioc));
-    acceptor.async_accept(ex, [this](boost::system::error_code ec, tcp::socket s) {
+    acceptor.async_accept(state.connection_executor(ioc), [this](boost::system::error_code ec, tcp::socket s) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
       if (ec) {
         // Out of file descriptors and the like: back off instead of spinning.

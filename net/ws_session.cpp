@@ -2,9 +2,7 @@
 
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
@@ -42,9 +40,7 @@ tcp::socket to_sockets_context(tcp::socket&& s, server_state& srv) {
   auto protocol = s.local_endpoint(ec).protocol();
   auto fd = s.release(ec);
   if (ec) return std::move(s);  // not open: the session ends at its first read
-  auto ex = srv.one_thread() ? net::any_io_executor(srv.sockets->get_executor())
-                             : net::any_io_executor(net::make_strand(*srv.sockets));
-  return tcp::socket(ex, protocol, fd);
+  return tcp::socket(srv.connection_executor(*srv.sockets), protocol, fd);
 }
 }  // namespace
 
