@@ -21,6 +21,7 @@
 #include "net/event_loop.hpp"
 #include "net/thread_priority.hpp"
 #include "net/http_session.hpp"
+#include "net/ping_rotation.hpp"
 #include "net/tls.hpp"
 #include "net/ws_session.hpp"
 
@@ -50,29 +51,40 @@ struct server::impl {
       : ioc(loop.context()), state(n, std::move(admin_token)) {}
 
   // Every `heartbeat` seconds each live session pings (and drops a silent
-  // peer); sessions that ended leave the list here.
+  // peer), a slice of them each second (net/ping_rotation.hpp); sessions
+  // that ended leave the list when a round starts.
+  ping_rotation pings{1};
+  void start_heartbeats() {
+    pings = ping_rotation{state.lim.heartbeat};
+    sweep();
+  }
   void sweep() {
-    heartbeat.expires_after(std::chrono::seconds(state.lim.heartbeat));
+    heartbeat.expires_after(std::chrono::seconds(1));
     heartbeat.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
-      std::vector<std::shared_ptr<ws_session>> live;
+      std::vector<std::shared_ptr<ws_session>> due;
       {
         std::lock_guard lock(state.heartbeat_mtx);
         auto& v = state.heartbeat_sessions;
-        live.reserve(v.size());
-        size_t keep = 0;
-        for (size_t i = 0; i < v.size(); ++i)
-          if (auto p = v[i].lock()) {
-            live.push_back(std::move(p));
-            if (keep != i) v[keep] = std::move(v[i]);  // a self-move would empty it
-            ++keep;
-          }
-        v.resize(keep);
-        if (v.capacity() > 2 * keep + 64) v.shrink_to_fit();
+        if (pings.round_starts()) drop_ended(v);
+        auto [first, last] = pings.take(v.size());
+        due.reserve(last - first);
+        for (auto i = first; i < last; ++i)
+          if (auto p = v[i].lock()) due.push_back(std::move(p));
       }
-      for (auto& p : live) p->heartbeat();
+      for (auto& p : due) p->heartbeat();
       sweep();
     });
+  }
+  static void drop_ended(std::vector<std::weak_ptr<ws_session>>& v) {
+    size_t keep = 0;
+    for (size_t i = 0; i < v.size(); ++i)
+      if (!v[i].expired()) {
+        if (keep != i) v[keep] = std::move(v[i]);  // a self-move would empty it
+        ++keep;
+      }
+    v.resize(keep);
+    if (v.capacity() > 2 * keep + 64) v.shrink_to_fit();
   }
 
   // Calls past their deadline get their 503 (net/answer_deadlines.hpp).
@@ -189,7 +201,7 @@ result<std::unique_ptr<server>> server::start(node& n, listener_options o, event
   std::promise<void> started;
   net::post(p->ioc, [p = p.get(), &started] {
     p->do_accept();
-    p->sweep();
+    p->start_heartbeats();
     p->expire_answers();
     started.set_value();
   });

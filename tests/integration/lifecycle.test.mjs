@@ -33,6 +33,32 @@ test('the server pings every heartbeat and closes a silent peer after 3', async 
   }
 });
 
+// 10k sessions pinged in one sweep held deliveries up to ~300 ms behind
+// the pings: each second a slice of them pings, each session once a round.
+test('pings are spread over the heartbeat, each session once a round', async () => {
+  const node = await startNode({ args: ['--limits.heartbeat=3'] });
+  const clients = [];
+  try {
+    const pings = [];
+    for (let i = 0; i < 30; i++) {
+      const c = await Client.open(node, { user: `spread${i}` });
+      pings.push([]);
+      c.ws.on('ping', () => pings[i].push(Date.now()));
+      clients.push(c);
+    }
+    // The round they joined in may ping them all on its last tick; the
+    // next one is a full round, cut in slices.
+    await until(() => pings.every((p) => p.length >= 2), { timeout: 12000, what: 'two pings each' });
+    const second = pings.map((p) => p[1]);
+    const spread = Math.max(...second) - Math.min(...second);
+    assert.ok(spread >= 1000, `a round's pings all came within ${spread} ms`);
+    for (const p of pings) assert.ok(p[1] - p[0] >= 1500, `pinged twice in ${p[1] - p[0]} ms`);
+  } finally {
+    for (const c of clients) await c.close();
+    await node.stop();
+  }
+});
+
 test('SIGTERM closes sessions with 1001 and exits 0 within a few seconds', async () => {
   const node = await startNode({ args: ['--node.log_level=info'] });
   const clients = await Promise.all([1, 2, 3].map((i) => Client.open(node, { user: `bye${i}` })));
