@@ -54,7 +54,9 @@ struct node_config {
   std::string socketio_path = "/socket.io/";
   int64_t socketio_ping_interval_ms = 25000;
   int64_t socketio_ping_timeout_ms = 20000;
-  int io_threads = 2;
+  // node.io_threads: threads per context (the API's and the sockets');
+  // 0: io_threads_for(0, usable cores), half the cores, at least 1.
+  int io_threads = 0;
   int64_t write_delay_ms = 50;  // node.write_delay (net/ws_session_write.cpp)
   int workers = 0;  // 0: actors run on the io threads (net/loop_scheduler.hpp)
   std::string log_level = "info";
@@ -69,6 +71,11 @@ struct node_config {
 
 // Validates every key and value; unknown keys are errors (typos are caught).
 result<node_config> build_config(const ini_map& m);
+// node.io_threads as run: `configured`, or for 0 half of `cores` (at
+// least 1), so that the two contexts together have one thread per core.
+int io_threads_for(int configured, unsigned cores);
+// The cores this process may run on (its affinity mask), at least 1.
+unsigned usable_cores();
 // Reads FILE (may be empty: defaults only) then applies overrides.
 result<node_config> load_config(const std::string& file, const std::vector<std::string>& overrides);
 

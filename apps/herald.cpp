@@ -243,6 +243,7 @@ int server_main(const std::vector<std::string>& args) {
   // Sockets, timers and (node.workers = 0) actors run on these threads.
   // Started before the actor system and stopped after it; the server
   // outlives both, since the loop's handlers refer to its state.
+  cfg.io_threads = io_threads_for(cfg.io_threads, usable_cores());
   event_loop loop{cfg.io_threads};
   auto subscribe = std::make_shared<subscribe_client>(loop.context(), cfg.hook_hosts, stats);
   ctx->hook_hosts = cfg.hook_hosts;

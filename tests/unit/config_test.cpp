@@ -78,11 +78,25 @@ TEST_CASE("storage.recovery and node.drain_time: defaults, values, and refusals"
   CHECK_FALSE(build_config({{"node.drain_time", "3601"}}));
 }
 
+TEST_CASE("node.io_threads 0 runs half the cores per context, at least one") {
+  CHECK(io_threads_for(0, 1) == 1);
+  CHECK(io_threads_for(0, 2) == 1);
+  CHECK(io_threads_for(0, 3) == 1);
+  CHECK(io_threads_for(0, 8) == 4);
+  CHECK(io_threads_for(0, 512) == 64);
+  CHECK(io_threads_for(2, 2) == 2);  // a setting is kept
+  CHECK(io_threads_for(1, 16) == 1);
+  CHECK(usable_cores() >= 1);
+}
+
 TEST_CASE("node.ws_origins and the threading defaults") {
   auto c = build_config({});
   REQUIRE(c);
   CHECK(c->ws_origins.empty());
-  CHECK(c->io_threads == 2);
+  CHECK(c->io_threads == 0);  // half the cores, at start
+  CHECK(build_config({{"node.io_threads", "3"}})->io_threads == 3);
+  CHECK_FALSE(build_config({{"node.io_threads", "-1"}}));
+  CHECK_FALSE(build_config({{"node.io_threads", "65"}}));
   CHECK(c->workers == 0);
   c = build_config({{"node.ws_origins", "https://App.example.com, http://localhost:3000,*"}, {"node.workers", "2"}});
   REQUIRE(c);
