@@ -69,7 +69,7 @@ uint64_t random_link() {
 }  // namespace
 
 eio_registry::eio_registry(server_state& srv, net::io_context& ioc, eio_settings s)
-    : srv_(srv), ioc_(ioc), set_(std::move(s)), sweep_(ioc) {
+    : srv_(srv), ioc_(ioc), set_(std::move(s)), pings_(static_cast<int>(set_.ping_interval_ms / 1000)), sweep_(ioc) {
   bare_path_ = set_.path;
   while (bare_path_.size() > 1 && bare_path_.back() == '/') bare_path_.pop_back();
   sweep();
@@ -97,6 +97,7 @@ std::shared_ptr<eio_session> eio_registry::open(eio_handshake hs, bool ws_only) 
   auto s = std::make_shared<eio_session>(srv_, *this, random_sid(srv_.n.context()->node_name), std::move(hs), ex, ws_only);
   std::lock_guard lock(mtx_);
   sessions_.emplace(s->sid(), s);
+  pings_.add(s);
   return s;
 }
 
@@ -229,18 +230,19 @@ eio_registry::ws_plan eio_registry::plan_websocket(const std::map<std::string, s
   return plan;
 }
 
+// Each session pings every ping interval, a bucket of them each second
+// (the interval is whole seconds).
 void eio_registry::sweep() {
   if (stopped_) return;
-  sweep_.expires_after(std::chrono::milliseconds(set_.ping_interval_ms));
+  sweep_.expires_after(std::chrono::seconds(1));
   sweep_.async_wait([this](boost::system::error_code ec) {
     if (ec || stopped_) return;
-    std::vector<std::shared_ptr<eio_session>> live;
+    std::vector<std::shared_ptr<eio_session>> due;
     {
       std::lock_guard lock(mtx_);
-      live.reserve(sessions_.size());
-      for (auto& kv : sessions_) live.push_back(kv.second);
+      due = pings_.tick();
     }
-    for (auto& s : live) s->heartbeat();
+    for (auto& s : due) s->heartbeat();
     sweep();
   });
 }

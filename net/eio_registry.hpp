@@ -16,6 +16,7 @@
 
 #include "net/api.hpp"
 #include "net/eio_session.hpp"
+#include "net/ping_wheel.hpp"
 
 namespace herald {
 
@@ -78,6 +79,7 @@ class eio_registry {
   std::string bare_path_;  // the path without its trailing slash
   mutable std::mutex mtx_;
   std::unordered_map<std::string, std::shared_ptr<eio_session>> sessions_;
+  ping_wheel<eio_session> pings_;  // a bucket a second: net/ping_wheel.hpp
   std::unordered_map<uint64_t, std::weak_ptr<ws_session>> bridges_;
   caf::actor relay_;
   boost::asio::steady_timer sweep_;

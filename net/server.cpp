@@ -21,7 +21,6 @@
 #include "net/event_loop.hpp"
 #include "net/thread_priority.hpp"
 #include "net/http_session.hpp"
-#include "net/ping_rotation.hpp"
 #include "net/tls.hpp"
 #include "net/ws_session.hpp"
 
@@ -51,11 +50,12 @@ struct server::impl {
       : ioc(loop.context()), state(n, std::move(admin_token)) {}
 
   // Every `heartbeat` seconds each live session pings (and drops a silent
-  // peer), a slice of them each second (net/ping_rotation.hpp); sessions
-  // that ended leave the list when a round starts.
-  ping_rotation pings{1};
+  // peer): a bucket of them each second (net/ping_wheel.hpp).
   void start_heartbeats() {
-    pings = ping_rotation{state.lim.heartbeat};
+    {
+      std::lock_guard lock(state.heartbeat_mtx);
+      state.heartbeat_sessions.reset(state.lim.heartbeat);
+    }
     sweep();
   }
   void sweep() {
@@ -65,26 +65,11 @@ struct server::impl {
       std::vector<std::shared_ptr<ws_session>> due;
       {
         std::lock_guard lock(state.heartbeat_mtx);
-        auto& v = state.heartbeat_sessions;
-        if (pings.round_starts()) drop_ended(v);
-        auto [first, last] = pings.take(v.size());
-        due.reserve(last - first);
-        for (auto i = first; i < last; ++i)
-          if (auto p = v[i].lock()) due.push_back(std::move(p));
+        due = state.heartbeat_sessions.tick();
       }
       for (auto& p : due) p->heartbeat();
       sweep();
     });
-  }
-  static void drop_ended(std::vector<std::weak_ptr<ws_session>>& v) {
-    size_t keep = 0;
-    for (size_t i = 0; i < v.size(); ++i)
-      if (!v[i].expired()) {
-        if (keep != i) v[keep] = std::move(v[i]);  // a self-move would empty it
-        ++keep;
-      }
-    v.resize(keep);
-    if (v.capacity() > 2 * keep + 64) v.shrink_to_fit();
   }
 
   // Calls past their deadline get their 503 (net/answer_deadlines.hpp).

@@ -13,6 +13,7 @@
 #include "net/api.hpp"
 #include "net/backlog_gate.hpp"
 #include "net/cors.hpp"
+#include "net/ping_wheel.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -55,10 +56,10 @@ struct server_state {
   // [node] write_delay: how long a big fan-out's writes wait while others
   // are being written (ws_session::wake_all); 0: never.
   int64_t write_delay_ms = 50;
-  // Sessions the heartbeat visits: one timer for the node, not one per
-  // connection (a timer and its pending wait cost ~0.5 KB each).
+  // Sessions the heartbeat visits, a bucket a second: one timer for the
+  // node, not one per connection (a timer and its wait cost ~0.5 KB each).
   std::mutex heartbeat_mtx;
-  std::vector<std::weak_ptr<ws_session>> heartbeat_sessions;
+  ping_wheel<ws_session> heartbeat_sessions;
   // Origins a browser may open a WebSocket from, lower case; empty: any.
   std::vector<std::string> ws_origins;
   // Page origins that may call the HTTP API ([node] cors_origins).

@@ -77,7 +77,7 @@ void ws_session::start(const std::string& ns, session_info info, const std::stri
   last_seen_ = clock::now();
   {
     std::lock_guard lock(srv_.heartbeat_mtx);
-    srv_.heartbeat_sessions.push_back(weak_from_this());
+    srv_.heartbeat_sessions.add(weak_from_this());
   }
   read_from(early);
 }

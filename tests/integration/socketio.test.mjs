@@ -280,3 +280,40 @@ test('a polling client that stops polling is closed when its queue is full (1013
   assert.match(m.text, /herald_sessions_closed_total\{code="1013"\} [1-9]/);
   assert.equal((await (await get(q)).json()).code, 1, 'the session is gone');
 });
+
+// Engine.IO clients give up when a ping is late: each session pings every
+// interval exactly, and the node's pings are spread over the interval
+// (net/ping_wheel.hpp), not sent all in one sweep.
+test('Engine.IO pings come every interval, spread over it', async () => {
+  const { default: WebSocket } = await import('ws');
+  const slow = await startNode({ args: ['--node.socketio_ping_interval=3', '--node.socketio_ping_timeout=5'] });
+  const sockets = [];
+  try {
+    const pings = [];
+    for (let i = 0; i < 12; i++) {
+      const ws = new WebSocket(`ws://127.0.0.1:${slow.port}/socket.io/?EIO=4&transport=websocket`);
+      const times = [];
+      pings.push(times);
+      ws.on('message', (m) => {
+        if (String(m) !== '2') return;
+        times.push(Date.now());
+        ws.send('3');
+      });
+      await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+      sockets.push(ws);
+    }
+    await until(() => pings.every((p) => p.length >= 3), { timeout: 15000, what: 'three pings each' });
+    const first = pings.map((p) => p[0]);
+    const spread = Math.max(...first) - Math.min(...first);
+    assert.ok(spread >= 1000, `the sessions' pings all came within ${spread} ms`);
+    for (const p of pings)
+      for (let k = 1; k < 3; k++) {
+        const gap = p[k] - p[k - 1];
+        assert.ok(gap >= 2500 && gap <= 3500, `pings ${gap} ms apart, the interval is 3000`);
+      }
+    assert.ok(sockets.every((ws) => ws.readyState === WebSocket.OPEN), 'a session ended');
+  } finally {
+    for (const ws of sockets) ws.terminate();
+    await slow.stop();
+  }
+});
