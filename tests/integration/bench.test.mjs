@@ -57,12 +57,15 @@ const cases = [
   { io: 2, rate: '0', conns: 300, secs: '1', delayed: true },
   { io: 1, rate: '0', conns: 300, secs: '1', delayed: true },
   { io: 2, rate: '0', conns: 300, secs: '1', delay: 0 },
+  { io: 1, rate: '20', conns: 300, secs: '1', workers: 2 },  // actors on CAF's own threads
 ];
-for (const { io, rate, conns, secs, delayed = false, delay } of cases) {
-  const label = `io_threads ${io}, rate ${rate}, ${conns} members${delay === undefined ? '' : `, write_delay ${delay}`}`;
+for (const { io, rate, conns, secs, delayed = false, delay, workers } of cases) {
+  const label = `io_threads ${io}, rate ${rate}, ${conns} members${delay === undefined ? '' : `, write_delay ${delay}`}` +
+    `${workers === undefined ? '' : `, workers ${workers}`}`;
   test(`herald-bench counts every delivery of a room fan-out on herald (${label})`, async () => {
     const args = [`--node.io_threads=${io}`];
     if (delay !== undefined) args.push(`--node.write_delay=${delay}`);
+    if (workers !== undefined) args.push(`--node.workers=${workers}`);
     const node = await startNode({ args });
     try {
       assertCounted(runBench(['--server', 'herald', '--port', String(node.port), '--ns', 'demo', '--secret', 'demo-secret'],
