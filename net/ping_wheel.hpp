@@ -18,16 +18,7 @@ namespace herald {
 template <class Session>
 class ping_wheel {
  public:
-  explicit ping_wheel(int ticks = 1) : buckets_(static_cast<size_t>(std::max(1, ticks))) {}
-
-  // The number of ticks per round; the sessions already in keep their
-  // order across the new buckets.
-  void reset(int ticks) {
-    ping_wheel fresh(ticks);
-    for (auto& b : buckets_)
-      for (auto& s : b) fresh.add(std::move(s));
-    *this = std::move(fresh);
-  }
+  explicit ping_wheel(int ticks) : buckets_(static_cast<size_t>(std::max(1, ticks))) {}
 
   void add(std::weak_ptr<Session> s) {
     buckets_[next_].push_back(std::move(s));

@@ -51,13 +51,6 @@ struct server::impl {
 
   // Every `heartbeat` seconds each live session pings (and drops a silent
   // peer): a bucket of them each second (net/ping_wheel.hpp).
-  void start_heartbeats() {
-    {
-      std::lock_guard lock(state.heartbeat_mtx);
-      state.heartbeat_sessions.reset(state.lim.heartbeat);
-    }
-    sweep();
-  }
   void sweep() {
     heartbeat.expires_after(std::chrono::seconds(1));
     heartbeat.async_wait([this](boost::system::error_code ec) {
@@ -186,7 +179,7 @@ result<std::unique_ptr<server>> server::start(node& n, listener_options o, event
   std::promise<void> started;
   net::post(p->ioc, [p = p.get(), &started] {
     p->do_accept();
-    p->start_heartbeats();
+    p->sweep();
     p->expire_answers();
     started.set_value();
   });

@@ -69,7 +69,7 @@ struct server_state {
   // The Socket.IO endpoint's Engine.IO sessions ([node] socketio_path).
   std::shared_ptr<eio_registry> eio;
   server_state(node& nd, std::string admin_token)
-    : n(nd), routes(nd, std::move(admin_token)), lim(nd.context()->lim), gate(gate_per_session(), gate_max_hold) {}
+    : n(nd), routes(nd, std::move(admin_token)), lim(nd.context()->lim), gate(gate_per_session(), gate_max_hold), heartbeat_sessions(lim.heartbeat) {}
 
  private:
   // A big fan-out's frames queued per session before API requests wait:

@@ -68,12 +68,3 @@ TEST_CASE("ping_wheel: ended sessions leave, the others keep their period", "[pi
   }
   CHECK(w.size() == 18);  // each bucket dropped its ended entries
 }
-
-TEST_CASE("ping_wheel: reset spreads what it holds over the new round", "[ping_wheel]") {
-  wheel w(1);
-  std::vector<std::shared_ptr<session>> live;
-  join(w, live, 0, 9);
-  w.reset(3);
-  for (int t = 0; t < 3; ++t) CHECK(w.tick().size() == 3);
-  CHECK(w.size() == 9);
-}
