@@ -16,6 +16,7 @@
 #include "actors/names.hpp"
 #include "actors/node.hpp"
 #include "actors/webhooks.hpp"
+#include "apps/allocator.hpp"
 #include "apps/config.hpp"
 #include "apps/log_format.hpp"
 #include "cluster/cluster_directory.hpp"
@@ -379,9 +380,9 @@ int server_main(const std::vector<std::string>& args) {
       caf::anon_send(relay, eio_attach{srv->state().eio});
     }
     spdlog::info("herald node {} listening on {}{} (data_dir {}, {} namespaces, io_threads {}, workers {}, "
-                 "max_connections {})",
+                 "max_connections {}, allocator {})",
                  cfg.name, cfg.listen, cfg.tls_cert.empty() ? "" : " with TLS", cfg.data_dir, ctx->catalog->list().size(), cfg.io_threads,
-                 cfg.workers, cfg.lim.max_connections);
+                 cfg.workers, cfg.lim.max_connections, allocator_name());
     srv->wait_for_signal();
     // A member leaves gracefully: its keys go to the next owners first, then
     // its clients are sent elsewhere (a lone node just stops).

@@ -2,7 +2,7 @@
 # Installs what herald needs to build and test on Debian 12 (as root),
 # skipping what is already there. Safe to run again.
 set -euo pipefail
-pkgs=(build-essential cmake ccache pkg-config libcaf-dev libboost1.81-all-dev librocksdb-dev
+pkgs=(build-essential cmake ccache pkg-config libcaf-dev libboost1.81-all-dev librocksdb-dev libjemalloc-dev
       nlohmann-json3-dev catch2 libssl-dev libcpp-jwt-dev libspdlog-dev prometheus-cpp-dev curl)
 missing=()
 for p in "${pkgs[@]}"; do

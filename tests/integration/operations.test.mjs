@@ -62,3 +62,14 @@ test('[log] format = json writes one JSON object per line', async () => {
   assert.ok(lines.some((l) => JSON.parse(l).msg.includes('listening on')), node.log());
   assert.throws(() => herald('--config', '/dev/null', '--log.format=xml'), /log\.format/);
 });
+
+// The build links the server with jemalloc unless told not to (a sanitizer
+// build); ctest says which it configured, and the node names the malloc it
+// actually runs on, so a link order that lets glibc's win is caught here.
+test('the node runs on the allocator it was built with', { skip: !process.env.HERALD_ALLOCATOR }, async () => {
+  const node = await startNode({ args: ['--node.log_level=info'] });
+  await node.stop();
+  const m = node.log().match(/listening on .*allocator (\w+)/);
+  assert.ok(m, node.log());
+  assert.equal(m[1], process.env.HERALD_ALLOCATOR);
+});
