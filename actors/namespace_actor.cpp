@@ -207,7 +207,7 @@ void retire(self_ptr self) {
   });
 }
 
-caf::message_handler local_side(self_ptr self) {
+auto local_side(self_ptr self) {
   return handlers_of<node_local_interface>(
     [self](attach_session& m) { attach(self, m); },
     [self](const session_gone& m) { drop_session(self, m.session); },
@@ -237,7 +237,7 @@ caf::message_handler local_side(self_ptr self) {
     });
 }
 
-caf::message_handler fanout_side(self_ptr self) {
+auto fanout_side(self_ptr self) {
   auto& hub = self->state.hub;
   return handlers_of<fanout_interface>(
     [&hub](const deliver& m) { hub.to_sessions(m.msg, m.sessions); },
@@ -263,7 +263,7 @@ bool stop_if_idle(self_ptr self, key_kind kind, const std::string& key, uint64_t
 
 // The home side: key-addressed messages go to their key's actor; an attach
 // settles dormancy first; children offer to stop.
-caf::message_handler home_side(self_ptr self) {
+auto home_side(self_ptr self) {
   auto route_any = [self](auto& m) { route(self, m); };
   return chain(
     [self](u_attach& m) -> caf::result<uint64_t> {
@@ -305,7 +305,7 @@ caf::message_handler home_side(self_ptr self) {
     [self](const backlog_checked& c) { finish_check(self, c); });
 }
 
-caf::message_handler operator_side(self_ptr self) {
+auto operator_side(self_ptr self) {
   return handlers_of<operator_interface>(
     [self](placement_changed) {
       // Every step of the pass is idempotent, so it is repeated after 1 s,
