@@ -9,7 +9,8 @@
 namespace herald {
 
 // "jemalloc 5.3.0-..." when malloc() in this process is jemalloc's (checked
-// by allocating, not only by the library being loaded), else "system" (glibc's, or a preload's).
+// by allocating, not only by the library being loaded), else "system"
+// (glibc's, or a preloaded one's).
 std::string allocator_name();
 
 }  // namespace herald
