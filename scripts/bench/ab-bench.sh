@@ -25,7 +25,6 @@ cleanup() {
 }
 trap cleanup EXIT
 port=18900
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 one() {  # binary label, then herald-bench args
   local bin=$1 label=$2; shift 2
   port=$((port + 1))

@@ -26,7 +26,6 @@ port=18940
 work=$(mktemp -d)
 trap 'kill $(cat "$work"/pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
 herald_ini fancpu "$port" "$work/data" > "$work/h.ini"
-cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }  # user+system ticks
 idle() { awk '/^cpu /{print $5}' /proc/stat; }
 hz=$(getconf CLK_TCK)
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
@@ -45,9 +44,9 @@ for rate in $rates; do
     --rate "$rate" --duration 10 --publishers 4 > "$work/out" 2> "$work/err" &
   bp=$!
   sleep 4  # connected (under a second) and publishing
-  h0=$(cpu $hp); b0=$(cpu $bp); i0=$(idle); t0=$(date +%s%N)
+  h0=$(cpu_ticks $hp); b0=$(cpu_ticks $bp); i0=$(idle); t0=$(date +%s%N)
   sleep 5
-  h1=$(cpu $hp); b1=$(cpu $bp); i1=$(idle); t1=$(date +%s%N)
+  h1=$(cpu_ticks $hp); b1=$(cpu_ticks $bp); i1=$(idle); t1=$(date +%s%N)
   wait $bp
   kill $hp; wait $hp 2>/dev/null || true
   secs=$(( (t1 - t0) / 1000000 ))

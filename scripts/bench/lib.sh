@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # What the bench scripts share, sourced from the repository's root: a
-# herald node on the bench template, and bounded waits for it.
+# herald node on the bench template, bounded waits for it, and a
+# process's CPU time.
 
 # herald_ini NAME PORT DATA_DIR: scripts/bench/peers/herald.ini for one
 # node, on stdout.
@@ -51,3 +52,6 @@ wait_members() {
   done
   sleep 1
 }
+
+# A process's CPU so far, user + system, in clock ticks (getconf CLK_TCK).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
